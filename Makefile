@@ -1,0 +1,40 @@
+# helpline: `make run` and `make test` set everything up on a fresh machine.
+VENV   ?= .venv
+PYTHON ?= python3
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install run demo test lint typecheck unit bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## run: the whole system on the embedded defaults (SQLite, a local NATS server if none answers)
+run: install
+	$(VENV)/bin/helpline up
+
+## demo: a scripted conversation through the five services, in-process
+demo: install
+	$(VENV)/bin/helpline demo
+
+lint: install
+	$(VENV)/bin/ruff check helpline tests benchmarks
+
+typecheck: install
+	$(VENV)/bin/mypy helpline
+
+## test: ruff, mypy --strict, and the whole test-suite (PostgreSQL and NATS must be reachable)
+test: lint typecheck
+	$(VENV)/bin/coverage run -m pytest
+	$(VENV)/bin/coverage report --include='helpline/domain/*,helpline/application/*' --fail-under=90
+
+bench: install
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) var build .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -1,0 +1,208 @@
+"""AgentDesk: the application behind ms-agents (tickets, the roster, human answers)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+from uuid import uuid4
+
+from helpline.application.base import HelplineApplication
+from helpline.application.errors import NotAllowedError, UnknownTicketError
+from helpline.catalog import CatalogMessage, ConversationDocument, GenerateAgentAnswer, OpenTicket
+from helpline.domain.ids import ROSTER_ID, desk_conversation_id
+from helpline.domain.roster import Roster
+from helpline.domain.ticket import DeskConversation, Ticket
+
+
+def hash_token(token: str) -> str:
+    """How agent tokens are stored: SHA-256 hex (tokens are random, 256 bits)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class NewAgent:
+    """A registered agent and their API token (shown once, stored only as a hash)."""
+
+    agent_id: str
+    token: str
+
+
+class AgentDesk(HelplineApplication):
+    """ms-agents: opens tickets, assigns agents, and publishes their answers."""
+
+    name = "AgentDesk"
+
+    # -- loading ------------------------------------------------------------------------------
+
+    def roster(self) -> Roster:
+        """The roster (created empty on first use)."""
+        return self.find(ROSTER_ID, Roster) or Roster.start(at=self.clock())
+
+    def ticket(self, ticket_id: str) -> Ticket:
+        """The ticket ``ticket_id`` (raises ``UnknownTicketError``)."""
+        ticket = self.find(ticket_id, Ticket)
+        if ticket is None:
+            raise UnknownTicketError(f"no ticket {ticket_id}")
+        return ticket
+
+    # -- ms-conv-store → ms-agents ------------------------------------------------------------
+
+    def open_ticket(self, cmd: OpenTicket) -> list[CatalogMessage]:
+        """Open the ticket (at most one open per conversation) and assign it if an agent is
+        free; otherwise it waits in the queue."""
+
+        def decide() -> list[Any]:
+            at = self.clock()
+            if self.find(cmd.ticket_id, Ticket) is not None:
+                return []
+            index = self.find(desk_conversation_id(cmd.conversation_id), DeskConversation)
+            index = index or DeskConversation.start(conversation_id=cmd.conversation_id, at=at)
+            if not index.link(ticket_id=cmd.ticket_id, at=at):
+                return []
+            ticket = Ticket.open(
+                ticket_id=cmd.ticket_id, conversation_id=cmd.conversation_id, phone=cmd.phone,
+                customer=cmd.customer.model_dump(mode="json") if cmd.customer else None,
+                reason=cmd.reason, language=cmd.language, at=at, cause_id=str(cmd.message_id),
+            )
+            roster = self.roster()
+            roster.enqueue(ticket_id=str(ticket.id), language=cmd.language, at=at)
+            return [index, ticket, roster, *self._assign_waiting(roster, {str(ticket.id): ticket})]
+
+        return self.decide(decide)
+
+    def generate_agent_answer(self, cmd: GenerateAgentAnswer) -> list[CatalogMessage]:
+        """A customer message for the agent holding the ticket: add it to the agent's view."""
+
+        def decide() -> list[Any]:
+            ticket = self.ticket(cmd.ticket_id)
+            ticket.forward_customer_message(in_reply_to=cmd.in_reply_to, text=cmd.text,
+                                            at=self.clock())
+            return [ticket]
+
+        return self.decide(decide)
+
+    def conversation_document(self, doc: ConversationDocument) -> list[CatalogMessage]:
+        """Keep the Conversation Document in the open ticket for the agent's view."""
+        if not doc.found:
+            return []
+
+        def decide() -> list[Any]:
+            index = self.find(desk_conversation_id(doc.conversation_id), DeskConversation)
+            if index is None or index.open_ticket_id is None:
+                return []
+            ticket = self.ticket(index.open_ticket_id)
+            ticket.sync_conversation(version=doc.version,
+                                     turns=[t.model_dump(mode="json") for t in doc.turns],
+                                     at=self.clock())
+            return [ticket]
+
+        return self.decide(decide)
+
+    # -- agents -------------------------------------------------------------------------------
+
+    def register_agent(
+        self, *, name: str, email: str, languages: list[str] | None = None,
+        max_tickets: int = 5, agent_id: str | None = None,
+    ) -> NewAgent:
+        """Add an agent; returns their id and API token (the token is not stored)."""
+        token = secrets.token_urlsafe(32)
+        new_id = agent_id or f"agt_{uuid4().hex[:12]}"
+
+        def decide() -> list[Any]:
+            roster = self.roster()
+            roster.register(agent_id=new_id, name=name, email=email,
+                            languages=languages or [], max_tickets=max_tickets,
+                            token_hash=hash_token(token), at=self.clock())
+            return [roster]
+
+        self.decide(decide)
+        return NewAgent(agent_id=new_id, token=token)
+
+    def authenticate(self, token: str) -> dict[str, Any] | None:
+        """The agent whose API token is ``token``, if any."""
+        agent = self.roster().agent_by_token_hash(hash_token(token))
+        if agent is None:
+            return None
+        return {k: v for k, v in agent.items() if k != "token_hash"}
+
+    def set_agent_status(self, agent_id: str, *, online: bool) -> list[CatalogMessage]:
+        """An agent goes online (and takes waiting tickets) or offline."""
+
+        def decide() -> list[Any]:
+            roster = self.roster()
+            roster.set_online(agent_id=agent_id, online=online, at=self.clock())
+            return [roster, *self._assign_waiting(roster, {})]
+
+        return self.decide(decide)
+
+    # -- tickets ------------------------------------------------------------------------------
+
+    def answer(
+        self, ticket_id: str, *, agent_id: str, text: str, answer_id: str | None = None
+    ) -> list[CatalogMessage]:
+        """The agent holding the ticket answers the customer. ``answer_id`` makes a retried
+        request harmless (default: a new id)."""
+        key = answer_id or str(uuid4())
+
+        def decide() -> list[Any]:
+            ticket = self.ticket(ticket_id)
+            if ticket.agent_id != agent_id and key not in ticket.answers:
+                raise NotAllowedError(f"agent {agent_id} does not hold ticket {ticket_id}")
+            ticket.answer(answer_id=key, agent_id=agent_id, text=text, at=self.clock())
+            return [ticket]
+
+        return self.decide(decide)
+
+    def close_ticket(
+        self, ticket_id: str, *, resolution: str, agent_id: str | None
+    ) -> list[CatalogMessage]:
+        """Close the ticket (``agent_id=None``: an admin). The agent's capacity goes to the
+        next waiting ticket; the AI answers the conversation again."""
+
+        def decide() -> list[Any]:
+            at = self.clock()
+            ticket = self.ticket(ticket_id)
+            if agent_id is not None and ticket.agent_id != agent_id:
+                raise NotAllowedError(f"agent {agent_id} does not hold ticket {ticket_id}")
+            if not ticket.close(resolution=resolution, agent_id=agent_id, at=at):
+                return []
+            index = self.find(desk_conversation_id(ticket.conversation_id), DeskConversation)
+            if index is not None:
+                index.unlink(ticket_id=ticket_id, at=at)
+            roster = self.roster()
+            roster.release(ticket_id=str(ticket.id), at=at)
+            return [ticket, index, roster, *self._assign_waiting(roster, {})]
+
+        return self.decide(decide)
+
+    def reassign(self, ticket_id: str, *, agent_id: str) -> list[CatalogMessage]:
+        """Give an open ticket to another agent (an admin's or supervisor's command)."""
+
+        def decide() -> list[Any]:
+            at = self.clock()
+            ticket = self.ticket(ticket_id)
+            roster = self.roster()
+            agent = roster.agent(agent_id)
+            roster.reassign(ticket_id=str(ticket.id), agent_id=agent_id, at=at)
+            ticket.assign(agent_id=agent_id, agent_name=agent["name"], at=at)
+            return [ticket, roster]
+
+        return self.decide(decide)
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _assign_waiting(self, roster: Roster, loaded: dict[str, Ticket]) -> list[Ticket]:
+        """Assign waiting tickets; returns the tickets touched that are not in ``loaded``."""
+        touched: dict[str, Ticket] = {}
+        for ticket_id, agent_id in roster.assign_waiting(at=self.clock()):
+            ticket = loaded.get(ticket_id) or touched.get(ticket_id) or self.ticket(ticket_id)
+            ticket.assign(agent_id=agent_id, agent_name=roster.agent(agent_id)["name"],
+                          at=self.clock())
+            if ticket_id not in loaded:
+                touched[ticket_id] = ticket
+        return list(touched.values())
+
+
+__all__ = ["AgentDesk", "NewAgent", "hash_token"]

@@ -1,0 +1,17 @@
+"""Errors the applications raise across their boundary."""
+
+
+class ApplicationError(Exception):
+    """A request the application cannot carry out."""
+
+
+class UnknownConversationError(ApplicationError, LookupError):
+    """No conversation with this id."""
+
+
+class UnknownTicketError(ApplicationError, LookupError):
+    """No ticket with this id."""
+
+
+class NotAllowedError(ApplicationError, PermissionError):
+    """The agent may not act on this ticket."""

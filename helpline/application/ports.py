@@ -1,0 +1,96 @@
+"""Ports: what the applications need from the outside world (adapters implement them)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol, runtime_checkable
+
+from helpline.catalog import CustomerInfo, SendWhatsAppBusinessTextMessage, Turn
+
+
+def utc_now() -> datetime:
+    """The default clock."""
+    return datetime.now(UTC)
+
+
+class Clock(Protocol):
+    """Where applications read the time (the domain never does)."""
+
+    def __call__(self) -> datetime: ...
+
+
+@runtime_checkable
+class CustomerDirectory(Protocol):
+    """The customer registry ms-gateway looks senders up in."""
+
+    def find_by_phone(self, phone: str) -> CustomerInfo | None:
+        """The customer registered with the E.164 ``phone``, if any."""
+        ...
+
+    def upsert(self, customer: CustomerInfo) -> None:
+        """Register or update a customer (keyed by phone)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the AI agent answers; ``open_ticket`` hands the conversation to a human."""
+
+    text: str
+    open_ticket: bool = False
+    reason: str | None = None
+    sources: tuple[str, ...] = ()
+    confidence: float = 0.0
+
+
+@runtime_checkable
+class Answerer(Protocol):
+    """The AI agent (ms-rag): answers a customer's question."""
+
+    def answer(
+        self, question: str, history: Sequence[Turn], customer: CustomerInfo | None
+    ) -> Answer:
+        """Answer ``question`` given the recent ``history`` and who the customer is."""
+        ...
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """Meta's ids (wamids) for the message(s) a send produced."""
+
+    wamids: tuple[str, ...]
+
+
+class PermanentSendError(Exception):
+    """The Graph API refused a message for good (no retry can help)."""
+
+    def __init__(self, code: int | None, reason: str) -> None:
+        super().__init__(f"{code}: {reason}" if code is not None else reason)
+        self.code = code
+        self.reason = reason
+
+
+@runtime_checkable
+class WhatsAppSender(Protocol):
+    """Sends a text through WhatsApp (ms-whatsapp's Graph API client)."""
+
+    def send(self, command: SendWhatsAppBusinessTextMessage) -> SendResult:
+        """Send the command's text; raise ``PermanentSendError`` when Meta refuses it."""
+        ...
+
+
+@dataclass
+class SendLedger:
+    """What ms-whatsapp already sent, by command ``message_id`` (in memory)."""
+
+    results: dict[str, SendResult | PermanentSendError] = field(default_factory=dict)
+
+    def get(self, command_id: str) -> SendResult | PermanentSendError | None:
+        """The outcome of an earlier send of ``command_id``."""
+        return self.results.get(command_id)
+
+    def put(self, command_id: str, outcome: SendResult | PermanentSendError) -> None:
+        """Remember the outcome of sending ``command_id``."""
+        self.results[command_id] = outcome

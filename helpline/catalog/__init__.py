@@ -1,0 +1,73 @@
+"""Contracts: one pydantic model per catalog message, the seed flow as data. No I/O."""
+
+from helpline.catalog.base import SERVICES, CatalogMessage, MessageKind
+from helpline.catalog.flow import Flow, FlowStep, seed_flow
+from helpline.catalog.messages import (
+    AgentAnswerGenerated,
+    AgentAssigned,
+    AIAgentAnswerGenerated,
+    ConversationDocument,
+    GenerateAgentAnswer,
+    GenerateAIAgentAnswerWithUserInfo,
+    GetConversation,
+    OpenTicket,
+    SendWhatsAppBusinessTextMessage,
+    TicketClosed,
+    TicketOpened,
+    TicketSummary,
+    WhatsAppBusinessTextMessageReceived,
+    WhatsAppBusinessTextMessageSendFailed,
+    WhatsAppBusinessTextMessageSent,
+    WhatsAppBusinessTextMessageStatusUpdated,
+    WhatsAppBusinessTextMessageWithUserInfoReceived,
+)
+from helpline.catalog.registry import (
+    MESSAGES,
+    UnknownMessageError,
+    message_class,
+    message_class_for_subject,
+    parse_message,
+)
+from helpline.catalog.types import (
+    MAX_TEXT_LENGTH,
+    Channel,
+    CustomerInfo,
+    Turn,
+    normalise_phone,
+)
+
+__all__ = [
+    "MAX_TEXT_LENGTH",
+    "MESSAGES",
+    "SERVICES",
+    "AIAgentAnswerGenerated",
+    "AgentAnswerGenerated",
+    "AgentAssigned",
+    "CatalogMessage",
+    "Channel",
+    "ConversationDocument",
+    "CustomerInfo",
+    "Flow",
+    "FlowStep",
+    "GenerateAIAgentAnswerWithUserInfo",
+    "GenerateAgentAnswer",
+    "GetConversation",
+    "MessageKind",
+    "OpenTicket",
+    "SendWhatsAppBusinessTextMessage",
+    "TicketClosed",
+    "TicketOpened",
+    "TicketSummary",
+    "Turn",
+    "UnknownMessageError",
+    "WhatsAppBusinessTextMessageReceived",
+    "WhatsAppBusinessTextMessageSendFailed",
+    "WhatsAppBusinessTextMessageSent",
+    "WhatsAppBusinessTextMessageStatusUpdated",
+    "WhatsAppBusinessTextMessageWithUserInfoReceived",
+    "message_class",
+    "message_class_for_subject",
+    "normalise_phone",
+    "parse_message",
+    "seed_flow",
+]

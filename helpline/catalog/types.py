@@ -1,0 +1,106 @@
+"""Value types shared by the catalog messages: validated phone numbers, texts and ids."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+#: WhatsApp's limit for a text message body.
+MAX_TEXT_LENGTH = 4096
+
+_NON_DIGITS = re.compile(r"[\s().\-/]")
+
+
+def normalise_phone(value: str) -> str:
+    """Return ``value`` as E.164 digits without the ``+`` (WhatsApp's ``wa_id`` form).
+
+    Accepts the usual ways people write numbers (``+34 600 12-34-56``, ``(34) 600123456``,
+    ``0034600123456``) and rejects anything that is not 8 to 15 digits with a non-zero
+    country code.
+    """
+    if not isinstance(value, str):
+        raise ValueError("phone number must be a string")
+    raw = _NON_DIGITS.sub("", value.strip())
+    if raw.startswith("+"):
+        raw = raw[1:]
+    elif raw.startswith("00"):
+        raw = raw[2:]
+    if not raw.isdigit():
+        raise ValueError(f"phone number {value!r} must contain only digits, spaces and + - ( ) .")
+    if not 8 <= len(raw) <= 15:
+        raise ValueError(f"phone number {value!r} must have 8 to 15 digits in E.164 form")
+    if raw[0] == "0":
+        raise ValueError(f"phone number {value!r} must start with a country code, not 0")
+    return raw
+
+
+#: A phone number in E.164 digits (no ``+``), e.g. ``"34600123456"``.
+Phone = Annotated[str, AfterValidator(normalise_phone)]
+
+#: A non-empty identifier with no surrounding blanks.
+Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
+
+#: A message text as WhatsApp accepts it: 1..4096 characters, not only blanks.
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT_LENGTH)
+]
+
+#: A reply we send: ms-whatsapp splits it into messages of at most 4096 characters.
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=65536)]
+
+#: Who wrote a line of a conversation.
+Author = Literal["customer", "ai", "agent", "system"]
+
+#: The WhatsApp message types we parse (Cloud API ``messages[].type``).
+MessageType = Literal[
+    "text",
+    "image",
+    "audio",
+    "video",
+    "document",
+    "sticker",
+    "location",
+    "contacts",
+    "interactive",
+    "button",
+    "reaction",
+    "order",
+    "system",
+    "unsupported",
+]
+
+
+class Frozen(BaseModel):
+    """Base of every catalog model: immutable, and unknown fields are an error."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=False)
+
+
+class CustomerInfo(Frozen):
+    """What the customer registry knows about the sender of a message."""
+
+    customer_id: Id
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    phone: Phone
+    email: str | None = Field(default=None, max_length=320)
+    language: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
+
+
+class Channel(Frozen):
+    """The channel a conversation answers on: a business WhatsApp number and a customer."""
+
+    kind: Literal["whatsapp"] = "whatsapp"
+    phone_number_id: Id
+    customer_phone: Phone
+
+
+class Turn(Frozen):
+    """One line of a conversation as services exchange it (history, documents)."""
+
+    author: Author
+    text: str
+    at: AwareDatetime
+    message_id: str | None = None
+    message_type: str = "text"

@@ -1,0 +1,76 @@
+"""Configuration: one pydantic-settings object, read once at start-up and passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PersistenceModule = Literal["eventsourcing.sqlite", "eventsourcing.postgres", "eventsourcing.popo"]
+
+DEMO_SECRET = "helpline-demo-secret"
+
+
+class Settings(BaseSettings):
+    """Every setting of helpline; each field is read from the environment variable of the
+    same name in upper case (``HELPLINE_DATA_DIR``, ``NATS_URL``, ...)."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
+
+    helpline_mode: Literal["demo", "production"] = Field(
+        default="demo", description="production refuses to start with demo or missing secrets")
+    helpline_data_dir: Path = Field(default=Path("var"), description="SQLite files, NATS store")
+    persistence_module: PersistenceModule = "eventsourcing.sqlite"
+    postgres_dbname: str = "helpline"
+    postgres_host: str = "127.0.0.1"
+    postgres_port: int = 5432
+    postgres_user: str = "postgres"
+    postgres_password: SecretStr = SecretStr("")
+    nats_url: str = "nats://127.0.0.1:4222"
+    helpline_http_host: str = "127.0.0.1"
+    helpline_http_port: int = 8000
+    helpline_admin_token: SecretStr = SecretStr("")
+    whatsapp_app_secret: SecretStr = SecretStr("")
+    whatsapp_verify_token: SecretStr = SecretStr("")
+    whatsapp_access_token: SecretStr = SecretStr("")
+    whatsapp_graph_url: str = "https://graph.facebook.com"
+    whatsapp_api_version: str = "v23.0"
+    whatsapp_phone_number_id: str = "106540352242922"
+    helpline_kb_path: Path | None = None
+
+    @model_validator(mode="after")
+    def _production_needs_secrets(self) -> Settings:
+        if self.helpline_mode != "production":
+            return self
+        for name in ("whatsapp_app_secret", "whatsapp_verify_token", "whatsapp_access_token",
+                     "helpline_admin_token"):
+            value = getattr(self, name).get_secret_value()
+            if not value or value == DEMO_SECRET:
+                raise ValueError(f"{name.upper()} must be set (and not the demo value) "
+                                 "when HELPLINE_MODE=production")
+        return self
+
+    def eventsourcing_env(self, app_file: str) -> dict[str, str]:
+        """The eventsourcing environment for an application stored in ``app_file``."""
+        if self.persistence_module == "eventsourcing.sqlite":
+            self.helpline_data_dir.mkdir(parents=True, exist_ok=True)
+            return {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                    "SQLITE_DBNAME": str(self.helpline_data_dir / f"{app_file}.sqlite"),
+                    "SQLITE_LOCK_TIMEOUT": "10"}
+        if self.persistence_module == "eventsourcing.postgres":
+            return {"PERSISTENCE_MODULE": "eventsourcing.postgres",
+                    "POSTGRES_DBNAME": self.postgres_dbname,
+                    "POSTGRES_HOST": self.postgres_host,
+                    "POSTGRES_PORT": str(self.postgres_port),
+                    "POSTGRES_USER": self.postgres_user,
+                    "POSTGRES_PASSWORD": self.postgres_password.get_secret_value()}
+        return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+
+    def postgres_conninfo(self) -> str:
+        """A libpq connection string for the PostgreSQL settings."""
+        password = self.postgres_password.get_secret_value()
+        conninfo = (f"dbname={self.postgres_dbname} host={self.postgres_host} "
+                    f"port={self.postgres_port} user={self.postgres_user}")
+        return conninfo + (f" password={password}" if password else "")
