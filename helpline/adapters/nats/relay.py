@@ -1,0 +1,122 @@
+"""The outbox relay: publishes what an application's stored events translate to.
+
+It follows the application's notification log, publishes the catalog messages of each stored
+event (``helpline.domain.emit.messages_for``) with ``Nats-Msg-Id`` = the message id, and
+records how far it got with eventsourcing tracking in the application's own database. A
+crash between saving and publishing republishes on restart and JetStream's duplicate window
+drops the copy; nothing is published before its save commits, because only committed events
+are in the notification log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
+from faststream.nats import NatsBroker
+
+from helpline.adapters.nats.consumer import Metrics, publish_all
+from helpline.adapters.nats.topology import Topology
+from helpline.application.base import HelplineApplication
+from helpline.catalog import CatalogMessage, GetConversation
+from helpline.domain.emit import messages_for
+
+log = logging.getLogger("helpline.relay")
+
+#: Handles a query the relay meets (e.g. ms-agents' Get Conversation after an assignment).
+QueryHandler = Callable[[CatalogMessage], Awaitable[None]]
+
+
+class OutboxRelay:
+    """Follows one application's notification log and publishes its catalog messages."""
+
+    tracking_name = "outbox"
+
+    def __init__(
+        self,
+        app: HelplineApplication,
+        broker: NatsBroker,
+        topology: Topology,
+        *,
+        on_query: QueryHandler | None = None,
+        batch: int = 200,
+        poll_interval_s: float = 0.2,
+        metrics: Metrics | None = None,
+    ) -> None:
+        self.app = app
+        self.broker = broker
+        self.topology = topology
+        self.on_query = on_query
+        self.batch = batch
+        self.poll_interval_s = poll_interval_s
+        self.metrics = metrics or Metrics()
+        self.tracking: TrackingRecorder = app.factory.tracking_recorder()
+        self._wake = asyncio.Event()
+        self._stopped = asyncio.Event()
+        self.position = self.tracking.max_tracking_id(self.tracking_name) or 0
+
+    def wake(self) -> None:
+        """Something was saved: look at the log now instead of at the next poll."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Finish the current batch and stop."""
+        self._stopped.set()
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Relay until stopped."""
+        while not self._stopped.is_set():
+            try:
+                moved = await self.relay_once()
+            except Exception:
+                log.exception("%s relay failed; retrying", self.app.name)
+                moved = 0
+                await asyncio.sleep(1.0)
+            if moved == 0:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.poll_interval_s)
+
+    async def relay_once(self) -> int:
+        """Publish the next batch of stored events' messages; returns how many events."""
+        notifications = await asyncio.to_thread(
+            self.app.recorder.select_notifications, self.position, self.batch,
+            inclusive_of_start=False)
+        if not notifications:
+            return 0
+        events: list[CatalogMessage] = []
+        queries: list[CatalogMessage] = []
+        for notification in notifications:
+            for m in messages_for(self.app.mapper.to_domain_event(notification)):
+                (queries if isinstance(m, GetConversation) else events).append(m)
+        await publish_all(self.broker, self.topology, events, self.metrics)
+        last = notifications[-1].id
+        await asyncio.to_thread(self._track, last)
+        self.position = last
+        for query in queries:
+            await self._query(query)
+        return len(notifications)
+
+    def _track(self, notification_id: int) -> None:
+        # IntegrityError: another replica's relay got further first; its position will do.
+        with contextlib.suppress(IntegrityError):
+            self.tracking.insert_tracking(Tracking(self.tracking_name, notification_id))
+
+    async def _query(self, query: CatalogMessage) -> None:
+        if self.on_query is None:
+            return
+        try:
+            await self.on_query(query)
+        except Exception:
+            log.exception("%s: %s %s failed", self.app.name, query.catalog_id, query.message_id)
+
+
+async def drain(relays: Sequence[OutboxRelay]) -> None:
+    """Relay everything stored so far (tests, shutdown)."""
+    for relay in relays:
+        while await relay.relay_once():
+            pass

@@ -1,0 +1,166 @@
+"""One FastStream router per service of the seed flow, built by a factory.
+
+Every command and event is consumed from JetStream with a durable pull consumer (named after
+the service and the message, so the replicas of a service share the work) and the manual ack
+policy of ``helpline.adapters.nats.consumer``. *Get Conversation* is served over core NATS
+request/reply with a queue group, never inside a stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from faststream import AckPolicy
+from faststream.nats import JStream, NatsBroker, NatsMessage, NatsRouter, PullSub
+from nats.js.api import AckPolicy as JsAckPolicy
+from nats.js.api import ConsumerConfig
+
+from helpline.adapters.nats.consumer import Consumption, Handler, Metrics, RetryPolicy
+from helpline.adapters.nats.topology import Topology
+from helpline.application.runner import Services
+from helpline.catalog import (
+    AgentAnswerGenerated,
+    AgentAssigned,
+    AIAgentAnswerGenerated,
+    CatalogMessage,
+    ConversationDocument,
+    GenerateAgentAnswer,
+    GenerateAIAgentAnswerWithUserInfo,
+    GetConversation,
+    OpenTicket,
+    SendWhatsAppBusinessTextMessage,
+    TicketClosed,
+    TicketOpened,
+    WhatsAppBusinessTextMessageReceived,
+    WhatsAppBusinessTextMessageSendFailed,
+    WhatsAppBusinessTextMessageSent,
+    WhatsAppBusinessTextMessageStatusUpdated,
+    WhatsAppBusinessTextMessageWithUserInfoReceived,
+)
+
+#: What each service consumes from JetStream: message class → handler name on its application.
+SUBSCRIPTIONS: dict[str, tuple[type[CatalogMessage], ...]] = {
+    "ms-whatsapp": (SendWhatsAppBusinessTextMessage,),
+    "ms-gateway": (WhatsAppBusinessTextMessageReceived,),
+    "ms-conv-store": (
+        WhatsAppBusinessTextMessageWithUserInfoReceived,
+        AIAgentAnswerGenerated,
+        TicketOpened,
+        AgentAssigned,
+        AgentAnswerGenerated,
+        TicketClosed,
+        WhatsAppBusinessTextMessageSent,
+        WhatsAppBusinessTextMessageStatusUpdated,
+        WhatsAppBusinessTextMessageSendFailed,
+    ),
+    "ms-rag": (GenerateAIAgentAnswerWithUserInfo,),
+    "ms-agents": (OpenTicket, GenerateAgentAnswer),
+}
+
+#: Services whose state is event-sourced: an outbox relay publishes for them.
+EVENT_SOURCED = frozenset({"ms-conv-store", "ms-agents"})
+
+
+def handler_name(cls: type[CatalogMessage]) -> str:
+    """The application method handling ``cls``: its catalog id in snake case."""
+    return cls.catalog_id.replace("-", "_")
+
+
+@dataclass
+class RouterOptions:
+    """Consumption settings shared by all routers of a process."""
+
+    topology: Topology = field(default_factory=Topology)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    metrics: Metrics = field(default_factory=Metrics)
+    batch_size: int = 16
+    max_workers: int = 4
+    ack_wait_s: float = 30.0
+    on_saved: Callable[[str], None] = lambda service: None
+    """Called after an event-sourced service saved (wakes its relay)."""
+
+
+def _in_thread(fn: Callable[[Any], Sequence[CatalogMessage]]) -> Handler:
+    async def run(message: Any) -> Sequence[CatalogMessage]:
+        return await asyncio.to_thread(fn, message)
+
+    return run
+
+
+def _application(services: Services, service: str) -> Any:
+    return {"ms-whatsapp": services.whatsapp, "ms-gateway": services.gateway,
+            "ms-conv-store": services.store, "ms-rag": services.rag,
+            "ms-agents": services.desk}[service]
+
+
+def create_router(
+    service: str,
+    services: Services,
+    broker: NatsBroker,
+    options: RouterOptions,
+    handlers: dict[type[CatalogMessage], Handler] | None = None,
+) -> NatsRouter:
+    """The router of ``service``: its JetStream subscriptions (and, for ms-conv-store, the
+    Get Conversation responder). ``handlers`` overrides the default (the application's
+    method named after the message, run in a worker thread)."""
+    topo = options.topology
+    router = NatsRouter()
+    app = _application(services, service)
+    stream = JStream(topo.stream, declare=False)
+    for cls in SUBSCRIPTIONS[service]:
+        handler = (handlers or {}).get(cls) or _in_thread(getattr(app, handler_name(cls)))
+        if service in EVENT_SOURCED:
+            handler = _notify_after(handler, options.on_saved, service)
+        consumption = Consumption(
+            service=service, message_cls=cls, handler=handler, broker=broker, topology=topo,
+            publish_results=service not in EVENT_SOURCED, retry=options.retry,
+            metrics=options.metrics)
+        router.subscriber(
+            topo.subject(cls),
+            stream=stream,
+            durable=topo.durable(service, cls),
+            pull_sub=PullSub(batch_size=options.batch_size, timeout=1.0),
+            config=ConsumerConfig(ack_policy=JsAckPolicy.EXPLICIT, max_deliver=-1,
+                                  ack_wait=options.ack_wait_s),
+            ack_policy=AckPolicy.MANUAL,
+            max_workers=options.max_workers,
+            title=f"{service}:{cls.catalog_id}",
+            description=cls.__doc__,
+        )(_entry(consumption))
+    if service == "ms-conv-store":
+        _serve_get_conversation(router, services, topo)
+    return router
+
+
+def _notify_after(handler: Handler, on_saved: Callable[[str], None], service: str) -> Handler:
+    async def run(message: Any) -> Sequence[CatalogMessage]:
+        result = await handler(message)
+        on_saved(service)
+        return result
+
+    return run
+
+
+def _entry(consumption: Consumption) -> Callable[..., Any]:
+    async def consume(msg: NatsMessage) -> None:
+        await consumption(msg)
+
+    consume.__name__ = handler_name(consumption.message_cls)
+    consume.__doc__ = consumption.message_cls.__doc__
+    return consume
+
+
+def _serve_get_conversation(router: NatsRouter, services: Services, topo: Topology) -> None:
+    store = services.store
+
+    async def get_conversation(msg: NatsMessage) -> bytes:
+        query = GetConversation.model_validate_json(msg.body)
+        doc: ConversationDocument = await asyncio.to_thread(store.get_conversation, query)
+        return doc.to_json()
+
+    router.subscriber(topo.subject(GetConversation), queue="ms-conv-store",
+                      title="ms-conv-store:get-conversation",
+                      description=GetConversation.__doc__)(get_conversation)
