@@ -43,6 +43,12 @@ class Container:
         """The five services wired in-process."""
         return InProcessRunner(self.services)
 
+    def stores_ok(self) -> bool:
+        """Whether the event stores answer (a cheap read on each)."""
+        self.services.store.recorder.max_notification_id()
+        self.services.desk.recorder.max_notification_id()
+        return True
+
     def close(self) -> None:
         """Release connections."""
         self.services.store.close()
@@ -50,6 +56,11 @@ class Container:
         close = getattr(self.services.gateway.directory, "close", None)
         if close is not None:
             close()
+
+
+def http_routers(container: Container, runtime: Any, names: tuple[str, ...]) -> list[Any]:
+    """The HTTP routers the services of this process contribute."""
+    return []
 
 
 def customer_directory(settings: Settings) -> CustomerDirectory:

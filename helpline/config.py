@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     postgres_user: str = "postgres"
     postgres_password: SecretStr = SecretStr("")
     nats_url: str = "nats://127.0.0.1:4222"
+    helpline_subject_prefix: str = Field(
+        default="helpline", description="first token of every subject; one per deployment")
     helpline_http_host: str = "127.0.0.1"
     helpline_http_port: int = 8000
     helpline_admin_token: SecretStr = SecretStr("")

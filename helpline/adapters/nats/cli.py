@@ -1,0 +1,98 @@
+"""``helpline up`` (all five services in one process) and ``helpline serve SERVICE``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Iterator
+
+import uvicorn
+
+from helpline.adapters.nats.embedded import EmbeddedNatsServer, ensure_nats
+from helpline.adapters.nats.runtime import SERVICES, ServiceRuntime, parse_services
+from helpline.adapters.nats.topology import Topology
+from helpline.config import Settings
+
+log = logging.getLogger("helpline")
+
+#: How long SIGINT/SIGTERM may take to shut a process down.
+SHUTDOWN_BUDGET_S = 10.0
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: the process owns SIGINT/SIGTERM."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def run_process(settings: Settings, names: tuple[str, ...], *, embedded: bool) -> None:
+    """Run ``names`` on NATS with the HTTP app until SIGINT/SIGTERM, then shut down."""
+    from helpline.bootstrap import bootstrap, http_routers
+
+    server: EmbeddedNatsServer | None = None
+    if embedded:
+        server = await asyncio.to_thread(ensure_nats, settings.nats_url,
+                                         settings.helpline_data_dir / "nats")
+        if server is not None:
+            log.info("started nats-server at %s (store %s)", settings.nats_url,
+                     server.store_dir)
+    container = bootstrap(settings)
+    runtime = ServiceRuntime(container.services, names, settings.nats_url,
+                             Topology(prefix=settings.helpline_subject_prefix))
+    try:
+        await runtime.start()
+        from helpline.adapters.http.app import create_app
+
+        app = create_app(
+            health_checks={"nats": lambda: runtime.connected,
+                           "stores": container.stores_ok},
+            metrics=runtime.metrics,
+            routers=http_routers(container, runtime, names),
+        )
+        http = _Server(uvicorn.Config(app, host=settings.helpline_http_host,
+                                      port=settings.helpline_http_port, log_level="warning",
+                                      lifespan="off"))
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, lambda: setattr(http, "should_exit", True))
+        log.info("helpline %s ready: http://%s:%d (NATS %s)", ",".join(names),
+                 settings.helpline_http_host, settings.helpline_http_port, settings.nats_url)
+        print(f"helpline: {', '.join(names)} running; HTTP on "
+              f"http://{settings.helpline_http_host}:{settings.helpline_http_port} "
+              f"(Ctrl-C stops)", flush=True)
+        await http.serve()
+    finally:
+        try:
+            await asyncio.wait_for(runtime.stop(), SHUTDOWN_BUDGET_S - 2)
+        except TimeoutError:
+            log.error("shutdown took too long; unacked messages will be redelivered")
+        container.close()
+        if server is not None:
+            await asyncio.to_thread(server.stop)
+    print("helpline: stopped", flush=True)
+
+
+def _up(_: argparse.Namespace) -> int:
+    asyncio.run(run_process(Settings(), SERVICES, embedded=True))
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    asyncio.run(run_process(Settings(), parse_services(args.service), embedded=False))
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``helpline up`` and ``helpline serve``."""
+    up = sub.add_parser("up", help="all five services, the relays and the HTTP app in one "
+                        "process (starts nats-server when NATS_URL does not answer)")
+    up.set_defaults(func=_up)
+    serve = sub.add_parser("serve", help="one service (or several) per process, for "
+                           "production deployments")
+    serve.add_argument("service", nargs="+", choices=[*SERVICES, "all"])
+    serve.set_defaults(func=_serve)
