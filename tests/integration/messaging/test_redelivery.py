@@ -1,0 +1,111 @@
+"""Redelivery rules over real NATS: transient failures are retried with delay and processed
+once; permanent failures and exhausted retries go to the dead-letter stream."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+import nats
+import pytest
+
+from helpline.adapters.nats.consumer import RetryPolicy, publish_all
+from helpline.adapters.nats.query import ConversationStoreUnavailableError, get_conversation
+from helpline.adapters.nats.runtime import SERVICES, ServiceRuntime
+from helpline.adapters.nats.topology import Topology
+from helpline.application import Answer, InMemoryCustomerDirectory, RecordingSender
+from helpline.bootstrap import bootstrap
+from helpline.catalog import CustomerInfo, GetConversation, Turn
+from helpline.config import Settings
+
+from .conftest import CUSTOMER, inbound, wait_until
+
+pytestmark = pytest.mark.integration
+
+
+class FlakyAnswerer:
+    """Fails ``failures`` times, then answers."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.calls = 0
+
+    def answer(self, question: str, history: Sequence[Turn],
+               customer: CustomerInfo | None) -> Answer:
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise ConnectionError(f"knowledge base unavailable (call {self.calls})")
+        return Answer("Abrimos a las 9.", confidence=0.9)
+
+
+async def _dlq_count(url: str, topology: Topology) -> int:
+    nc = await nats.connect(url)
+    try:
+        info = await nc.jetstream().stream_info(topology.dlq_stream)
+        return int(info.state.messages)
+    finally:
+        await nc.close()
+
+
+async def _runtime(url: str, topology: Topology, tmp_path, answerer) -> tuple:
+    sender = RecordingSender()
+    container = bootstrap(Settings(helpline_data_dir=tmp_path), sender=sender,
+                          answerer=answerer, directory=InMemoryCustomerDirectory([CUSTOMER]))
+    runtime = ServiceRuntime(container.services, SERVICES, url, topology,
+                             retry=RetryPolicy(max_deliver=3, base_delay_s=0.05))
+    await runtime.start()
+    return runtime, container, sender
+
+
+async def test_handler_failing_twice_then_succeeding_is_processed_once(
+    nats_available: str, topology: Topology, tmp_path
+) -> None:
+    answerer = FlakyAnswerer(failures=2)
+    runtime, container, sender = await _runtime(nats_available, topology, tmp_path, answerer)
+    try:
+        await publish_all(runtime.broker, topology, [inbound("¿a qué hora abrís?")])
+        await wait_until(lambda: len(sender.sent) == 1)
+        await asyncio.sleep(0.5)
+        assert answerer.calls == 3 and len(sender.sent) == 1
+        assert runtime.metrics.redelivered["ms-rag:generate-ai-agent-answer-with-user-info"] == 2
+        assert await _dlq_count(nats_available, topology) == 0
+    finally:
+        await runtime.stop()
+        container.close()
+
+
+async def test_exhausted_retries_and_malformed_messages_are_dead_lettered(
+    nats_available: str, topology: Topology, tmp_path
+) -> None:
+    answerer = FlakyAnswerer(failures=1000)
+    runtime, container, sender = await _runtime(nats_available, topology, tmp_path, answerer)
+    try:
+        await publish_all(runtime.broker, topology, [inbound("hola")])
+        await wait_until(lambda: runtime.metrics.dead_lettered.get(
+            "ms-rag:generate-ai-agent-answer-with-user-info") == 1)
+        assert answerer.calls == 3  # max_deliver
+        # A malformed event: dead-lettered at the first delivery, no retries.
+        subject = topology.subject(type(inbound("x")))
+        await runtime.broker.publish(b'{"not": "a message"}', subject, stream=topology.stream)
+        await wait_until(lambda: runtime.metrics.dead_lettered.get(
+            "ms-gateway:whatsapp-business-text-message-received") == 1)
+        assert await _dlq_count(nats_available, topology) == 2
+        assert sender.sent == []
+    finally:
+        await runtime.stop()
+        container.close()
+
+
+async def test_get_conversation_times_out_with_a_clear_error(
+    nats_available: str, topology: Topology, tmp_path
+) -> None:
+    container = bootstrap(Settings(helpline_data_dir=tmp_path))
+    runtime = ServiceRuntime(container.services, ("ms-agents",), nats_available, topology)
+    await runtime.start()
+    try:
+        query = GetConversation.from_example()
+        with pytest.raises(ConversationStoreUnavailableError, match="did not answer"):
+            await get_conversation(runtime.broker, topology, query, timeout_s=0.5)
+    finally:
+        await runtime.stop()
+        container.close()
