@@ -58,11 +58,6 @@ class Container:
             close()
 
 
-def http_routers(container: Container, runtime: Any, names: tuple[str, ...]) -> list[Any]:
-    """The HTTP routers the services of this process contribute."""
-    return []
-
-
 def customer_directory(settings: Settings) -> CustomerDirectory:
     """The customer registry for the configured persistence."""
     if settings.persistence_module == "eventsourcing.postgres":

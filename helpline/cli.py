@@ -9,7 +9,11 @@ from collections.abc import Sequence
 
 #: Modules that add sub-commands: each has ``register(subparsers) -> None``; every parser it
 #: adds sets ``func(args) -> int``. Imported lazily so ``helpline --help`` stays fast.
-COMMAND_MODULES: tuple[str, ...] = ("helpline.demo", "helpline.adapters.nats.cli")
+COMMAND_MODULES: tuple[str, ...] = (
+    "helpline.demo",
+    "helpline.adapters.nats.cli",
+    "helpline.adapters.whatsapp.cli",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

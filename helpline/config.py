@@ -40,7 +40,35 @@ class Settings(BaseSettings):
     whatsapp_graph_url: str = "https://graph.facebook.com"
     whatsapp_api_version: str = "v23.0"
     whatsapp_phone_number_id: str = "106540352242922"
+    whatsapp_rate_limit_per_second: float = Field(
+        default=80.0, description="Graph API messages per second per business number")
+    helpline_fake_graph: bool | None = Field(
+        default=None, description="serve a fake Graph API at /fake-graph and send there "
+        "(default: on in demo mode, off in production)")
     helpline_kb_path: Path | None = None
+
+    @property
+    def use_fake_graph(self) -> bool:
+        """Whether replies go to the in-process fake Graph API."""
+        if self.helpline_fake_graph is None:
+            return self.helpline_mode == "demo"
+        return self.helpline_fake_graph
+
+    def resolved(self) -> Settings:
+        """These settings with the demo defaults filled in: demo secrets for unset secrets
+        and, with the fake Graph API, its in-process URL."""
+        if self.helpline_mode != "demo":
+            return self
+        update: dict[str, object] = {
+            name: SecretStr(DEMO_SECRET)
+            for name in ("whatsapp_app_secret", "whatsapp_verify_token", "whatsapp_access_token",
+                         "helpline_admin_token")
+            if not getattr(self, name).get_secret_value()
+        }
+        if self.use_fake_graph:
+            update["whatsapp_graph_url"] = (
+                f"http://{self.helpline_http_host}:{self.helpline_http_port}/fake-graph")
+        return self.model_copy(update=update)
 
     @model_validator(mode="after")
     def _production_needs_secrets(self) -> Settings:

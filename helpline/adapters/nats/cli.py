@@ -32,8 +32,11 @@ class _Server(uvicorn.Server):
 
 async def run_process(settings: Settings, names: tuple[str, ...], *, embedded: bool) -> None:
     """Run ``names`` on NATS with the HTTP app until SIGINT/SIGTERM, then shut down."""
-    from helpline.bootstrap import bootstrap, http_routers
+    from helpline.adapters.edge import edge_routers, mount_fake_graph, whatsapp_handlers
+    from helpline.adapters.http.app import create_app
+    from helpline.bootstrap import bootstrap
 
+    settings = settings.resolved()
     server: EmbeddedNatsServer | None = None
     if embedded:
         server = await asyncio.to_thread(ensure_nats, settings.nats_url,
@@ -42,18 +45,21 @@ async def run_process(settings: Settings, names: tuple[str, ...], *, embedded: b
             log.info("started nats-server at %s (store %s)", settings.nats_url,
                      server.store_dir)
     container = bootstrap(settings)
+    stack = contextlib.AsyncExitStack()
     runtime = ServiceRuntime(container.services, names, settings.nats_url,
                              Topology(prefix=settings.helpline_subject_prefix))
     try:
+        if "ms-whatsapp" in names:
+            runtime.handlers.update(await whatsapp_handlers(settings, stack))
         await runtime.start()
-        from helpline.adapters.http.app import create_app
-
         app = create_app(
             health_checks={"nats": lambda: runtime.connected,
                            "stores": container.stores_ok},
             metrics=runtime.metrics,
-            routers=http_routers(container, runtime, names),
+            routers=edge_routers(settings, runtime, names),
         )
+        if settings.use_fake_graph and "ms-whatsapp" in names:
+            mount_fake_graph(app, settings)
         http = _Server(uvicorn.Config(app, host=settings.helpline_http_host,
                                       port=settings.helpline_http_port, log_level="warning",
                                       lifespan="off"))
@@ -71,6 +77,7 @@ async def run_process(settings: Settings, names: tuple[str, ...], *, embedded: b
             await asyncio.wait_for(runtime.stop(), SHUTDOWN_BUDGET_S - 2)
         except TimeoutError:
             log.error("shutdown took too long; unacked messages will be redelivered")
+        await stack.aclose()
         container.close()
         if server is not None:
             await asyncio.to_thread(server.stop)

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import nats
 from faststream.nats import NatsBroker
 from nats.js.errors import BadRequestError
 
-from helpline.adapters.nats.consumer import Metrics, RetryPolicy
+from helpline.adapters.nats.consumer import Handler, Metrics, RetryPolicy, publish_all
 from helpline.adapters.nats.query import get_conversation
 from helpline.adapters.nats.relay import OutboxRelay
 from helpline.adapters.nats.routers import SUBSCRIPTIONS, RouterOptions, create_router
@@ -50,6 +50,8 @@ class ServiceRuntime:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     metrics: Metrics = field(default_factory=Metrics)
     query_timeout_s: float = 3.0
+    handlers: dict[type[CatalogMessage], Handler] = field(default_factory=dict)
+    """Handlers that replace an application's method (e.g. the async Graph API sender)."""
     relays: dict[str, OutboxRelay] = field(default_factory=dict)
     broker: NatsBroker | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -65,7 +67,8 @@ class ServiceRuntime:
         options = RouterOptions(topology=self.topology, retry=self.retry, metrics=self.metrics,
                                 on_saved=self._wake)
         for name in self.names:
-            self.broker.include_router(create_router(name, self.services, self.broker, options))
+            self.broker.include_router(create_router(name, self.services, self.broker, options,
+                                                     self.handlers))
         await self.broker.start()
         if "ms-conv-store" in self.names:
             self.relays["ms-conv-store"] = OutboxRelay(self.services.store, self.broker,
@@ -88,6 +91,12 @@ class ServiceRuntime:
         doc = await get_conversation(self.broker, self.topology, query, self.query_timeout_s)
         await asyncio.to_thread(self.services.desk.conversation_document, doc)
         self._wake("ms-agents")
+
+    async def publish(self, messages: Sequence[CatalogMessage]) -> None:
+        """Publish into JetStream and wait for the acks (the webhook's durable publish)."""
+        if self.broker is None:
+            raise RuntimeError("not connected to NATS")
+        await publish_all(self.broker, self.topology, messages, self.metrics)
 
     def wake_relays(self) -> None:
         """Something outside a handler (the agent API) saved: publish now."""

@@ -1,0 +1,68 @@
+"""Composition of the HTTP edge and the Graph API sender for a process (used by
+``helpline up`` / ``serve``): which routers it serves and how ms-whatsapp sends."""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+
+from helpline.adapters.http.simulator import create_simulator_router
+from helpline.adapters.http.webhook import create_webhook_router
+from helpline.adapters.nats.consumer import Handler
+from helpline.adapters.nats.runtime import ServiceRuntime
+from helpline.adapters.whatsapp.fake_graph import create_fake_graph_app
+from helpline.adapters.whatsapp.graph_client import GraphClient
+from helpline.adapters.whatsapp.ledger import PostgresSendLedger, SendLedgerStore, SqliteSendLedger
+from helpline.adapters.whatsapp.outbound import OutboundWhatsApp
+from helpline.catalog import CatalogMessage, SendWhatsAppBusinessTextMessage
+from helpline.config import Settings
+
+
+async def whatsapp_handlers(
+    settings: Settings, stack: AsyncExitStack
+) -> dict[type[CatalogMessage], Handler]:
+    """ms-whatsapp's send handler: the Graph API client with its persistent ledger."""
+    graph = GraphClient.from_settings(settings,
+                                      rate_per_second=settings.whatsapp_rate_limit_per_second)
+    stack.push_async_callback(graph.aclose)
+    ledger: SendLedgerStore
+    if settings.persistence_module == "eventsourcing.postgres":
+        ledger = await PostgresSendLedger.connect(settings.postgres_conninfo())
+    else:
+        settings.helpline_data_dir.mkdir(parents=True, exist_ok=True)
+        ledger = SqliteSendLedger(settings.helpline_data_dir / "whatsapp_ledger.sqlite")
+    close = getattr(ledger, "aclose", None) or getattr(ledger, "close", None)
+    if close is not None:
+        stack.push_async_callback(_closer(close))
+    outbound = OutboundWhatsApp(graph, ledger)
+    return {SendWhatsAppBusinessTextMessage: outbound.send_whatsapp_business_text_message}
+
+
+def _closer(close: Any) -> Any:
+    async def run() -> None:
+        result = close()
+        if hasattr(result, "__await__"):
+            await result
+
+    return run
+
+
+def edge_routers(settings: Settings, runtime: ServiceRuntime,
+                 names: tuple[str, ...]) -> list[APIRouter]:
+    """The webhook (ms-whatsapp) and, with the fake Graph API, the customer simulator."""
+    routers: list[APIRouter] = []
+    if "ms-whatsapp" in names:
+        routers.append(create_webhook_router(settings, runtime.publish))
+        if settings.use_fake_graph:
+            base = f"http://{settings.helpline_http_host}:{settings.helpline_http_port}"
+            routers.append(create_simulator_router(settings, f"{base}/webhooks/whatsapp",
+                                                   f"{base}/fake-graph"))
+    return routers
+
+
+def mount_fake_graph(app: FastAPI, settings: Settings) -> None:
+    """Serve the fake Graph API at ``/fake-graph`` (demo mode)."""
+    app.mount("/fake-graph",
+              create_fake_graph_app(settings.whatsapp_access_token.get_secret_value()))

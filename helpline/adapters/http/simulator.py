@@ -1,0 +1,93 @@
+"""The customer simulator: be a WhatsApp customer without a phone or a Meta account.
+
+``GET /simulator`` serves a page. When a person types as a customer, the page's backend
+(``POST /simulator/send``) builds a notification of Meta's documented shape, signs it with
+``WHATSAPP_APP_SECRET`` exactly as Meta does and POSTs it to the real webhook endpoint, so the
+whole real path runs. ``GET /simulator/replies`` reads what the fake Graph API received for
+that phone number; the page polls it to show the replies.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from importlib import resources
+from typing import Any
+
+import httpx
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel, Field
+
+from helpline.adapters.whatsapp.payloads import build_text_notification
+from helpline.adapters.whatsapp.signature import SIGNATURE_HEADER, sign
+from helpline.catalog import MAX_TEXT_LENGTH, normalise_phone
+from helpline.config import Settings
+
+
+class SimulatedMessage(BaseModel):
+    """What the person typed, as whom."""
+
+    phone: str = Field(min_length=8, max_length=32)
+    text: str = Field(min_length=1, max_length=MAX_TEXT_LENGTH)
+    name: str = Field(default="Simulated customer", max_length=100)
+
+
+def create_simulator_router(
+    settings: Settings, webhook_url: str, fake_graph_url: str, *, timeout: float = 30.0
+) -> APIRouter:
+    """The simulator's routes; ``webhook_url`` is the full URL of ``POST /webhooks/whatsapp``
+    and ``fake_graph_url`` the base URL of the fake Graph API."""
+    router = APIRouter(tags=["simulator"])
+    secret = settings.whatsapp_app_secret.get_secret_value()
+    graph = fake_graph_url.rstrip("/")
+
+    @router.get("/simulator", response_class=HTMLResponse)
+    async def simulator_page() -> HTMLResponse:
+        """The simulator page."""
+        page = resources.files("helpline.adapters.http").joinpath("static/simulator.html")
+        return HTMLResponse(page.read_text(encoding="utf-8"))
+
+    @router.post("/simulator/send")
+    async def simulator_send(message: SimulatedMessage) -> JSONResponse:
+        """Sign a Meta-shaped notification of ``message`` and deliver it to the webhook."""
+        try:
+            phone = normalise_phone(message.phone)
+        except ValueError as e:
+            return JSONResponse({"detail": str(e)}, status_code=422)
+        wamid = "wamid.sim." + uuid.uuid4().hex
+        notification = build_text_notification(
+            phone_number_id=settings.whatsapp_phone_number_id, sender_phone=phone,
+            text=message.text, wamid=wamid, timestamp=int(time.time()),
+            profile_name=message.name)
+        body = json.dumps(notification, ensure_ascii=False).encode()
+        headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(body, secret)}
+        try:
+            async with httpx.AsyncClient(timeout=timeout) as client:
+                response = await client.post(webhook_url, content=body, headers=headers)
+        except httpx.HTTPError as e:
+            return JSONResponse({"detail": f"webhook unreachable: {e}"}, status_code=502)
+        return JSONResponse({"wamid": wamid, "phone": phone,
+                             "webhook_status": response.status_code})
+
+    @router.get("/simulator/replies")
+    async def simulator_replies(phone: str, after: int = 0) -> JSONResponse:
+        """What the fake Graph API was asked to send to ``phone`` (after sequence ``after``)."""
+        try:
+            to = normalise_phone(phone)
+        except ValueError as e:
+            return JSONResponse({"detail": str(e)}, status_code=422)
+        try:
+            async with httpx.AsyncClient(timeout=timeout) as client:
+                response = await client.get(f"{graph}/_fake/messages",
+                                            params={"to": to, "after": after})
+            data: dict[str, Any] = response.json()
+        except (httpx.HTTPError, ValueError) as e:
+            return JSONResponse({"detail": f"fake Graph API unreachable: {e}"}, status_code=502)
+        replies = [{"seq": m["seq"], "text": m["body"], "wamid": m["id"],
+                    "in_reply_to": m.get("context_message_id")}
+                   for m in data.get("messages", [])]
+        return JSONResponse({"replies": replies})
+
+    return router

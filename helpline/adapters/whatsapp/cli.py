@@ -1,0 +1,28 @@
+"""``helpline fake-graph``: serve the fake WhatsApp Cloud API for the demo and the simulator."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``helpline fake-graph [--host H] [--port P]``."""
+    parser = sub.add_parser(
+        "fake-graph", help="serve a fake WhatsApp Cloud API (Graph API messages endpoint)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8081, help="port to listen on")
+    parser.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from helpline.adapters.whatsapp.fake_graph import create_fake_graph_app
+    from helpline.config import Settings
+
+    token = Settings().whatsapp_access_token.get_secret_value()
+    if not token:
+        print("fake-graph: WHATSAPP_ACCESS_TOKEN is empty; set it to the token clients will use")
+        return 2
+    uvicorn.run(create_fake_graph_app(token), host=args.host, port=args.port, log_level="info")
+    return 0

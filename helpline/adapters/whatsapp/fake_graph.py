@@ -1,0 +1,179 @@
+"""A fake WhatsApp Cloud API (Graph API ``messages`` endpoint) for tests, the demo and the
+customer simulator.
+
+``POST /{version}/{phone_number_id}/messages`` checks the bearer token (401 with Meta's
+``OAuthException`` 190 otherwise) and the documented text-message body (400 with Meta's error
+JSON, code 100, otherwise), then answers like Meta and records the message. Test hooks:
+
+- ``GET /_fake/messages?to=<phone>&after=<seq>``: what was accepted, in order;
+- ``GET /_fake/stats``: how many requests reached the endpoint (accepted or not);
+- ``POST /_fake/errors``: queue error answers (``{"code": 130429, "times": 2, "skip": 0}``;
+  ``status`` defaults to what Meta answers for the code);
+- ``DELETE /_fake/messages``: forget messages, counters and queued errors.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from helpline.catalog import MAX_TEXT_LENGTH
+
+_TOP_KEYS = {"messaging_product", "recipient_type", "to", "type", "text", "context"}
+
+#: What Meta answers for a few well-known errors (HTTP status, message).
+KNOWN_ERRORS: dict[int, tuple[int, str]] = {
+    130429: (429, "Rate limit hit"),
+    131047: (400, "Re-engagement message"),
+    131026: (400, "Message Undeliverable"),
+    131000: (500, "Something went wrong"),
+    100: (400, "Invalid parameter"),
+    190: (401, "Invalid OAuth access token - Cannot parse access token"),
+}
+
+
+class FakeError(BaseModel):
+    """An error answer to give to the next ``times`` send requests."""
+
+    code: int = 131000
+    status: int | None = Field(default=None, ge=400, le=599)
+    message: str | None = None
+    details: str = "configured error of the fake Graph API"
+    times: int = Field(default=1, ge=1, le=10_000)
+    skip: int = Field(default=0, ge=0, le=10_000)
+    """Answer this many requests normally before the error starts."""
+
+
+@dataclass
+class FakeGraphState:
+    """What the fake received and what it was told to answer (one per app)."""
+
+    access_token: str
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    errors: deque[FakeError] = field(default_factory=deque)
+    requests: int = 0
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def next_error(self) -> FakeError | None:
+        """The error to answer with now, if one is queued."""
+        if not self.errors:
+            return None
+        error = self.errors[0]
+        if error.skip:
+            self.errors[0] = error.model_copy(update={"skip": error.skip - 1})
+            return None
+        if error.times <= 1:
+            self.errors.popleft()
+        else:
+            self.errors[0] = error.model_copy(update={"times": error.times - 1})
+        return error
+
+
+def meta_error(status: int, code: int, message: str, details: str | None = None) -> JSONResponse:
+    """An error answer in the Graph API's shape."""
+    error: dict[str, Any] = {"message": message, "type": "OAuthException", "code": code,
+                             "fbtrace_id": "AbCdEfFakeTrace"}
+    if details is not None:
+        error["error_data"] = {"messaging_product": "whatsapp", "details": details}
+    return JSONResponse({"error": error}, status_code=status)
+
+
+def validate_send_body(body: object) -> str | None:
+    """Why ``body`` is not a documented text-message send, or ``None`` if it is one."""
+    if not isinstance(body, dict):
+        return "the body must be a JSON object"
+    unknown = set(body) - _TOP_KEYS
+    if unknown:
+        return f"unexpected key(s): {sorted(unknown)}"
+    if body.get("messaging_product") != "whatsapp":
+        return "messaging_product must be 'whatsapp'"
+    if body.get("recipient_type", "individual") != "individual":
+        return "recipient_type must be 'individual'"
+    to = body.get("to")
+    if not isinstance(to, str) or not to.lstrip("+").isdigit():
+        return "to must be a phone number"
+    if body.get("type") != "text":
+        return "type must be 'text' (this fake sends text messages only)"
+    text = body.get("text")
+    if not isinstance(text, dict) or set(text) - {"body", "preview_url"}:
+        return "text must be an object with body and optional preview_url"
+    if not isinstance(text.get("body"), str) or not 1 <= len(text["body"]) <= MAX_TEXT_LENGTH:
+        return f"text.body must be a string of 1 to {MAX_TEXT_LENGTH} characters"
+    if not isinstance(text.get("preview_url", False), bool):
+        return "text.preview_url must be a boolean"
+    context = body.get("context")
+    if context is not None and (not isinstance(context, dict) or set(context) != {"message_id"}
+                                or not isinstance(context["message_id"], str)):
+        return "context must be {\"message_id\": <wamid>}"
+    return None
+
+
+def create_fake_graph_app(access_token: str) -> FastAPI:
+    """The fake Graph API; requests must carry ``Authorization: Bearer <access_token>``."""
+    app = FastAPI(title="fake WhatsApp Cloud API", docs_url=None, redoc_url=None)
+    state = FakeGraphState(access_token=access_token)
+    app.state.fake_graph = state
+
+    @app.post("/{version}/{phone_number_id}/messages")
+    async def send_message(version: str, phone_number_id: str, request: Request) -> JSONResponse:
+        state.requests += 1
+        if request.headers.get("authorization") != f"Bearer {state.access_token}":
+            return meta_error(401, 190, KNOWN_ERRORS[190][1])
+        error = state.next_error()
+        if error is not None:
+            status, message = KNOWN_ERRORS.get(error.code, (400, "Error"))
+            return meta_error(error.status or status, error.code, error.message or message,
+                              error.details)
+        try:
+            body = await request.json()
+        except ValueError:
+            return meta_error(400, 100, "Invalid parameter", "the body is not JSON")
+        problem = validate_send_body(body)
+        if problem is not None:
+            return meta_error(400, 100, "Invalid parameter", problem)
+        seq = next(state._ids)
+        wamid = "wamid." + base64.b64encode(f"fake:{phone_number_id}:{seq}".encode()).decode()
+        wa_id = body["to"].lstrip("+")
+        state.messages.append({
+            "seq": seq, "id": wamid, "api_version": version, "phone_number_id": phone_number_id,
+            "to": wa_id, "body": body["text"]["body"],
+            "preview_url": body["text"].get("preview_url", False),
+            "context_message_id": (body.get("context") or {}).get("message_id"),
+            "received_at": datetime.now(UTC).isoformat(),
+        })
+        return JSONResponse({"messaging_product": "whatsapp",
+                             "contacts": [{"input": body["to"], "wa_id": wa_id}],
+                             "messages": [{"id": wamid}]})
+
+    @app.get("/_fake/messages")
+    async def list_messages(to: str | None = None, after: int = 0) -> dict[str, Any]:
+        chosen = [m for m in state.messages
+                  if m["seq"] > after and (to is None or m["to"] == to.lstrip("+"))]
+        return {"messages": chosen}
+
+    @app.get("/_fake/stats")
+    async def stats() -> dict[str, int]:
+        return {"requests": state.requests, "messages": len(state.messages),
+                "queued_errors": sum(e.times for e in state.errors)}
+
+    @app.post("/_fake/errors")
+    async def queue_errors(errors: FakeError | list[FakeError]) -> dict[str, int]:
+        state.errors.extend(errors if isinstance(errors, list) else [errors])
+        return {"queued_errors": sum(e.times for e in state.errors)}
+
+    @app.delete("/_fake/messages")
+    async def reset() -> dict[str, bool]:
+        state.messages.clear()
+        state.errors.clear()
+        state.requests = 0
+        return {"reset": True}
+
+    return app

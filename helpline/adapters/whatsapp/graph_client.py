@@ -1,0 +1,268 @@
+"""An async client of the WhatsApp Cloud API's ``messages`` endpoint (Graph API, httpx).
+
+``POST {graph_url}/{api_version}/{phone_number_id}/messages`` with a bearer token and the
+documented text body. 429, 5xx, Meta's throttling codes and network errors are retried with
+capped exponential backoff and full jitter, a bounded number of times, then
+:class:`TransientSendError` is raised (the caller nacks; NATS redelivers later). Every other
+refusal is permanent: :class:`~helpline.application.ports.PermanentSendError` with Meta's code.
+A token bucket per phone number id keeps us under Meta's throughput limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from helpline.application.ports import PermanentSendError
+from helpline.catalog import MAX_TEXT_LENGTH
+from helpline.config import Settings
+
+#: Meta's default throughput for a business phone number (messages per second).
+DEFAULT_RATE_PER_SECOND = 80.0
+
+#: Graph error codes that mean "later" rather than "never": rate limits and Meta-side outages.
+TRANSIENT_CODES = frozenset({1, 2, 4, 80007, 130429, 131000, 131016, 131048, 131056, 133004})
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class TransientSendError(Exception):
+    """The Graph API kept failing in a way that may pass (after the bounded retries)."""
+
+    def __init__(
+        self, reason: str, code: int | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+def split_text(text: str, limit: int = MAX_TEXT_LENGTH) -> list[str]:
+    """``text`` cut into pieces of at most ``limit`` characters, on whitespace when possible.
+
+    The whitespace at a cut is dropped; a word longer than ``limit`` is cut inside. Joining the
+    pieces with single spaces gives the text back up to the whitespace at the cuts.
+    """
+    if limit < 1:
+        raise ValueError("limit must be positive")
+    rest = text.strip()
+    pieces: list[str] = []
+    while len(rest) > limit:
+        window = rest[: limit + 1]
+        cut = max(window.rfind(c) for c in (" ", "\n", "\t", "\r"))
+        if cut <= 0:
+            piece, rest = rest[:limit], rest[limit:]
+        else:
+            piece, rest = rest[:cut], rest[cut:]
+        pieces.append(piece.rstrip())
+        rest = rest.lstrip()
+    if rest:
+        pieces.append(rest)
+    return pieces
+
+
+class TokenBucket:
+    """A token bucket: ``rate`` tokens per second, at most ``burst`` saved up."""
+
+    def __init__(
+        self,
+        rate: float,
+        burst: float | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.rate = rate
+        self.burst = burst if burst is not None else max(1.0, rate)
+        self._clock = clock
+        self._sleep = sleep
+        self._tokens = self.burst
+        self._updated = clock()
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        """Take one token, waiting until one is available (callers are served in order)."""
+        async with self._lock:
+            now = self._clock()
+            self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
+            self._updated = now
+            if self._tokens < 1.0:
+                await self._sleep((1.0 - self._tokens) / self.rate)
+                now = self._clock()
+                self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
+                self._updated = now
+            self._tokens -= 1.0
+
+
+class RateLimiter:
+    """One :class:`TokenBucket` per business phone number id."""
+
+    def __init__(self, rate: float = DEFAULT_RATE_PER_SECOND, burst: float | None = None) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._buckets: dict[str, TokenBucket] = {}
+
+    async def acquire(self, phone_number_id: str) -> None:
+        """Wait for the right to send one message from ``phone_number_id``."""
+        bucket = self._buckets.get(phone_number_id)
+        if bucket is None:
+            bucket = self._buckets[phone_number_id] = TokenBucket(self.rate, self.burst)
+        await bucket.acquire()
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounded retries: ``attempts`` tries in all, delays ``base * 2**n`` capped, full jitter."""
+
+    attempts: int = 5
+    base_delay: float = 0.25
+    max_delay: float = 8.0
+
+    def delay(self, attempt: int, rng: random.Random) -> float:
+        """How long to wait after failed try number ``attempt`` (0-based)."""
+        return rng.uniform(0.0, min(self.max_delay, self.base_delay * 2**attempt))
+
+
+class GraphClient:
+    """Sends text messages through the Graph API. Does not own ``http`` unless built by
+    :meth:`from_settings` (then :meth:`aclose` closes it)."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        graph_url: str,
+        api_version: str,
+        access_token: str,
+        rate_limiter: RateLimiter | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: Sleep = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._http = http
+        self._base = f"{graph_url.rstrip('/')}/{api_version.strip('/')}"
+        self._token = access_token
+        self.rate_limiter = rate_limiter if rate_limiter is not None else RateLimiter()
+        self.retry = retry if retry is not None else RetryPolicy()
+        self._sleep = sleep
+        self._rng = rng if rng is not None else random.Random()
+        self._owns_http = False
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, *, rate_per_second: float = DEFAULT_RATE_PER_SECOND,
+        retry: RetryPolicy | None = None, timeout: float = 10.0,
+    ) -> GraphClient:
+        """A client for ``WHATSAPP_GRAPH_URL`` / ``WHATSAPP_API_VERSION`` / the access token."""
+        client = cls(
+            httpx.AsyncClient(timeout=timeout),
+            graph_url=settings.whatsapp_graph_url,
+            api_version=settings.whatsapp_api_version,
+            access_token=settings.whatsapp_access_token.get_secret_value(),
+            rate_limiter=RateLimiter(rate_per_second),
+            retry=retry,
+        )
+        client._owns_http = True
+        return client
+
+    async def aclose(self) -> None:
+        """Close the HTTP client if this object created it."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def send_text(
+        self,
+        phone_number_id: str,
+        to: str,
+        body: str,
+        *,
+        preview_url: bool = False,
+        reply_to: str | None = None,
+    ) -> str:
+        """Send one text (at most 4096 characters) and return Meta's wamid for it.
+
+        Raises ``PermanentSendError`` when Meta refuses it for good, and
+        :class:`TransientSendError` when the retries ran out.
+        """
+        payload: dict[str, Any] = {
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": to,
+            "type": "text",
+            "text": {"body": body, "preview_url": preview_url},
+        }
+        if reply_to:
+            payload["context"] = {"message_id": reply_to}
+        url = f"{self._base}/{phone_number_id}/messages"
+        headers = {"Authorization": f"Bearer {self._token}"}
+        last: TransientSendError | None = None
+        for attempt in range(self.retry.attempts):
+            if attempt:
+                await self._sleep(self._backoff(attempt - 1, last))
+            await self.rate_limiter.acquire(phone_number_id)
+            try:
+                response = await self._http.post(url, json=payload, headers=headers)
+            except httpx.TransportError as e:
+                last = TransientSendError(f"network error: {type(e).__name__}: {e}")
+                continue
+            outcome = _interpret(response)
+            if isinstance(outcome, str):
+                return outcome
+            last = outcome
+        assert last is not None
+        raise TransientSendError(
+            f"gave up after {self.retry.attempts} attempts: {last.reason}", last.code)
+
+    def _backoff(self, attempt: int, last: TransientSendError | None) -> float:
+        delay = self.retry.delay(attempt, self._rng)
+        if last is not None and last.retry_after is not None:
+            delay = max(delay, min(last.retry_after, self.retry.max_delay))
+        return delay
+
+
+def _interpret(response: httpx.Response) -> str | TransientSendError:
+    """The wamid of a success, a transient error to retry, or raise a permanent one."""
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    error = data.get("error") if isinstance(data, dict) else None
+    error = error if isinstance(error, dict) else {}
+    code = error.get("code") if isinstance(error.get("code"), int) else None
+    if response.is_success:
+        try:
+            wamid = data["messages"][0]["id"]
+        except (KeyError, IndexError, TypeError):
+            wamid = None
+        if isinstance(wamid, str) and wamid:
+            return wamid
+        # Meta may have sent it; retrying could send it twice, so we stop here.
+        raise PermanentSendError(None, "Graph API answered success without messages[0].id")
+    reason = _reason(error) or f"HTTP {response.status_code}"
+    if response.status_code == 429 or response.status_code >= 500 or code in TRANSIENT_CODES:
+        return TransientSendError(reason, code, _retry_after(response))
+    raise PermanentSendError(code, reason)
+
+
+def _reason(error: dict[str, Any]) -> str:
+    message = error.get("message")
+    data = error.get("error_data")
+    details = data.get("details") if isinstance(data, dict) else None
+    return " - ".join(str(p) for p in (message, details) if isinstance(p, str) and p)
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after", "")
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None

@@ -1,0 +1,234 @@
+"""The persistent send ledger of ms-whatsapp: what each send command already did.
+
+Keyed by the command's ``message_id``. Each piece of a split text is *claimed* before its
+Graph API call and *completed* with Meta's wamid after it, and the command's final outcome is
+recorded, so a redelivered command finds either its outcome, or the pieces already sent, or a
+claim that tells it another delivery is (or was) calling Meta right now. Three stores: in
+memory (tests), SQLite (the embedded default) and PostgreSQL (psycopg 3).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Protocol
+
+import psycopg
+
+from helpline.application.ports import PermanentSendError, SendResult
+
+Outcome = SendResult | PermanentSendError
+
+_PARTS = """CREATE TABLE IF NOT EXISTS whatsapp_send_parts (
+  command_id TEXT NOT NULL, part INTEGER NOT NULL, claimed_at DOUBLE PRECISION NOT NULL,
+  wamid TEXT, PRIMARY KEY (command_id, part))"""
+_OUTCOMES = """CREATE TABLE IF NOT EXISTS whatsapp_send_outcomes (
+  command_id TEXT PRIMARY KEY, wamids TEXT, code INTEGER, reason TEXT)"""
+
+
+class ClaimState(Enum):
+    """What :meth:`SendLedgerStore.claim_part` found."""
+
+    CLAIMED = "claimed"  # it is ours: call the Graph API
+    DONE = "done"  # sent before: here is its wamid
+    BUSY = "busy"  # another delivery claimed it less than a lease ago
+    STALE = "stale"  # claimed long ago and never completed: the outcome is unknown
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The state of one piece, and its wamid when it was sent."""
+
+    state: ClaimState
+    wamid: str | None = None
+
+
+class SendLedgerStore(Protocol):
+    """Where ms-whatsapp remembers sends (implemented in memory, SQLite, PostgreSQL)."""
+
+    async def outcome(self, command_id: str) -> Outcome | None:
+        """The recorded outcome of ``command_id``, if it has one."""
+        ...
+
+    async def claim_part(self, command_id: str, part: int, now: float, lease: float) -> Claim:
+        """Claim piece ``part`` at ``now`` (epoch seconds), or say why it cannot be claimed."""
+        ...
+
+    async def complete_part(self, command_id: str, part: int, wamid: str) -> None:
+        """Record Meta's wamid for a claimed piece."""
+        ...
+
+    async def release_part(self, command_id: str, part: int) -> None:
+        """Drop a claim whose call certainly failed, so a redelivery may try again."""
+        ...
+
+    async def record_outcome(self, command_id: str, outcome: Outcome) -> None:
+        """Record the final outcome (the first one recorded wins)."""
+        ...
+
+
+def _claim_from_row(claimed_at: float, wamid: str | None, now: float, lease: float) -> Claim:
+    if wamid is not None:
+        return Claim(ClaimState.DONE, wamid)
+    return Claim(ClaimState.BUSY if now - claimed_at < lease else ClaimState.STALE)
+
+
+def _outcome_from_row(wamids: str | None, code: int | None, reason: str | None) -> Outcome:
+    if wamids is not None:
+        return SendResult(tuple(json.loads(wamids)))
+    return PermanentSendError(code, reason or "")
+
+
+def _outcome_to_row(outcome: Outcome) -> tuple[str | None, int | None, str | None]:
+    if isinstance(outcome, SendResult):
+        return json.dumps(list(outcome.wamids)), None, None
+    return None, outcome.code, outcome.reason
+
+
+def _opt_str(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _opt_int(value: object) -> int | None:
+    return value if isinstance(value, int) else None
+
+
+class MemorySendLedger:
+    """A :class:`SendLedgerStore` in a dict (tests, in-process runs)."""
+
+    def __init__(self) -> None:
+        self.parts: dict[tuple[str, int], tuple[float, str | None]] = {}
+        self.outcomes: dict[str, Outcome] = {}
+
+    async def outcome(self, command_id: str) -> Outcome | None:
+        """See :class:`SendLedgerStore`."""
+        return self.outcomes.get(command_id)
+
+    async def claim_part(self, command_id: str, part: int, now: float, lease: float) -> Claim:
+        """See :class:`SendLedgerStore`."""
+        row = self.parts.get((command_id, part))
+        if row is None:
+            self.parts[(command_id, part)] = (now, None)
+            return Claim(ClaimState.CLAIMED)
+        return _claim_from_row(row[0], row[1], now, lease)
+
+    async def complete_part(self, command_id: str, part: int, wamid: str) -> None:
+        """See :class:`SendLedgerStore`."""
+        self.parts[(command_id, part)] = (self.parts[(command_id, part)][0], wamid)
+
+    async def release_part(self, command_id: str, part: int) -> None:
+        """See :class:`SendLedgerStore`."""
+        row = self.parts.get((command_id, part))
+        if row is not None and row[1] is None:
+            del self.parts[(command_id, part)]
+
+    async def record_outcome(self, command_id: str, outcome: Outcome) -> None:
+        """See :class:`SendLedgerStore`."""
+        self.outcomes.setdefault(command_id, outcome)
+
+
+Rows = list[tuple[object, ...]]
+
+
+class _SqlSendLedger:
+    """The SQL shared by the SQLite and PostgreSQL ledgers (``?`` placeholders)."""
+
+    async def _run(self, sql: str, args: tuple[object, ...]) -> tuple[int, Rows]:
+        raise NotImplementedError
+
+    async def outcome(self, command_id: str) -> Outcome | None:
+        """See :class:`SendLedgerStore`."""
+        _, rows = await self._run("SELECT wamids, code, reason FROM whatsapp_send_outcomes "
+                                  "WHERE command_id = ?", (command_id,))
+        if not rows:
+            return None
+        wamids, code, reason = rows[0]
+        return _outcome_from_row(_opt_str(wamids), _opt_int(code), _opt_str(reason))
+
+    async def claim_part(self, command_id: str, part: int, now: float, lease: float) -> Claim:
+        """See :class:`SendLedgerStore`."""
+        inserted, _ = await self._run(
+            "INSERT INTO whatsapp_send_parts (command_id, part, claimed_at) VALUES (?, ?, ?) "
+            "ON CONFLICT DO NOTHING", (command_id, part, now))
+        if inserted == 1:
+            return Claim(ClaimState.CLAIMED)
+        _, rows = await self._run("SELECT claimed_at, wamid FROM whatsapp_send_parts "
+                                  "WHERE command_id = ? AND part = ?", (command_id, part))
+        claimed_at, wamid = rows[0]
+        assert isinstance(claimed_at, float | int)
+        return _claim_from_row(float(claimed_at), _opt_str(wamid), now, lease)
+
+    async def complete_part(self, command_id: str, part: int, wamid: str) -> None:
+        """See :class:`SendLedgerStore`."""
+        await self._run("UPDATE whatsapp_send_parts SET wamid = ? WHERE command_id = ? "
+                        "AND part = ?", (wamid, command_id, part))
+
+    async def release_part(self, command_id: str, part: int) -> None:
+        """See :class:`SendLedgerStore`."""
+        await self._run("DELETE FROM whatsapp_send_parts WHERE command_id = ? AND part = ? "
+                        "AND wamid IS NULL", (command_id, part))
+
+    async def record_outcome(self, command_id: str, outcome: Outcome) -> None:
+        """See :class:`SendLedgerStore`."""
+        await self._run("INSERT INTO whatsapp_send_outcomes (command_id, wamids, code, reason) "
+                        "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                        (command_id, *_outcome_to_row(outcome)))
+
+
+
+class SqliteSendLedger(_SqlSendLedger):
+    """A :class:`SendLedgerStore` in a SQLite file (calls run in a worker thread)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self._db = sqlite3.connect(str(path), timeout=10, check_same_thread=False,
+                                   isolation_level=None)
+        self._lock = threading.Lock()
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute(_PARTS)
+            self._db.execute(_OUTCOMES)
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self._db.close()
+
+    async def _run(self, sql: str, args: tuple[object, ...]) -> tuple[int, Rows]:
+        def call() -> tuple[int, Rows]:
+            with self._lock:
+                cursor = self._db.execute(sql, args)
+                return cursor.rowcount, cursor.fetchall()
+
+        return await asyncio.to_thread(call)
+
+
+class PostgresSendLedger(_SqlSendLedger):
+    """A :class:`SendLedgerStore` in PostgreSQL (psycopg 3, async, autocommit)."""
+
+    def __init__(self, conn: psycopg.AsyncConnection[tuple[object, ...]]) -> None:
+        self._conn = conn
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def connect(cls, conninfo: str) -> PostgresSendLedger:
+        """Connect and create the ledger's tables if they are missing."""
+        conn = await psycopg.AsyncConnection.connect(conninfo, autocommit=True)
+        ledger = cls(conn)
+        await ledger._run(_PARTS, ())
+        await ledger._run(_OUTCOMES, ())
+        return ledger
+
+    async def aclose(self) -> None:
+        """Close the connection."""
+        await self._conn.close()
+
+    async def _run(self, sql: str, args: tuple[object, ...]) -> tuple[int, Rows]:
+        async with self._lock, self._conn.cursor() as cursor:
+            await cursor.execute(sql.replace("?", "%s").encode(), args)
+            rows = await cursor.fetchall() if cursor.description else []
+            return cursor.rowcount, rows
+

@@ -1,0 +1,83 @@
+"""``helpline up`` end to end: a signed webhook delivered 4 times → one Graph API call."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from helpline.adapters.whatsapp.payloads import build_text_notification
+from helpline.adapters.whatsapp.signature import sign
+from helpline.config import DEMO_SECRET
+
+pytestmark = pytest.mark.e2e
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_healthy(base: str, proc: subprocess.Popen[bytes], timeout_s: float = 40) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "helpline up exited early"
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError("helpline up did not become healthy")
+
+
+def test_signed_webhook_four_times_gives_one_graph_call(nats_available: str,
+                                                         tmp_path: Path) -> None:
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "NATS_URL": nats_available, "HELPLINE_DATA_DIR": str(tmp_path),
+           "HELPLINE_HTTP_PORT": str(port),
+           "HELPLINE_SUBJECT_PREFIX": f"t{uuid.uuid4().hex[:10]}"}
+    proc = subprocess.Popen([sys.executable, "-m", "helpline.cli", "up"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        _wait_healthy(base, proc)
+        body = json.dumps(build_text_notification(
+            phone_number_id="106540352242922", sender_phone="34600777666",
+            text="¿cuál es el horario?", wamid="wamid.e2e.1",
+            timestamp=int(time.time()))).encode()
+        headers = {"X-Hub-Signature-256": sign(body, DEMO_SECRET),
+                   "Content-Type": "application/json"}
+        bad = httpx.post(f"{base}/webhooks/whatsapp", content=body,
+                         headers={**headers, "X-Hub-Signature-256": "sha256=" + "0" * 64})
+        assert bad.status_code == 401
+        for _ in range(4):
+            assert httpx.post(f"{base}/webhooks/whatsapp", content=body,
+                              headers=headers).status_code == 200
+        deadline = time.monotonic() + 30
+        sent: list[dict[str, object]] = []
+        while time.monotonic() < deadline and not sent:
+            sent = httpx.get(f"{base}/fake-graph/_fake/messages").json()["messages"]
+            time.sleep(0.3)
+        time.sleep(2.0)  # give any duplicate time to show up
+        sent = httpx.get(f"{base}/fake-graph/_fake/messages").json()["messages"]
+        assert len(sent) == 1, sent
+        assert sent[0]["to"] == "34600777666"
+        assert sent[0]["context_message_id"] == "wamid.e2e.1"
+        assert "9:00" in str(sent[0]["body"])
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        out, _ = proc.communicate(timeout=20)
+    assert time.monotonic() - started < 10, "shutdown took 10 s or more"
+    assert proc.returncode == 0, out.decode()[-2000:]
