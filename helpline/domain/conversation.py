@@ -18,6 +18,28 @@ from helpline.domain.ids import conversation_id_for, derived_id
 #: How many recent turns an AI answer request carries.
 HISTORY_TURNS = 10
 
+#: Message types that need no answer: a reaction, a system notice (e.g. number changed).
+NO_REPLY_TYPES = frozenset({"reaction", "system"})
+#: Media types we read only through their caption.
+MEDIA_TYPES = frozenset({"image", "video", "document", "audio", "sticker"})
+
+#: The answer to a message we cannot read (by the customer's language).
+UNREADABLE_REPLY = {
+    "es": "Lo siento, solo puedo leer mensajes de texto. ¿Puedes escribirme tu consulta?",
+    "en": "Sorry, I can only read text messages. Could you type your question?",
+    "pt": "Desculpe, só consigo ler mensagens de texto. Pode escrever a sua pergunta?",
+}
+
+
+def is_readable(message_type: str, text: str) -> bool:
+    """Whether the AI can answer a message of this type: text-like types, and media with a
+    caption (the edge renders captionless media as ``[image]`` and the like)."""
+    if message_type == "unsupported":
+        return False
+    if message_type in MEDIA_TYPES:
+        return not text.startswith("[")
+    return True
+
 JSON = dict[str, Any]
 
 
@@ -198,6 +220,11 @@ class Conversation(Aggregate):
 
         def apply(self, agg: Conversation) -> None:
             agg.replies[self.reply_id] = "dispatched"
+            if self.author == "system":
+                # AI and agent replies are in the transcript through their answer events.
+                agg.turns.append(_turn("system", self.text, self.timestamp, self.reply_id))
+                if self.reply_to_wamid in agg.inbound:
+                    agg.inbound[self.reply_to_wamid] = "answered"
 
     class ReplySent(Aggregate.Event):
         """ms-whatsapp sent the reply; ``wamids`` are Meta's ids for it."""
@@ -288,8 +315,10 @@ class Conversation(Aggregate):
         at: datetime,
         cause_id: str | None = None,
     ) -> bool:
-        """Record a customer message and ask for its answer (AI, or the agent if a ticket is
-        open). Returns ``False`` for a message already recorded."""
+        """Record a customer message and ask for its answer: the agent's when a ticket is
+        open, else the AI's; a message the AI cannot read (audio, a sticker, an unsupported
+        type) gets a clear system reply instead, and reactions and system notices need none.
+        Returns ``False`` for a message already recorded."""
         if self.knows_message(wamid):
             return False
         if customer is not None and customer != self.customer:
@@ -300,6 +329,14 @@ class Conversation(Aggregate):
             self.CustomerMessageReceived, timestamp=at, wamid=wamid, message_type=message_type,
             text=text, sent_at=sent_at.isoformat(), cause_id=cause_id,
         )
+        if message_type in NO_REPLY_TYPES:
+            return True
+        if self.ticket is None and not is_readable(message_type, text):
+            language = (self.customer or {}).get("language")
+            reply = UNREADABLE_REPLY.get(language or "") or (
+                f"{UNREADABLE_REPLY['es']} / {UNREADABLE_REPLY['en']}")
+            self._dispatch(text=reply, author="system", reply_to=wamid, cause_id=wamid, at=at)
+            return True
         if self.ticket is not None:
             self.trigger_event(
                 self.AgentAnswerRequested, timestamp=at,
@@ -443,4 +480,4 @@ def _turn(author: str, text: str, at: datetime, message_id: str | None) -> JSON:
             "message_type": "text"}
 
 
-__all__ = ["HISTORY_TURNS", "Conversation"]
+__all__ = ["HISTORY_TURNS", "UNREADABLE_REPLY", "Conversation", "is_readable"]
