@@ -13,6 +13,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "helpline.demo",
     "helpline.adapters.nats.cli",
     "helpline.adapters.whatsapp.cli",
+    "helpline.adapters.http.admin_cli",
+    "helpline.projections.cli",
 )
 
 

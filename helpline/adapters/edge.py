@@ -8,6 +8,8 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
+from helpline.adapters.http.agent_api import create_agent_api_router
+from helpline.adapters.http.console import create_console_router
 from helpline.adapters.http.simulator import create_simulator_router
 from helpline.adapters.http.webhook import create_webhook_router
 from helpline.adapters.nats.consumer import Handler
@@ -16,8 +18,10 @@ from helpline.adapters.whatsapp.fake_graph import create_fake_graph_app
 from helpline.adapters.whatsapp.graph_client import GraphClient
 from helpline.adapters.whatsapp.ledger import PostgresSendLedger, SendLedgerStore, SqliteSendLedger
 from helpline.adapters.whatsapp.outbound import OutboundWhatsApp
+from helpline.bootstrap import Container
 from helpline.catalog import CatalogMessage, SendWhatsAppBusinessTextMessage
 from helpline.config import Settings
+from helpline.projections import build_projections, open_view
 
 
 async def whatsapp_handlers(
@@ -49,10 +53,21 @@ def _closer(close: Any) -> Any:
     return run
 
 
-def edge_routers(settings: Settings, runtime: ServiceRuntime,
-                 names: tuple[str, ...]) -> list[APIRouter]:
-    """The webhook (ms-whatsapp) and, with the fake Graph API, the customer simulator."""
+def edge_routers(settings: Settings, container: Container, runtime: ServiceRuntime,
+                 names: tuple[str, ...], stack: AsyncExitStack) -> list[APIRouter]:
+    """The HTTP routers of the services in this process: the webhook (ms-whatsapp) with, in
+    demo mode, the customer simulator; the agent API and console (ms-agents), which read the
+    projections this process keeps up to date."""
     routers: list[APIRouter] = []
+    if "ms-agents" in names:
+        projections = build_projections(open_view(settings), desk=container.services.desk,
+                                        store=container.services.store)
+        projections.start()
+        stack.callback(projections.close)
+        routers.append(create_agent_api_router(
+            container.services.desk, projections.view, container.services.gateway.directory,
+            settings.helpline_admin_token.get_secret_value()))
+        routers.append(create_console_router())
     if "ms-whatsapp" in names:
         routers.append(create_webhook_router(settings, runtime.publish))
         if settings.use_fake_graph:

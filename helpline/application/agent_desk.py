@@ -33,6 +33,8 @@ class AgentDesk(HelplineApplication):
     """ms-agents: opens tickets, assigns agents, and publishes their answers."""
 
     name = "AgentDesk"
+    #: The roster gains an event per assignment; snapshots keep loading it cheap.
+    snapshotting_intervals = {Roster: 100}
 
     # -- loading ------------------------------------------------------------------------------
 
@@ -187,7 +189,9 @@ class AgentDesk(HelplineApplication):
             agent = roster.agent(agent_id)
             roster.reassign(ticket_id=str(ticket.id), agent_id=agent_id, at=at)
             ticket.assign(agent_id=agent_id, agent_name=agent["name"], at=at)
-            return [ticket, roster]
+            # The previous agent has capacity again: it goes to the oldest waiting ticket.
+            loaded = {str(ticket.id): ticket}
+            return [ticket, roster, *self._assign_waiting(roster, loaded)]
 
         return self.decide(decide)
 

@@ -56,7 +56,7 @@ async def run_process(settings: Settings, names: tuple[str, ...], *, embedded: b
             health_checks={"nats": lambda: runtime.connected,
                            "stores": container.stores_ok},
             metrics=runtime.metrics,
-            routers=edge_routers(settings, runtime, names),
+            routers=edge_routers(settings, container, runtime, names, stack),
         )
         if settings.use_fake_graph and "ms-whatsapp" in names:
             mount_fake_graph(app, settings)

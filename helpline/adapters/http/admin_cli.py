@@ -1,0 +1,79 @@
+"""Admin commands: ``helpline agents add`` and ``helpline customers import``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``helpline agents add`` and ``helpline customers import``."""
+    agents = sub.add_parser("agents", help="manage human agents")
+    agents_sub = agents.add_subparsers(dest="agents_command", required=True)
+    add = agents_sub.add_parser("add", help="register an agent and print their API token")
+    add.add_argument("name")
+    add.add_argument("--email", required=True)
+    add.add_argument("--max-tickets", type=int, default=5,
+                     help="open tickets the agent can hold at once (default 5)")
+    add.add_argument("--languages", default="",
+                     help="comma-separated language codes the agent speaks, e.g. es,en")
+    add.add_argument("--id", dest="agent_id", default=None, help="the agent id (default: new)")
+    add.set_defaults(func=_add_agent)
+
+    customers = sub.add_parser("customers", help="manage the customer registry")
+    customers_sub = customers.add_subparsers(dest="customers_command", required=True)
+    imp = customers_sub.add_parser(
+        "import", help="import customers from a CSV file (customer_id,name,phone[,email,"
+                       "language])")
+    imp.add_argument("file")
+    imp.set_defaults(func=_import_customers)
+
+
+def _add_agent(args: argparse.Namespace) -> int:
+    from helpline.bootstrap import bootstrap
+    from helpline.config import Settings
+    from helpline.domain.errors import AgentAlreadyRegisteredError
+
+    if args.max_tickets < 1:
+        print("error: --max-tickets must be at least 1", file=sys.stderr)
+        return 2
+    languages = [x.strip() for x in args.languages.split(",") if x.strip()]
+    container = bootstrap(Settings())
+    try:
+        new = container.services.desk.register_agent(
+            name=args.name, email=args.email, languages=languages,
+            max_tickets=args.max_tickets, agent_id=args.agent_id)
+    except AgentAlreadyRegisteredError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    finally:
+        container.close()
+    print(f"agent {new.agent_id} registered; API token (shown only once):", file=sys.stderr)
+    print(new.token)
+    return 0
+
+
+def _import_customers(args: argparse.Namespace) -> int:
+    from helpline.application.customer_gateway import read_customers_csv
+    from helpline.bootstrap import customer_directory
+    from helpline.config import Settings
+
+    try:
+        customers = read_customers_csv(args.file)
+    except (OSError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    directory = customer_directory(Settings())
+    try:
+        upsert_many = getattr(directory, "upsert_many", None)
+        if upsert_many is not None:
+            upsert_many(customers)
+        else:
+            for customer in customers:
+                directory.upsert(customer)
+    finally:
+        close = getattr(directory, "close", None)
+        if close is not None:
+            close()
+    print(f"imported {len(customers)} customers from {args.file}")
+    return 0

@@ -1,0 +1,185 @@
+"""Following the applications' notification logs: catch up, keep up, rebuild.
+
+A ``ProjectionWorker`` reads the upstream application's notification log after the position
+its view recorded, in batches; each batch's rows and its tracking record commit together,
+so a restart resumes exactly where the last commit stopped. It polls (SQLite recorders
+cannot be subscribed to), which also serves PostgreSQL without a listener connection.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID, uuid4
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import Tracking
+from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.sqlite import SQLiteDatastore
+
+from helpline.config import Settings
+from helpline.projections.projectors import PROJECTIONS, _RowProjection
+from helpline.projections.views import HelpdeskView, PostgresHelpdeskView, SqliteHelpdeskView
+
+log = logging.getLogger(__name__)
+
+#: Called with (events read so far, events in the log) while catching up.
+Progress = Callable[[int, int], None]
+
+
+class ProjectionWorker:
+    """Keeps one projection up to date with one application's notification log."""
+
+    def __init__(
+        self, projection: _RowProjection, app: Application[UUID], *, batch_size: int = 500,
+        poll_interval: float = 0.2,
+    ) -> None:
+        if app.name != projection.upstream:
+            raise ValueError(f"{projection.name} follows {projection.upstream}, not {app.name}")
+        self.projection = projection
+        self.app = app
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.last_error: BaseException | None = None
+        self._topics = projection.handled_topics()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def position(self) -> int:
+        """The last notification id the view has processed (0: none)."""
+        return self.projection.view.max_tracking_id(self.app.name) or 0
+
+    def lag(self) -> int:
+        """How many notifications the view is behind the application."""
+        return max(0, (self.app.recorder.max_notification_id() or 0) - self.position)
+
+    def step(self) -> int:
+        """Process one batch after the recorded position; returns how many notifications
+        were read (0 when the view is up to date)."""
+        position = self.projection.view.max_tracking_id(self.app.name)
+        notifications = self.app.recorder.select_notifications(
+            start=position, limit=self.batch_size, inclusive_of_start=position is None)
+        if not notifications:
+            return 0
+        events = [self.app.mapper.to_domain_event(n)
+                  for n in notifications if n.topic in self._topics]
+        # Track the last notification read, handled or not, so the position is the log's.
+        self.projection.process_batch(events, Tracking(self.app.name, notifications[-1].id))
+        return len(notifications)
+
+    def catch_up(self, progress: Progress | None = None) -> int:
+        """Process batches until the view is up to date; returns notifications read."""
+        total = (self.app.recorder.max_notification_id() or 0) if progress else 0
+        done = 0
+        while read := self.step():
+            done += read
+            if progress:
+                progress(self.position, max(total, self.position))
+        return done
+
+    def rebuild(self, progress: Progress | None = None) -> int:
+        """Empty the projection's tables and build them again from the first event."""
+        self.projection.view.reset(self.projection.name, self.app.name)
+        return self.catch_up(progress)
+
+    def start(self) -> None:
+        """Keep up in a background thread until ``stop``."""
+        if self._thread is not None:
+            return
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._run, daemon=True,
+                                        name=f"projection-{self.projection.name}")
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the background thread (after the batch in progress commits)."""
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _run(self) -> None:
+        delay = self.poll_interval
+        while not self._stopping.is_set():
+            try:
+                read = self.step()
+                self.last_error = None
+                delay = self.poll_interval
+            except Exception as e:  # recorded and retried: a view must not die on a blip
+                log.exception("projection %s failed; retrying", self.projection.name)
+                self.last_error = e
+                read, delay = 0, min(delay * 2, 5.0)
+            if not read:
+                self._stopping.wait(delay)
+
+
+@dataclass
+class Projections:
+    """The helpline's projections over one view: start/stop them, catch up, rebuild."""
+
+    view: HelpdeskView
+    workers: dict[str, ProjectionWorker] = field(default_factory=dict)
+
+    def start(self) -> None:
+        """Keep every projection up to date in background threads."""
+        for worker in self.workers.values():
+            worker.start()
+
+    def stop(self) -> None:
+        """Stop the background threads."""
+        for worker in self.workers.values():
+            worker.stop()
+
+    def catch_up(self) -> int:
+        """Bring every projection up to date in this thread; returns notifications read."""
+        return sum(w.catch_up() for w in self.workers.values())
+
+    def rebuild(self, name: str | None = None, progress: Progress | None = None) -> int:
+        """Rebuild the projection ``name`` (all when ``None``) from zero."""
+        chosen = [self.workers[name]] if name else list(self.workers.values())
+        return sum(w.rebuild(progress) for w in chosen)
+
+    def close(self) -> None:
+        """Stop and release the view's connections."""
+        self.stop()
+        self.view.datastore.close()  # type: ignore[attr-defined]
+
+
+def build_projections(
+    view: HelpdeskView, *, desk: Application[UUID], store: Application[UUID],
+    batch_size: int = 500, poll_interval: float = 0.2,
+) -> Projections:
+    """The tickets projection over ``desk`` and the conversations projection over ``store``."""
+    apps = {desk.name: desk, store.name: store}
+    workers = {
+        name: ProjectionWorker(cls(view), apps[cls.upstream], batch_size=batch_size,
+                               poll_interval=poll_interval)
+        for name, cls in PROJECTIONS.items()
+    }
+    return Projections(view=view, workers=workers)
+
+
+def open_view(settings: Settings, prefix: str = "helpline_view_", **options: Any) -> HelpdeskView:
+    """The view database for the configured persistence: ``projections.sqlite`` in the
+    data directory, the PostgreSQL database (tables named with ``prefix``), or an
+    in-memory SQLite database for ``eventsourcing.popo``."""
+    view: HelpdeskView
+    if settings.persistence_module == "eventsourcing.postgres":
+        datastore = PostgresDatastore(
+            settings.postgres_dbname, settings.postgres_host, settings.postgres_port,
+            settings.postgres_user, settings.postgres_password.get_secret_value(),
+            pool_size=options.get("pool_size", 2), max_overflow=options.get("max_overflow", 4))
+        view = PostgresHelpdeskView(datastore, prefix=prefix)
+    else:
+        if settings.persistence_module == "eventsourcing.popo":
+            db_name = f"file:helpline-views-{uuid4().hex}?mode=memory&cache=shared"
+        else:
+            settings.helpline_data_dir.mkdir(parents=True, exist_ok=True)
+            db_name = str(settings.helpline_data_dir / "projections.sqlite")
+        view = SqliteHelpdeskView(SQLiteDatastore(db_name, lock_timeout=10), prefix=prefix)
+    view.create_table()
+    return view

@@ -1,0 +1,181 @@
+"""The read models' tables and statements, written once for SQLite and PostgreSQL.
+
+Statements use ``:name`` parameters (SQLite's style); ``for_postgres`` turns them into
+psycopg's ``%(name)s``. Times that queries compute with (waiting, response and resolution
+times) are stored as epoch seconds; transcript times keep the aggregate's ISO text exactly.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+#: Which tables each projection owns (a rebuild empties exactly these).
+TABLES: dict[str, tuple[str, ...]] = {
+    "tickets": ("tickets", "agents"),
+    "conversations": ("conversations", "turns"),
+}
+
+#: One row operation of a projection: a statement name from ``STATEMENTS`` and its parameters.
+Op = tuple[str, dict[str, Any]]
+
+_PREFIX = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
+
+_DDL = (
+    "CREATE TABLE IF NOT EXISTS {p}tickets (ticket_id TEXT PRIMARY KEY, "
+    "conversation_id TEXT NOT NULL, phone TEXT NOT NULL, customer_id TEXT, customer_name TEXT, "
+    "language TEXT, reason TEXT NOT NULL, status TEXT NOT NULL, agent_id TEXT, "
+    "agent_name TEXT, opened_at {real} NOT NULL, assigned_at {real}, first_answer_at {real}, "
+    "last_answer_at {real}, closed_at {real}, resolution TEXT, "
+    "answers INTEGER NOT NULL DEFAULT 0, last_customer_text TEXT, last_customer_at {real}, "
+    "updated_at {real} NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS {p}tickets_by_agent ON {p}tickets (agent_id, status, opened_at)",
+    "CREATE INDEX IF NOT EXISTS {p}tickets_by_status ON {p}tickets (status, opened_at)",
+    "CREATE TABLE IF NOT EXISTS {p}agents (agent_id TEXT PRIMARY KEY, name TEXT NOT NULL, "
+    "email TEXT NOT NULL, languages TEXT NOT NULL, max_tickets INTEGER NOT NULL, "
+    "online INTEGER NOT NULL, registered_at {real} NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {p}conversations (conversation_id TEXT PRIMARY KEY, "
+    "phone TEXT NOT NULL, customer_id TEXT, customer_name TEXT, started_at {real} NOT NULL, "
+    "last_customer_at {real}, customer_messages INTEGER NOT NULL DEFAULT 0, "
+    "ai_answers INTEGER NOT NULL DEFAULT 0, agent_answers INTEGER NOT NULL DEFAULT 0, "
+    "tickets_requested INTEGER NOT NULL DEFAULT 0, open_ticket_id TEXT, "
+    "updated_at {real} NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS {p}conversations_by_phone ON {p}conversations (phone)",
+    "CREATE INDEX IF NOT EXISTS {p}conversations_by_customer ON {p}conversations (customer_id)",
+    "CREATE TABLE IF NOT EXISTS {p}turns (conversation_id TEXT NOT NULL, seq INTEGER NOT NULL, "
+    "author TEXT NOT NULL, text TEXT NOT NULL, at TEXT NOT NULL, message_id TEXT, "
+    "PRIMARY KEY (conversation_id, seq))",
+)
+
+#: Row operations, by name (projections emit ``(name, params)``; views execute them).
+STATEMENTS: dict[str, str] = {
+    "ticket_opened":
+        "INSERT INTO {p}tickets (ticket_id, conversation_id, phone, customer_id, customer_name, "
+        "language, reason, status, opened_at, updated_at) VALUES (:ticket_id, "
+        ":conversation_id, :phone, :customer_id, :customer_name, :language, :reason, 'queued', "
+        ":at, :at) ON CONFLICT (ticket_id) DO NOTHING",
+    "ticket_assigned":
+        "UPDATE {p}tickets SET agent_id = :agent_id, agent_name = :agent_name, "
+        "status = CASE WHEN status = 'closed' THEN status ELSE 'open' END, "
+        "assigned_at = COALESCE(assigned_at, :at), updated_at = :at WHERE ticket_id = :ticket_id",
+    "ticket_customer_message":
+        "UPDATE {p}tickets SET last_customer_text = :text, last_customer_at = :at, "
+        "updated_at = :at WHERE ticket_id = :ticket_id "
+        "AND (last_customer_at IS NULL OR last_customer_at <= :at)",
+    "ticket_answered":
+        "UPDATE {p}tickets SET answers = answers + 1, "
+        "first_answer_at = COALESCE(first_answer_at, :at), last_answer_at = :at, "
+        "updated_at = :at WHERE ticket_id = :ticket_id",
+    "ticket_closed":
+        "UPDATE {p}tickets SET status = 'closed', closed_at = :at, resolution = :resolution, "
+        "updated_at = :at WHERE ticket_id = :ticket_id",
+    "agent_registered":
+        "INSERT INTO {p}agents (agent_id, name, email, languages, max_tickets, online, "
+        "registered_at) VALUES (:agent_id, :name, :email, :languages, :max_tickets, 0, :at) "
+        "ON CONFLICT (agent_id) DO NOTHING",
+    "agent_status":
+        "UPDATE {p}agents SET online = :online WHERE agent_id = :agent_id",
+    "conversation_started":
+        "INSERT INTO {p}conversations (conversation_id, phone, customer_id, customer_name, "
+        "started_at, updated_at) VALUES (:conversation_id, :phone, :customer_id, "
+        ":customer_name, :at, :at) ON CONFLICT (conversation_id) DO NOTHING",
+    "conversation_customer":
+        "UPDATE {p}conversations SET customer_id = :customer_id, customer_name = :customer_name, "
+        "updated_at = :at WHERE conversation_id = :conversation_id",
+    "conversation_customer_message":
+        "UPDATE {p}conversations SET customer_messages = customer_messages + 1, "
+        "last_customer_at = :at, updated_at = :at WHERE conversation_id = :conversation_id",
+    "conversation_ai_answer":
+        "UPDATE {p}conversations SET ai_answers = ai_answers + 1, updated_at = :at "
+        "WHERE conversation_id = :conversation_id",
+    "conversation_agent_answer":
+        "UPDATE {p}conversations SET agent_answers = agent_answers + 1, updated_at = :at "
+        "WHERE conversation_id = :conversation_id",
+    "conversation_ticket_requested":
+        "UPDATE {p}conversations SET tickets_requested = tickets_requested + 1, "
+        "open_ticket_id = :ticket_id, updated_at = :at WHERE conversation_id = :conversation_id",
+    "conversation_ticket_closed":
+        "UPDATE {p}conversations SET open_ticket_id = NULL, updated_at = :at "
+        "WHERE conversation_id = :conversation_id AND open_ticket_id = :ticket_id",
+    "turn":
+        "INSERT INTO {p}turns (conversation_id, seq, author, text, at, message_id) VALUES "
+        "(:conversation_id, :seq, :author, :text, :at, :message_id) "
+        "ON CONFLICT (conversation_id, seq) DO NOTHING",
+}
+
+_TICKET_COLUMNS = (
+    "ticket_id, conversation_id, phone, customer_id, customer_name, language, reason, status, "
+    "agent_id, agent_name, opened_at, assigned_at, first_answer_at, last_answer_at, closed_at, "
+    "resolution, answers, last_customer_text, last_customer_at"
+)
+_CONVERSATION_COLUMNS = (
+    "conversation_id, phone, customer_id, customer_name, started_at, last_customer_at, "
+    "customer_messages, ai_answers, agent_answers, tickets_requested, open_ticket_id"
+)
+
+#: Queries, by name.
+QUERIES: dict[str, str] = {
+    "inbox":
+        f"SELECT {_TICKET_COLUMNS} FROM {{p}}tickets WHERE agent_id = :agent_id "
+        "AND status = 'open' ORDER BY opened_at, ticket_id LIMIT :limit",
+    "tickets_by_status":
+        f"SELECT {_TICKET_COLUMNS} FROM {{p}}tickets WHERE status = :status "
+        "ORDER BY opened_at, ticket_id LIMIT :limit OFFSET :offset",
+    "agent_tickets_by_status":
+        f"SELECT {_TICKET_COLUMNS} FROM {{p}}tickets WHERE agent_id = :agent_id "
+        "AND status = :status ORDER BY opened_at, ticket_id LIMIT :limit OFFSET :offset",
+    "ticket":
+        f"SELECT {_TICKET_COLUMNS} FROM {{p}}tickets WHERE ticket_id = :ticket_id",
+    "transcript":
+        "SELECT seq, author, text, at, message_id FROM {p}turns "
+        "WHERE conversation_id = :conversation_id ORDER BY seq",
+    "conversation":
+        f"SELECT {_CONVERSATION_COLUMNS} FROM {{p}}conversations "
+        "WHERE conversation_id = :conversation_id",
+    "conversations_by_phone":
+        f"SELECT {_CONVERSATION_COLUMNS} FROM {{p}}conversations WHERE phone = :phone "
+        "ORDER BY started_at, conversation_id LIMIT :limit",
+    "conversations_by_customer":
+        f"SELECT {_CONVERSATION_COLUMNS} FROM {{p}}conversations "
+        "WHERE customer_id = :customer_id ORDER BY started_at, conversation_id LIMIT :limit",
+    "agents":
+        "SELECT agent_id, name, email, languages, max_tickets, online FROM {p}agents "
+        "ORDER BY agent_id",
+    "metrics_conversations":
+        "SELECT COUNT(*) AS conversations, "
+        "COALESCE(SUM(CASE WHEN tickets_requested > 0 THEN 1 ELSE 0 END), 0) AS escalated, "
+        "COALESCE(SUM(CASE WHEN tickets_requested = 0 AND ai_answers > 0 THEN 1 ELSE 0 END), 0) "
+        "AS ai_resolved FROM {p}conversations",
+    "metrics_status":
+        "SELECT status, COUNT(*) AS n FROM {p}tickets GROUP BY status",
+    "metrics_times":
+        "SELECT AVG(first_answer_at - opened_at) AS avg_first_response, "
+        "MAX(first_answer_at - opened_at) AS max_first_response, "
+        "AVG(closed_at - opened_at) AS avg_resolution, "
+        "MAX(closed_at - opened_at) AS max_resolution FROM {p}tickets",
+}
+
+
+def check_prefix(prefix: str) -> str:
+    """``prefix`` if it is a safe table-name prefix (lower case, digits, underscores)."""
+    if not _PREFIX.match(prefix):
+        raise ValueError(f"invalid table prefix {prefix!r}")
+    return prefix
+
+
+def ddl(prefix: str, real: str) -> list[str]:
+    """The statements creating the read models' tables (``real``: the float column type)."""
+    return [s.format(p=check_prefix(prefix), real=real) for s in _DDL]
+
+
+def statements(prefix: str, texts: dict[str, str], postgres: bool) -> dict[str, str]:
+    """``texts`` with the table prefix applied (and psycopg's parameter style if ``postgres``)."""
+    out = {name: text.format(p=check_prefix(prefix)) for name, text in texts.items()}
+    if postgres:
+        out = {name: for_postgres(text) for name, text in out.items()}
+    return out
+
+
+def for_postgres(text: str) -> str:
+    """A statement with ``:name`` parameters rewritten as psycopg's ``%(name)s``."""
+    return re.sub(r"(?<![:\w]):([a-z_]+)", r"%(\1)s", text)

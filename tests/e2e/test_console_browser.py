@@ -1,0 +1,159 @@
+"""The agent console in real headless Chromium (playwright-core): an escalation shows up
+in the inbox while the agent watches, the agent replies, and the reply reaches the WhatsApp
+sender. Needs ``tools/install-browser.sh`` (Debian's chromium + playwright-core)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from helpline.adapters.http.agent_api import create_agent_api_router
+from helpline.adapters.http.console import create_console_router
+from helpline.application.customer_gateway import InMemoryCustomerDirectory
+from helpline.application.whatsapp_edge import RecordingSender
+from helpline.bootstrap import bootstrap
+from helpline.catalog import CustomerInfo, WhatsAppBusinessTextMessageReceived
+from helpline.config import Settings
+from helpline.domain.ids import conversation_id_for
+from helpline.projections import build_projections, open_view
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+NODE = shutil.which("node")
+BROWSER_DIR = Path(os.environ.get("HELPLINE_BROWSER_DIR",
+                                  Path.home() / ".cache" / "helpline-browser"))
+PLAYWRIGHT = BROWSER_DIR / "node_modules" / "playwright-core"
+PHONE = "34600000077"
+
+SCRIPT = r"""
+const { chromium } = require("playwright-core");
+const readline = require("readline");
+const [base, token, reply] = process.argv.slice(2);
+const lines = readline.createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+(async () => {
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM, args: [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
+  try {
+    const page = await browser.newPage();
+    await page.goto(base + "/console");
+    await page.fill("#token", token);
+    await page.click("#sign-in button[type=submit]");
+    await page.waitForSelector("#inbox-empty", { state: "visible" });
+    console.log("ready");
+    await lines.next();  // the test makes the customer ask for a person now
+    const item = page.locator("#inbox li").first();
+    await item.waitFor({ timeout: 20000 });
+    await item.click();
+    await page.waitForSelector("#transcript li.customer", { timeout: 10000 });
+    const turns = await page.locator("#transcript li").allTextContents();
+    console.log("transcript " + JSON.stringify(turns));
+    await page.fill("#reply-text", reply);
+    await page.click("#reply-send");
+    await page.waitForFunction(
+      () => document.getElementById("ticket-error").textContent === "Sent.");
+    await page.waitForSelector("#transcript li.agent", { timeout: 10000 });
+    console.log("replied");
+  } finally {
+    await browser.close();
+  }
+})().catch((error) => { console.error(error); process.exit(1); });
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, str, RecordingSender, object]]:
+    sender = RecordingSender()
+    directory = InMemoryCustomerDirectory([CustomerInfo(customer_id="cus_77", name="Lucía",
+                                                        phone=PHONE, language="es")])
+    container = bootstrap(Settings(helpline_data_dir=tmp_path), sender=sender,
+                          directory=directory)
+    runner, lock = container.runner(), threading.Lock()
+    desk = container.services.desk
+    agent = desk.register_agent(name="Marta", email="marta@example.com", languages=["es"])
+    desk.set_agent_status(agent.agent_id, online=True)
+    view = open_view(Settings(helpline_data_dir=tmp_path))
+    projections = build_projections(view, desk=desk, store=container.services.store,
+                                    poll_interval=0.1)
+
+    def publish(messages: object) -> None:
+        with lock:
+            runner.publish(*messages)  # type: ignore[misc]
+
+    app = FastAPI()
+    app.include_router(create_agent_api_router(desk, view, directory, "admin-e2e-token",
+                                               publish=publish))
+    app.include_router(create_console_router())
+    port = _free_port()
+    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=uv.run, daemon=True)
+    projections.start()
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not uv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+    def escalate() -> None:
+        at = datetime.now(UTC)
+        publish([WhatsAppBusinessTextMessageReceived(
+            message_id=uuid4(), correlation_id=str(conversation_id_for(PHONE)), occurred_at=at,
+            wamid="wamid.e2e.1", phone_number_id="106540352242922", sender_phone=PHONE,
+            profile_name="Lucía", text="quiero hablar con una persona", sent_at=at)])
+
+    yield f"http://127.0.0.1:{port}", agent.token, sender, escalate
+    uv.should_exit = True
+    thread.join(10)
+    projections.close()
+    container.close()
+
+
+def test_escalation_reply_reaches_whatsapp(
+        server: tuple[str, str, RecordingSender, object], tmp_path: Path) -> None:
+    if NODE is None:
+        pytest.skip("node is not installed (needed for playwright-core)")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium is not installed: run tools/install-browser.sh")
+    if not PLAYWRIGHT.exists():
+        pytest.skip(f"playwright-core is not installed in {BROWSER_DIR}: "
+                    "run tools/install-browser.sh")
+    base, token, sender, escalate = server
+    script = tmp_path / "console.cjs"
+    script.write_text(SCRIPT)
+    reply = "Hola Lucía, soy Marta: tu pedido sale hoy."
+    env = {**os.environ, "NODE_PATH": str(BROWSER_DIR / "node_modules"), "CHROMIUM": CHROMIUM}
+    node = subprocess.Popen([NODE, str(script), base, token, reply], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert node.stdout is not None and node.stdin is not None
+        assert node.stdout.readline().strip() == "ready"
+        assert not [c for c in sender.sent if c.author == "agent"]
+        escalate()  # type: ignore[operator]
+        node.stdin.write("go\n")
+        node.stdin.flush()
+        out, err = node.communicate(timeout=90)
+    finally:
+        if node.poll() is None:
+            node.kill()
+    assert node.returncode == 0, err
+    assert "quiero hablar con una persona" in out and "replied" in out
+    [sent] = [c for c in sender.sent if c.author == "agent"]
+    assert (sent.text, sent.channel.customer_phone) == (reply, PHONE)

@@ -1,0 +1,89 @@
+"""Every endpoint x no token / another agent / the ticket's agent / admin."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from uuid import uuid4
+
+import pytest
+
+from .conftest import ADMIN, PHONE, Api
+
+pytestmark = pytest.mark.integration
+
+# (method, path, body) -> expected status for: none, other agent, own agent, admin.
+T = "{ticket}"
+MATRIX: list[tuple[str, str, object, tuple[int, int, int, int]]] = [
+    ("GET", "/api/v1/me", None, (401, 200, 200, 200)),
+    ("GET", "/api/v1/tickets?status=open", None, (401, 200, 200, 200)),
+    ("GET", f"/api/v1/tickets/{T}", None, (401, 403, 200, 200)),
+    ("POST", f"/api/v1/tickets/{T}/replies", {"text": "hola"}, (401, 403, 202, 403)),
+    ("POST", f"/api/v1/tickets/{T}/close", {"resolution": "ok"}, (401, 403, 200, 200)),
+    ("PUT", "/api/v1/agents/me/status", {"status": "offline"}, (401, 200, 200, 403)),
+    ("POST", "/api/v1/agents", {"name": "Zoe", "email": "zoe@example.com"},
+     (401, 403, 403, 201)),
+    ("GET", f"/api/v1/conversations?phone={PHONE}", None, (401, 403, 403, 200)),
+    ("PUT", "/api/v1/customers/34600000009", {"customer_id": "c9", "name": "Nueve"},
+     (401, 403, 403, 200)),
+    ("GET", "/api/v1/agents", None, (401, 403, 403, 200)),
+    ("GET", "/api/v1/metrics", None, (401, 403, 403, 200)),
+]
+CALLERS = ("none", "other", "own", "admin")
+
+
+@pytest.mark.parametrize("caller", range(4), ids=CALLERS)
+@pytest.mark.parametrize(("method", "path", "body", "expected"), MATRIX,
+                         ids=[f"{m} {p}" for m, p, _, _ in MATRIX])
+def test_matrix(api: Api, caller: int, method: str, path: str, body: object,
+                expected: tuple[int, int, int, int]) -> None:
+    _, own = api.agent("marta")
+    ticket = api.escalate()
+    _, other = api.agent("pablo")
+    token = (None, other, own, ADMIN)[caller]
+    response = api.call(method, path.replace(T, ticket), token, json=body)
+    assert response.status_code == expected[caller], response.text
+
+
+@pytest.mark.parametrize("make_path", [
+    lambda t: f"/api/v1/tickets/{t}",
+    lambda t: f"/api/v1/tickets/{t}/replies",
+    lambda t: f"/api/v1/tickets/{t}/close",
+])
+def test_an_agent_cannot_tell_unknown_tickets_from_others(
+        api: Api, make_path: Callable[[str], str]) -> None:
+    api.agent("marta")
+    ticket = api.escalate()
+    _, other = api.agent("pablo")
+    method = "GET" if make_path("x").endswith("x") else "POST"
+    body = {"text": "x", "resolution": "x"}
+    someone_elses = api.call(method, make_path(ticket), other, json=body)
+    unknown = api.call(method, make_path(str(uuid4())), other, json=body)
+    assert someone_elses.status_code == unknown.status_code == 403
+    assert someone_elses.json() == unknown.json()
+    admin_unknown = api.call(method, make_path(str(uuid4())), ADMIN, json=body)
+    assert admin_unknown.status_code == (403 if make_path("x").endswith("replies") else 404)
+
+
+def test_unknown_token_and_bad_bodies(api: Api) -> None:
+    _, own = api.agent("marta")
+    ticket = api.escalate()
+    assert api.call("GET", "/api/v1/me", "not-a-token").status_code == 401
+    assert api.call("GET", "/api/v1/me", "").status_code == 401
+    bad = [
+        ("POST", f"/api/v1/tickets/{ticket}/replies", {"text": "   "}),
+        ("POST", f"/api/v1/tickets/{ticket}/replies", {"txt": "hola"}),
+        ("POST", f"/api/v1/tickets/{ticket}/close", {}),
+        ("PUT", "/api/v1/agents/me/status", {"status": "away"}),
+        ("GET", "/api/v1/tickets/not-a-uuid", None),
+        ("GET", "/api/v1/tickets?status=pending", None),
+    ]
+    for method, path, body in bad:
+        assert api.call(method, path, own, json=body).status_code == 422, (method, path, body)
+    admin_bad = [
+        ("POST", "/api/v1/agents", {"name": "Zoe", "email": "zoe", "max_tickets": 0}),
+        ("PUT", "/api/v1/customers/123", {"customer_id": "c", "name": "N"}),
+        ("GET", "/api/v1/conversations", None),
+        ("GET", "/api/v1/conversations?phone=abc", None),
+    ]
+    for method, path, body in admin_bad:
+        assert api.call(method, path, ADMIN, json=body).status_code == 422, (method, path)
