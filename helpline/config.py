@@ -23,6 +23,9 @@ class Settings(BaseSettings):
         default="demo", description="production refuses to start with demo or missing secrets")
     helpline_data_dir: Path = Field(default=Path("var"), description="SQLite files, NATS store")
     persistence_module: PersistenceModule = "eventsourcing.sqlite"
+    sqlite_synchronous: Literal["NORMAL", "FULL"] = Field(
+        default="NORMAL", description="SQLite durability: NORMAL survives process crashes, "
+        "FULL also power loss (an fsync per commit)")
     postgres_dbname: str = "helpline"
     postgres_host: str = "127.0.0.1"
     postgres_port: int = 5432
@@ -86,9 +89,10 @@ class Settings(BaseSettings):
         """The eventsourcing environment for an application stored in ``app_file``."""
         if self.persistence_module == "eventsourcing.sqlite":
             self.helpline_data_dir.mkdir(parents=True, exist_ok=True)
-            return {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            return {"PERSISTENCE_MODULE": "helpline.adapters.sqlite_store:Factory",
                     "SQLITE_DBNAME": str(self.helpline_data_dir / f"{app_file}.sqlite"),
-                    "SQLITE_LOCK_TIMEOUT": "10"}
+                    "SQLITE_LOCK_TIMEOUT": "10",
+                    "SQLITE_SYNCHRONOUS": self.sqlite_synchronous}
         if self.persistence_module == "eventsourcing.postgres":
             return {"PERSISTENCE_MODULE": "eventsourcing.postgres",
                     "POSTGRES_DBNAME": self.postgres_dbname,
