@@ -16,7 +16,7 @@ install: $(STAMP)
 
 ## run: the whole system on the embedded defaults (SQLite, a local NATS server if none answers)
 run: install
-	$(VENV)/bin/helpline up
+	HELPLINE_KB_PATH=$${HELPLINE_KB_PATH:-examples/kb} $(VENV)/bin/helpline up
 
 ## demo: a scripted conversation through the five services, in-process
 demo: install

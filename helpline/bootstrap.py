@@ -53,9 +53,27 @@ class Container:
         """Release connections."""
         self.services.store.close()
         self.services.desk.close()
-        close = getattr(self.services.gateway.directory, "close", None)
-        if close is not None:
-            close()
+        for resource in (self.services.gateway.directory, self.services.rag.answerer):
+            close = getattr(resource, "close", None)
+            if close is not None:
+                close()
+
+
+def answerer_for(settings: Settings) -> Answerer:
+    """ms-rag's answerer: the knowledge base (and optional LLM) when ``HELPLINE_KB_PATH`` is
+    set, else a tiny keyword answerer."""
+    if settings.helpline_kb_path is None:
+        return KeywordAnswerer(DEMO_ANSWERS)
+    from helpline.adapters.rag import KnowledgeBaseAnswerer
+
+    options: dict[str, object] = {"max_unhelpful": settings.helpline_rag_max_unhelpful}
+    if settings.helpline_rag_threshold is not None:
+        options["threshold"] = settings.helpline_rag_threshold
+    return KnowledgeBaseAnswerer.from_path(
+        settings.helpline_kb_path, llm_url=settings.helpline_llm_url,
+        llm_model=settings.helpline_llm_model,
+        llm_api_key=settings.helpline_llm_api_key.get_secret_value() or None,
+        llm_timeout=settings.helpline_llm_timeout, **options)
 
 
 def customer_directory(settings: Settings) -> CustomerDirectory:
@@ -82,7 +100,7 @@ def bootstrap(
     services = Services(
         gateway=CustomerGateway(directory or customer_directory(settings), clock=clock),
         store=ConversationStore(settings.eventsourcing_env("conversation_store"), clock=clock),
-        rag=AIAgent(answerer or KeywordAnswerer(DEMO_ANSWERS), clock=clock),
+        rag=AIAgent(answerer or answerer_for(settings), clock=clock),
         desk=AgentDesk(settings.eventsourcing_env("agent_desk"), clock=clock),
         whatsapp=WhatsAppEdge(sender or RecordingSender(), clock=clock),
     )

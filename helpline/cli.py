@@ -15,6 +15,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "helpline.adapters.whatsapp.cli",
     "helpline.adapters.http.admin_cli",
     "helpline.projections.cli",
+    "helpline.adapters.rag.cli",
 )
 
 

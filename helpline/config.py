@@ -48,7 +48,21 @@ class Settings(BaseSettings):
     helpline_fake_graph: bool | None = Field(
         default=None, description="serve a fake Graph API at /fake-graph and send there "
         "(default: on in demo mode, off in production)")
-    helpline_kb_path: Path | None = None
+    helpline_kb_path: Path | None = Field(
+        default=None, description="knowledge base folder for ms-rag (unset: a tiny keyword "
+        "answerer for demos)")
+    helpline_kb_reload_seconds: float = 5.0
+    helpline_demo_customers: Path | None = Field(
+        default=Path("examples/customers.csv"), description="demo mode: customers to import")
+    helpline_rag_threshold: float | None = Field(
+        default=None, description="retrieval confidence below which the AI escalates "
+        "(unset: the calibrated default)")
+    helpline_rag_max_unhelpful: int = 2
+    helpline_llm_url: str | None = Field(
+        default=None, description="OpenAI-compatible endpoint; unset: answer from the KB")
+    helpline_llm_model: str | None = None
+    helpline_llm_api_key: SecretStr = SecretStr("")
+    helpline_llm_timeout: float = 20.0
 
     @property
     def use_fake_graph(self) -> bool:

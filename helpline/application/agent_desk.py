@@ -94,6 +94,8 @@ class AgentDesk(HelplineApplication):
             index = self.find(desk_conversation_id(doc.conversation_id), DeskConversation)
             if index is None or index.open_ticket_id is None:
                 return []
+            if doc.ticket is None or doc.ticket.ticket_id != index.open_ticket_id:
+                return []  # the document of an earlier ticket (a late redelivery) is stale
             ticket = self.ticket(index.open_ticket_id)
             ticket.sync_conversation(version=doc.version,
                                      turns=[t.model_dump(mode="json") for t in doc.turns],
@@ -106,10 +108,11 @@ class AgentDesk(HelplineApplication):
 
     def register_agent(
         self, *, name: str, email: str, languages: list[str] | None = None,
-        max_tickets: int = 5, agent_id: str | None = None,
+        max_tickets: int = 5, agent_id: str | None = None, token: str | None = None,
     ) -> NewAgent:
-        """Add an agent; returns their id and API token (the token is not stored)."""
-        token = secrets.token_urlsafe(32)
+        """Add an agent; returns their id and API token (only its hash is stored). ``token``
+        sets the token instead of a random one (demos, migrations)."""
+        token = token or secrets.token_urlsafe(32)
         new_id = agent_id or f"agt_{uuid4().hex[:12]}"
 
         def decide() -> list[Any]:

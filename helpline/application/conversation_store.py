@@ -102,7 +102,7 @@ class ConversationStore(HelplineApplication):
         """Log the agent assignment in the conversation."""
         return self._on(msg.conversation_id, lambda c: c.log_agent_assigned(
             ticket_id=msg.ticket_id, agent_id=msg.agent_id, agent_name=msg.agent_name,
-            at=self.clock()))
+            at=self.clock(), assignment_id=str(msg.message_id)))
 
     def agent_answer_generated(self, msg: AgentAnswerGenerated) -> list[CatalogMessage]:
         """Record the agent's answer and send it on the active channel."""

@@ -54,7 +54,8 @@ def read_customers_csv(path: str | Path) -> list[CustomerInfo]:
         missing = {"customer_id", "name", "phone"} - set(reader.fieldnames or [])
         if missing:
             raise ValueError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
-        for line, row in enumerate(reader, start=2):
+        for row in reader:
+            line = reader.line_num  # the physical line, even after quoted newlines
             values = {k: (row.get(k) or "").strip() or None for k in _FIELDS}
             try:
                 customers.append(CustomerInfo.model_validate(values))

@@ -163,17 +163,27 @@ class Conversation(Aggregate):
             agg.turns.append(_turn("system", "Ticket opened", self.timestamp, self.ticket_id))
 
     class AgentAssigned(Aggregate.Event):
-        """ms-agents reported an agent assigned to the ticket (logged)."""
+        """ms-agents reported an agent assigned to the ticket (logged). Version 2 keys the
+        log on the Agent Assigned message, so a reassignment back to an earlier agent is
+        recorded too."""
+
+        class_version = 2
 
         ticket_id: str
         agent_id: str
         agent_name: str
+        assignment_id: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: JSON) -> None:
+            state["assignment_id"] = None
 
         def apply(self, agg: Conversation) -> None:
             if agg.ticket and agg.ticket["ticket_id"] == self.ticket_id:
                 agg.ticket = {**agg.ticket, "status": "assigned", "agent_id": self.agent_id,
                               "agent_name": self.agent_name}
-            agg.ticket_log.add(f"assigned:{self.ticket_id}:{self.agent_id}")
+            agg.ticket_log.add(_assignment_key(self.ticket_id, self.agent_id,
+                                               self.assignment_id))
             agg.turns.append(_turn("system", f"Agent {self.agent_name} assigned",
                                    self.timestamp, self.ticket_id))
 
@@ -394,13 +404,17 @@ class Conversation(Aggregate):
         return True
 
     def log_agent_assigned(
-        self, *, ticket_id: str, agent_id: str, agent_name: str, at: datetime
+        self, *, ticket_id: str, agent_id: str, agent_name: str, at: datetime,
+        assignment_id: str | None = None,
     ) -> bool:
-        """Log that an agent holds the ticket. ``False`` if already logged."""
-        if f"assigned:{ticket_id}:{agent_id}" in self.ticket_log:
+        """Log that an agent holds the ticket. ``assignment_id`` (the Agent Assigned
+        message's id) tells a redelivery from a new assignment. ``False`` if already
+        logged."""
+        if _assignment_key(ticket_id, agent_id, assignment_id) in self.ticket_log:
             return False
         self.trigger_event(self.AgentAssigned, timestamp=at, ticket_id=ticket_id,
-                           agent_id=agent_id, agent_name=agent_name)
+                           agent_id=agent_id, agent_name=agent_name,
+                           assignment_id=assignment_id)
         return True
 
     def receive_agent_answer(
@@ -473,6 +487,12 @@ class Conversation(Aggregate):
             if turn["author"] == "customer":
                 return str(turn["message_id"])
         return None
+
+
+def _assignment_key(ticket_id: str, agent_id: str, assignment_id: str | None) -> str:
+    if assignment_id is not None:
+        return f"assigned:{assignment_id}"
+    return f"assigned:{ticket_id}:{agent_id}"
 
 
 def _turn(author: str, text: str, at: datetime, message_id: str | None) -> JSON:

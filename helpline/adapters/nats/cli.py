@@ -52,6 +52,10 @@ async def run_process(settings: Settings, names: tuple[str, ...], *, embedded: b
         if "ms-whatsapp" in names:
             runtime.handlers.update(await whatsapp_handlers(settings, stack))
         await runtime.start()
+        if "ms-rag" in names:
+            stack.push_async_callback(_cancel, asyncio.create_task(
+                _reload_knowledge_base(container.services.rag.answerer,
+                                       settings.helpline_kb_reload_seconds)))
         app = create_app(
             health_checks={"nats": lambda: runtime.connected,
                            "stores": container.stores_ok},
@@ -66,11 +70,19 @@ async def run_process(settings: Settings, names: tuple[str, ...], *, embedded: b
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, lambda: setattr(http, "should_exit", True))
-        log.info("helpline %s ready: http://%s:%d (NATS %s)", ",".join(names),
-                 settings.helpline_http_host, settings.helpline_http_port, settings.nats_url)
-        print(f"helpline: {', '.join(names)} running; HTTP on "
-              f"http://{settings.helpline_http_host}:{settings.helpline_http_port} "
-              f"(Ctrl-C stops)", flush=True)
+        base = f"http://{settings.helpline_http_host}:{settings.helpline_http_port}"
+        if settings.helpline_mode == "demo" and {"ms-agents", "ms-gateway"} <= set(names):
+            from helpline.adapters.demo_seed import seed_demo
+
+            for line in await asyncio.to_thread(seed_demo, container,
+                                                settings.helpline_demo_customers):
+                print(f"helpline: {line}", flush=True)
+            runtime.wake_relays()
+        print(f"helpline: {', '.join(names)} running on NATS {settings.nats_url}; HTTP on "
+              f"{base} (Ctrl-C stops)", flush=True)
+        if settings.use_fake_graph:
+            print(f"helpline: customer simulator {base}/simulator · agent console "
+                  f"{base}/console · API docs {base}/docs", flush=True)
         await http.serve()
     finally:
         try:
@@ -82,6 +94,26 @@ async def run_process(settings: Settings, names: tuple[str, ...], *, embedded: b
         if server is not None:
             await asyncio.to_thread(server.stop)
     print("helpline: stopped", flush=True)
+
+
+async def _reload_knowledge_base(answerer: object, every_s: float) -> None:
+    """Pick up edits of the knowledge base folder while the service runs."""
+    reload = getattr(answerer, "reload_if_changed", None)
+    if reload is None:
+        return
+    while True:
+        await asyncio.sleep(every_s)
+        try:
+            if await asyncio.to_thread(reload):
+                log.info("knowledge base reloaded")
+        except Exception:
+            log.exception("knowledge base reload failed; keeping the previous index")
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 def _up(_: argparse.Namespace) -> int:

@@ -1,0 +1,101 @@
+"""An optional generator: any OpenAI-compatible chat-completions endpoint (plain httpx).
+
+The prompt carries the retrieved documents, the customer's name and the recent history, and
+tells the model to reply with ``NO_ANSWER`` when the documents do not answer the question;
+that, an empty reply, a timeout or an HTTP error all become a ``Generation`` that declines,
+so the answerer hands over to a person instead of staying silent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import httpx
+
+from helpline.adapters.rag.kb import Entry
+from helpline.catalog import CustomerInfo, Turn
+
+#: What the model must answer when the documents do not cover the question.
+DECLINE_TOKEN = "NO_ANSWER"
+
+_LANGUAGE_NAMES = {"es": "Spanish", "en": "English", "pt": "Portuguese"}
+
+SYSTEM_PROMPT = (
+    "You are the customer-service assistant of an online shop, answering on WhatsApp. "
+    "Answer ONLY from the documents below; never invent policies, prices or dates. "
+    "Be brief and friendly and reply in {language}. If the documents do not answer the "
+    f"question, reply with exactly {DECLINE_TOKEN} and nothing else.\n\nDocuments:\n{{documents}}"
+)
+
+
+@dataclass(frozen=True)
+class Generation:
+    """The model's reply, or why there is none (``declined`` with a ``reason``)."""
+
+    text: str
+    declined: bool = False
+    reason: str | None = None
+
+
+class OpenAIChatGenerator:
+    """Calls ``POST {url}/chat/completions`` of an OpenAI-compatible server.
+
+    ``url`` is the API base (``https://api.openai.com/v1``, ``http://127.0.0.1:8080/v1``);
+    ``api_key`` is sent as a bearer token when given. ``client`` lets tests and the
+    service share an ``httpx.Client``; otherwise one is created and closed by ``close()``.
+    """
+
+    def __init__(self, url: str, model: str, api_key: str | None = None, *,
+                 timeout: float = 20.0, max_history: int = 6, temperature: float = 0.0,
+                 client: httpx.Client | None = None) -> None:
+        self.url = url.rstrip("/") + "/chat/completions"
+        self.model = model
+        self.max_history = max_history
+        self.temperature = temperature
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self.client = client or httpx.Client(timeout=timeout)
+        self._owns_client = client is None
+        self._headers = headers
+
+    def close(self) -> None:
+        """Close the HTTP client if this generator created it."""
+        if self._owns_client:
+            self.client.close()
+
+    def messages(self, question: str, documents: Sequence[Entry], history: Sequence[Turn],
+                 customer: CustomerInfo | None, language: str) -> list[dict[str, str]]:
+        """The chat messages sent to the model."""
+        docs = "\n\n".join(f"[{e.id}] {e.title}\nQ: {e.question}\nA: {e.answer}"
+                           for e in documents)
+        system = SYSTEM_PROMPT.format(language=_LANGUAGE_NAMES.get(language, language),
+                                      documents=docs)
+        if customer is not None:
+            system += f"\n\nThe customer's name is {customer.name}."
+        out = [{"role": "system", "content": system}]
+        for turn in list(history)[-self.max_history:]:
+            if turn.author == "customer":
+                out.append({"role": "user", "content": turn.text})
+            elif turn.author in ("ai", "agent"):
+                out.append({"role": "assistant", "content": turn.text})
+        out.append({"role": "user", "content": question})
+        return out
+
+    def generate(self, question: str, documents: Sequence[Entry], history: Sequence[Turn],
+                 customer: CustomerInfo | None, language: str) -> Generation:
+        """Ask the model; never raises for transport or model failures."""
+        body = {"model": self.model, "temperature": self.temperature,
+                "messages": self.messages(question, documents, history, customer, language)}
+        try:
+            response = self.client.post(self.url, json=body, headers=self._headers)
+            response.raise_for_status()
+            text = str(response.json()["choices"][0]["message"]["content"] or "").strip()
+        except httpx.TimeoutException:
+            return Generation("", declined=True, reason="the LLM timed out")
+        except (httpx.HTTPError, ValueError, KeyError, IndexError, TypeError) as exc:
+            return Generation("", declined=True,
+                              reason=f"the LLM failed ({type(exc).__name__}: {exc})"[:300])
+        if not text or DECLINE_TOKEN in text:
+            return Generation("", declined=True,
+                              reason="the LLM could not answer from the documents")
+        return Generation(text)

@@ -1,0 +1,296 @@
+"""The Conversation aggregate: its command methods and their rules."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from helpline.domain import Conversation, conversation_id_for
+from helpline.domain.conversation import HISTORY_TURNS
+
+pytestmark = pytest.mark.unit
+
+T0 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+PHONE = "34600123456"
+CH1 = {"kind": "whatsapp", "phone_number_id": "1065", "customer_phone": PHONE}
+CH2 = {"kind": "whatsapp", "phone_number_id": "2077", "customer_phone": PHONE}
+CUSTOMER = {"customer_id": "cus_1", "name": "Lucía", "phone": PHONE, "email": None,
+            "language": "es"}
+
+
+def at(seconds: int) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+def new_conversation(customer: dict[str, Any] | None = CUSTOMER) -> Conversation:
+    return Conversation.start(phone=PHONE, channel=CH1, customer=customer, at=T0)
+
+
+def receive(conv: Conversation, wamid: str, text: str = "hola", *, channel: dict[str, Any] = CH1,
+            customer: dict[str, Any] | None = CUSTOMER, t: int = 1) -> bool:
+    return conv.receive_customer_message(
+        wamid=wamid, text=text, message_type="text", sent_at=at(t), channel=channel,
+        customer=customer, at=at(t), cause_id=f"cause-{wamid}")
+
+
+def ai_answer(conv: Conversation, answer_id: str, in_reply_to: str, *, open_ticket: bool = False,
+              text: str = "respuesta", t: int = 2) -> bool:
+    return conv.receive_ai_answer(
+        answer_id=answer_id, in_reply_to=in_reply_to, text=text, open_ticket=open_ticket,
+        reason="asked for a person" if open_ticket else None, confidence=0.5, sources=["kb"],
+        at=at(t))
+
+
+def names(conv: Conversation) -> list[str]:
+    return [type(e).__name__ for e in conv.collect_events()]
+
+
+def test_started_with_deterministic_id() -> None:
+    conv = new_conversation()
+    assert conv.id == conversation_id_for(PHONE)
+    assert Conversation.start(phone=PHONE, channel=CH2, customer=None, at=at(9)).id == conv.id
+    assert conv.channel == CH1 and conv.customer == CUSTOMER and conv.turns == []
+    assert not conv.has_open_ticket
+
+
+def test_customer_message_asks_the_ai() -> None:
+    conv = new_conversation()
+    conv.collect_events()
+    assert receive(conv, "w1", "¿horario?")
+    events = conv.collect_events()
+    assert [type(e).__name__ for e in events] == ["CustomerMessageReceived", "AIAnswerRequested"]
+    request = events[1]
+    assert isinstance(request, Conversation.AIAnswerRequested)
+    assert request.in_reply_to == "w1" and request.question == "¿horario?"
+    assert request.cause_id == "cause-w1" and request.phone == PHONE
+    assert [t["message_id"] for t in request.history] == ["w1"]
+    assert conv.knows_message("w1") and conv.inbound["w1"] == "ai-requested"
+    assert conv.turns[-1]["author"] == "customer" and conv.turns[-1]["text"] == "¿horario?"
+    assert conv.last_customer_message_at == at(1).isoformat()
+
+
+def test_same_wamid_is_ignored() -> None:
+    conv = new_conversation()
+    assert receive(conv, "w1")
+    conv.collect_events()
+    assert receive(conv, "w1", "otra vez", channel=CH2) is False
+    assert conv.collect_events() == []
+    assert len(conv.turns) == 1 and conv.channel == CH1
+
+
+def test_new_channel_becomes_active_and_customer_info_updates() -> None:
+    conv = new_conversation(customer=None)
+    conv.collect_events()
+    receive(conv, "w1", channel=CH2, customer=CUSTOMER)
+    assert names(conv) == ["CustomerInfoUpdated", "ActiveChannelChanged",
+                           "CustomerMessageReceived", "AIAnswerRequested"]
+    assert conv.channel == CH2 and conv.customer == CUSTOMER
+    # Same channel and customer: no change events; an unknown customer keeps what we had.
+    receive(conv, "w2", channel=CH2, customer=None)
+    assert names(conv) == ["CustomerMessageReceived", "AIAnswerRequested"]
+    assert conv.customer == CUSTOMER
+
+
+def test_history_is_bounded() -> None:
+    conv = new_conversation()
+    for i in range(HISTORY_TURNS + 5):
+        receive(conv, f"w{i}")
+    last = [e for e in conv.collect_events() if isinstance(e, Conversation.AIAnswerRequested)][-1]
+    assert len(last.history) == HISTORY_TURNS
+    assert last.history[-1]["message_id"] == f"w{HISTORY_TURNS + 4}"
+
+
+def test_ai_answer_dispatches_reply_on_active_channel() -> None:
+    conv = new_conversation()
+    receive(conv, "w1", channel=CH2)
+    conv.collect_events()
+    assert ai_answer(conv, "a1", "w1", text="De 9 a 20")
+    events = conv.collect_events()
+    assert [type(e).__name__ for e in events] == ["AIAnswerReceived", "ReplyDispatched"]
+    reply = events[1]
+    assert isinstance(reply, Conversation.ReplyDispatched)
+    assert reply.channel == CH2 and reply.author == "ai" and reply.text == "De 9 a 20"
+    assert reply.reply_to_wamid == "w1" and reply.cause_id == "a1"
+    assert reply.customer_last_message_at == at(1).isoformat()
+    assert conv.inbound["w1"] == "answered" and "a1" in conv.answers
+    assert not conv.has_open_ticket
+
+
+def test_ai_answer_redelivered_or_second_answer_is_ignored() -> None:
+    conv = new_conversation()
+    receive(conv, "w1")
+    ai_answer(conv, "a1", "w1")
+    conv.collect_events()
+    assert ai_answer(conv, "a1", "w1") is False
+    assert ai_answer(conv, "a2", "w1") is False  # w1 is answered already
+    assert conv.collect_events() == []
+
+
+def test_open_ticket_requests_one_ticket_only_while_open() -> None:
+    conv = new_conversation()
+    receive(conv, "w1")
+    conv.collect_events()
+    ai_answer(conv, "a1", "w1", open_ticket=True)
+    events = conv.collect_events()
+    assert [type(e).__name__ for e in events] == [
+        "AIAnswerReceived", "ReplyDispatched", "TicketRequested"]
+    requested = events[2]
+    assert isinstance(requested, Conversation.TicketRequested)
+    assert requested.language == "es" and requested.cause_id == "a1"
+    assert conv.has_open_ticket and conv.ticket is not None
+    assert conv.ticket["status"] == "requested"
+    # A second AI answer asking for a ticket while one is open requests nothing more.
+    receive(conv, "w2")
+    # w2 goes to the agent, but an AI answer to it (late) must not request a second ticket.
+    conv.collect_events()
+    ai_answer(conv, "a2", "w2", open_ticket=True)
+    assert "TicketRequested" not in names(conv)
+    assert conv.tickets_requested == 1
+
+
+def test_ticket_ids_are_deterministic_and_new_after_close() -> None:
+    first, second = new_conversation(), new_conversation()
+    for conv in (first, second):
+        receive(conv, "w1")
+        ai_answer(conv, "a1", "w1", open_ticket=True)
+    assert first.ticket == second.ticket
+    assert first.ticket is not None
+    t1 = first.ticket["ticket_id"]
+    first.close_ticket(ticket_id=t1, resolution="ok", agent_id=None, at=at(5))
+    receive(first, "w2", t=6)
+    ai_answer(first, "a2", "w2", open_ticket=True, t=7)
+    assert first.ticket is not None and first.ticket["ticket_id"] != t1
+
+
+def test_messages_go_to_the_agent_while_ticket_open() -> None:
+    conv = new_conversation()
+    receive(conv, "w1")
+    ai_answer(conv, "a1", "w1", open_ticket=True)
+    assert conv.ticket is not None
+    tid = conv.ticket["ticket_id"]
+    conv.collect_events()
+    assert receive(conv, "w2", "mi pedido")
+    events = conv.collect_events()
+    assert [type(e).__name__ for e in events] == ["CustomerMessageReceived",
+                                                  "AgentAnswerRequested"]
+    request = events[1]
+    assert isinstance(request, Conversation.AgentAnswerRequested)
+    assert request.ticket_id == tid and request.in_reply_to == "w2" and request.text == "mi pedido"
+    assert conv.inbound["w2"] == "agent-requested"
+
+
+def test_ticket_log_opened_and_assigned() -> None:
+    conv = new_conversation()
+    receive(conv, "w1")
+    ai_answer(conv, "a1", "w1", open_ticket=True)
+    assert conv.ticket is not None
+    tid = conv.ticket["ticket_id"]
+    assert conv.log_ticket_opened(ticket_id=tid, at=at(3))
+    assert conv.log_ticket_opened(ticket_id=tid, at=at(3)) is False
+    assert conv.ticket["status"] == "open"
+    assert conv.log_agent_assigned(ticket_id=tid, agent_id="A", agent_name="Ana", at=at(4))
+    assert conv.log_agent_assigned(ticket_id=tid, agent_id="A", agent_name="Ana", at=at(4)) is False
+    assert conv.ticket == {"ticket_id": tid, "status": "assigned", "agent_id": "A",
+                           "agent_name": "Ana"}
+    assert [t["text"] for t in conv.turns[-2:]] == ["Ticket opened", "Agent Ana assigned"]
+
+
+def test_assignment_logged_for_another_ticket_leaves_current_one() -> None:
+    conv = new_conversation()
+    receive(conv, "w1")
+    ai_answer(conv, "a1", "w1", open_ticket=True)
+    before = dict(conv.ticket or {})
+    conv.log_ticket_opened(ticket_id="other", at=at(3))
+    conv.log_agent_assigned(ticket_id="other", agent_id="A", agent_name="Ana", at=at(4))
+    assert conv.ticket == before
+
+
+def test_agent_answer_replies_and_answers_forwarded_messages() -> None:
+    conv = new_conversation()
+    receive(conv, "w1")
+    ai_answer(conv, "a1", "w1", open_ticket=True)
+    assert conv.ticket is not None
+    tid = conv.ticket["ticket_id"]
+    receive(conv, "w2", channel=CH2, t=3)
+    receive(conv, "w3", channel=CH2, t=4)
+    conv.collect_events()
+    assert conv.receive_agent_answer(answer_id="g1", ticket_id=tid, agent_id="A",
+                                     agent_name="Ana", text="Hola", at=at(5))
+    events = conv.collect_events()
+    assert [type(e).__name__ for e in events] == ["AgentAnswerReceived", "ReplyDispatched"]
+    reply = events[1]
+    assert isinstance(reply, Conversation.ReplyDispatched)
+    assert reply.author == "agent" and reply.channel == CH2 and reply.reply_to_wamid == "w3"
+    assert conv.inbound["w2"] == conv.inbound["w3"] == "answered"
+    assert conv.receive_agent_answer(answer_id="g1", ticket_id=tid, agent_id="A",
+                                     agent_name="Ana", text="Hola", at=at(5)) is False
+    assert conv.collect_events() == []
+
+
+def test_agent_answer_with_no_customer_message_has_no_reply_to() -> None:
+    conv = new_conversation()
+    conv.receive_agent_answer(answer_id="g1", ticket_id="t", agent_id="A", agent_name="Ana",
+                              text="Hola", at=at(1))
+    reply = conv.collect_events()[-1]
+    assert isinstance(reply, Conversation.ReplyDispatched) and reply.reply_to_wamid is None
+
+
+def test_closing_gives_the_conversation_back_to_the_ai() -> None:
+    conv = new_conversation()
+    receive(conv, "w1")
+    ai_answer(conv, "a1", "w1", open_ticket=True)
+    assert conv.ticket is not None
+    tid = conv.ticket["ticket_id"]
+    assert conv.close_ticket(ticket_id=tid, resolution="hecho", agent_id="A", at=at(3))
+    assert conv.close_ticket(ticket_id=tid, resolution="hecho", agent_id="A", at=at(3)) is False
+    assert not conv.has_open_ticket and conv.turns[-1]["text"] == "Ticket closed: hecho"
+    conv.collect_events()
+    receive(conv, "w2", t=4)
+    assert names(conv) == ["CustomerMessageReceived", "AIAnswerRequested"]
+
+
+def test_closing_another_ticket_keeps_the_open_one() -> None:
+    conv = new_conversation()
+    receive(conv, "w1")
+    ai_answer(conv, "a1", "w1", open_ticket=True)
+    assert conv.close_ticket(ticket_id="old", resolution="x", agent_id=None, at=at(3))
+    assert conv.has_open_ticket
+
+
+def test_reply_outcomes_are_recorded_once() -> None:
+    conv = new_conversation()
+    receive(conv, "w1")
+    ai_answer(conv, "a1", "w1")
+    reply_id = next(iter(conv.replies))
+    assert conv.replies[reply_id] == "dispatched"
+    assert conv.record_reply_sent(reply_id=reply_id, wamids=["wamid.out"], at=at(3))
+    assert conv.record_reply_sent(reply_id=reply_id, wamids=["wamid.out"], at=at(3)) is False
+    assert conv.record_reply_failed(reply_id=reply_id, code=1, reason="x", at=at(3)) is False
+    assert conv.replies[reply_id] == "sent" and conv.outbound_status["wamid.out"] == "sent"
+    assert conv.record_status(wamid="wamid.out", status="read", errors=[], at=at(4))
+    assert conv.record_status(wamid="wamid.out", status="read", errors=[], at=at(4)) is False
+    assert conv.outbound_status["wamid.out"] == "read"
+
+
+def test_reply_failure_is_recorded_and_shown() -> None:
+    conv = new_conversation()
+    receive(conv, "w1")
+    ai_answer(conv, "a1", "w1")
+    reply_id = next(iter(conv.replies))
+    assert conv.record_reply_failed(reply_id=reply_id, code=131047, reason="24h", at=at(3))
+    assert conv.record_reply_failed(reply_id=reply_id, code=131047, reason="24h", at=at(3)) is False
+    assert conv.record_reply_sent(reply_id=reply_id, wamids=["x"], at=at(3)) is False
+    assert conv.replies[reply_id] == "failed"
+    assert conv.turns[-1] == {"author": "system", "text": "Reply not delivered: 24h",
+                              "at": at(3).isoformat(), "message_id": reply_id,
+                              "message_type": "text"}
+
+
+def test_reply_ids_are_deterministic() -> None:
+    a, b = new_conversation(), new_conversation()
+    for conv in (a, b):
+        receive(conv, "w1")
+        ai_answer(conv, "a1", "w1")
+    assert a.replies.keys() == b.replies.keys()
