@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from eventsourcing.utils import Environment
 from eventsourcing.sqlite import SQLiteConnection, SQLiteConnectionPool, SQLiteFactory
+from eventsourcing.utils import Environment
 
 SYNCHRONOUS_MODES = frozenset({"OFF", "NORMAL", "FULL", "EXTRA"})
 
