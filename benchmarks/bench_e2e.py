@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-from datetime import UTC, datetime
 import socket
 import statistics
 import tempfile
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 from faststream import AckPolicy
@@ -106,7 +106,7 @@ async def _baseline(url: str) -> float:
     finished = asyncio.Event()
     js = JStream(stream, declare=False)
     for hop in range(1, HOPS + 1):
-        def make(hop: int):  # noqa: ANN202
+        def make(hop: int):
             async def relay(msg: NatsMessage) -> None:
                 if hop < HOPS:
                     await broker.publish(msg.body, f"{prefix}.h{hop + 1}", stream=stream,
