@@ -1,0 +1,81 @@
+"""Settings: safe defaults, and production refuses to start without real secrets."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from helpline.config import DEMO_SECRET, Settings
+
+pytestmark = pytest.mark.unit
+
+SECRETS = ("WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "WHATSAPP_ACCESS_TOKEN",
+           "HELPLINE_ADMIN_TOKEN")
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in (*SECRETS, "HELPLINE_MODE", "HELPLINE_FAKE_GRAPH"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+@pytest.mark.parametrize("missing", SECRETS)
+def test_production_names_the_missing_secret(clean_env: pytest.MonkeyPatch,
+                                             missing: str) -> None:
+    clean_env.setenv("HELPLINE_MODE", "production")
+    for name in SECRETS:
+        if name != missing:
+            clean_env.setenv(name, "a-real-secret")
+    with pytest.raises(ValidationError, match=missing):
+        Settings()
+
+
+def test_production_refuses_the_demo_secret(clean_env: pytest.MonkeyPatch) -> None:
+    clean_env.setenv("HELPLINE_MODE", "production")
+    for name in SECRETS:
+        clean_env.setenv(name, DEMO_SECRET)
+    with pytest.raises(ValidationError, match="demo value"):
+        Settings()
+
+
+def test_production_with_secrets_uses_the_real_graph_api(clean_env: pytest.MonkeyPatch) -> None:
+    clean_env.setenv("HELPLINE_MODE", "production")
+    for name in SECRETS:
+        clean_env.setenv(name, "a-real-secret")
+    settings = Settings().resolved()
+    assert not settings.use_fake_graph
+    assert settings.whatsapp_graph_url == "https://graph.facebook.com"
+    assert settings.whatsapp_app_secret.get_secret_value() == "a-real-secret"
+
+
+def test_demo_fills_secrets_and_points_at_the_fake(clean_env: pytest.MonkeyPatch) -> None:
+    clean_env.setenv("HELPLINE_HTTP_PORT", "8123")
+    settings = Settings().resolved()
+    assert settings.whatsapp_app_secret.get_secret_value() == DEMO_SECRET
+    assert settings.whatsapp_graph_url == "http://127.0.0.1:8123/fake-graph"
+
+
+def test_sqlite_environment_uses_the_durability_setting(tmp_path, clean_env) -> None:
+    env = Settings(helpline_data_dir=tmp_path, sqlite_synchronous="FULL").eventsourcing_env("x")
+    assert env["SQLITE_SYNCHRONOUS"] == "FULL"
+    assert env["SQLITE_DBNAME"] == str(tmp_path / "x.sqlite")
+
+
+@pytest.mark.parametrize(("mode", "value"), [("NORMAL", 1), ("FULL", 2)])
+def test_sqlite_store_sets_the_pragma(tmp_path, clean_env, mode: str, value: int) -> None:
+    from helpline.application import ConversationStore
+
+    env = Settings(helpline_data_dir=tmp_path, sqlite_synchronous=mode).eventsourcing_env("x")
+    store = ConversationStore(env)
+    with store.factory.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
+        cursor.execute("PRAGMA synchronous")
+        assert cursor.fetchone()[0] == value
+    store.close()
+
+
+def test_sqlite_store_refuses_an_unknown_mode(tmp_path) -> None:
+    from helpline.adapters.sqlite_store import Factory
+
+    with pytest.raises(OSError, match="SQLITE_SYNCHRONOUS"):
+        Factory({"SQLITE_DBNAME": str(tmp_path / "x.sqlite"), "SQLITE_SYNCHRONOUS": "sometimes"})
