@@ -1,9 +1,9 @@
 """Webhook ingest: signed notifications accepted per second through ``POST /webhooks/whatsapp``
-(signature check, parse, in-process publish) against a bare FastAPI endpoint that only returns
-200, both served by uvicorn on 127.0.0.1 in their own process, measured in the same run.
+(signature check, parse, durable JetStream publish: 200 only after the PubAck) against a bare
+FastAPI endpoint that only returns 200, both served by uvicorn on 127.0.0.1 in their own
+process, measured in the same run, on an embedded ``nats-server``.
 
-``python -m benchmarks webhook``. The publish here is an in-memory append; the durable
-JetStream publish replaces it once the NATS adapter is wired.
+``python -m benchmarks webhook``.
 """
 
 from __future__ import annotations
@@ -26,27 +26,40 @@ WARMUP = 300
 SECRET = "bench-app-secret"
 
 
-def _serve(kind: str, port: int) -> None:
+def _serve(kind: str, port: int, nats_url: str) -> None:
     """Run one server (in the child process)."""
-    from collections.abc import Sequence
+    from collections.abc import AsyncIterator, Sequence
+    from contextlib import asynccontextmanager
 
     import uvicorn
     from fastapi import FastAPI, Response
+    from faststream.nats import NatsBroker
 
     from helpline.adapters.http.webhook import create_webhook_router
+    from helpline.adapters.nats.consumer import publish_all
+    from helpline.adapters.nats.runtime import ensure_streams
+    from helpline.adapters.nats.topology import Topology
     from helpline.catalog import CatalogMessage
     from helpline.config import Settings
 
-    app = FastAPI()
+    topology = Topology(prefix="benchwebhook")
+    broker = NatsBroker(nats_url, logger=None)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await ensure_streams(nats_url, topology)
+        await broker.connect()
+        yield
+        await broker.stop()
+
+    app = FastAPI(lifespan=lifespan)
     if kind == "bare":
         @app.post("/webhooks/whatsapp")
         async def bare() -> Response:
             return Response(status_code=200)
     else:
-        published: list[CatalogMessage] = []
-
         async def publish(messages: Sequence[CatalogMessage]) -> None:
-            published.extend(messages)
+            await publish_all(broker, topology, messages)
 
         app.include_router(create_webhook_router(
             Settings(whatsapp_app_secret=SECRET, whatsapp_verify_token="bench"), publish))
@@ -60,11 +73,12 @@ def _free_port() -> int:
         return port
 
 
-def _start(kind: str) -> tuple[subprocess.Popen[bytes], str]:
+def _start(kind: str, nats_url: str) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     root = Path(__file__).resolve().parent.parent
     process = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.bench_webhook", "serve", kind, str(port)], cwd=root)
+        [sys.executable, "-m", "benchmarks.bench_webhook", "serve", kind, str(port), nats_url],
+        cwd=root)
     url = f"http://127.0.0.1:{port}/webhooks/whatsapp"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -122,15 +136,26 @@ def _p(latencies: list[float], q: int) -> float:
 
 def main() -> None:
     """Measure both endpoints and print rates, p50/p99 latencies and the ratio."""
+    import tempfile
+
+    from helpline.adapters.nats.embedded import EmbeddedNatsServer
+
     results: dict[str, tuple[float, list[float]]] = {}
-    for index, kind in enumerate(("bare", "webhook")):
-        process, url = _start(kind)
+    with tempfile.TemporaryDirectory() as tmp:
+        nats_server = EmbeddedNatsServer(f"nats://127.0.0.1:{_free_port()}", Path(tmp))
+        nats_server.start()
         try:
-            asyncio.run(_load(url, _bodies(WARMUP, 10_000_000 * index)))
-            results[kind] = asyncio.run(_load(url, _bodies(REQUESTS, 10_000_000 * index + WARMUP)))
+            for index, kind in enumerate(("bare", "webhook")):
+                process, url = _start(kind, nats_server.url)
+                try:
+                    asyncio.run(_load(url, _bodies(WARMUP, 10_000_000 * index)))
+                    results[kind] = asyncio.run(
+                        _load(url, _bodies(REQUESTS, 10_000_000 * index + WARMUP)))
+                finally:
+                    process.terminate()
+                    process.wait(timeout=10)
         finally:
-            process.terminate()
-            process.wait(timeout=10)
+            nats_server.stop()
     print(f"{REQUESTS} signed notifications, {CONCURRENCY} concurrent connections, "
           "uvicorn on 127.0.0.1, one process per server")
     for kind, (rate, latencies) in results.items():
@@ -141,7 +166,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "serve":
-        _serve(sys.argv[2], int(sys.argv[3]))
+    if len(sys.argv) == 5 and sys.argv[1] == "serve":
+        _serve(sys.argv[2], int(sys.argv[3]), sys.argv[4])
     else:
         main()
