@@ -75,6 +75,10 @@ class RouterOptions:
 
     topology: Topology = field(default_factory=Topology)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    retry_by_service: dict[str, RetryPolicy] = field(default_factory=lambda: {
+        # A send whose earlier attempt still holds its ledger lease (2 min) is retried until
+        # the lease expires, so it is never dead-lettered while it may still be in flight.
+        "ms-whatsapp": RetryPolicy(max_deliver=10, base_delay_s=0.5, max_delay_s=60.0)})
     metrics: Metrics = field(default_factory=Metrics)
     batch_size: int = 16
     max_workers: int = 4
@@ -116,7 +120,8 @@ def create_router(
             handler = _notify_after(handler, options.on_saved, service)
         consumption = Consumption(
             service=service, message_cls=cls, handler=handler, broker=broker, topology=topo,
-            publish_results=service not in EVENT_SOURCED, retry=options.retry,
+            publish_results=service not in EVENT_SOURCED,
+            retry=options.retry_by_service.get(service, options.retry),
             metrics=options.metrics)
         router.subscriber(
             topo.subject(cls),

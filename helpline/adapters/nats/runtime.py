@@ -48,6 +48,8 @@ class ServiceRuntime:
     nats_url: str
     topology: Topology = field(default_factory=Topology)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    retry_by_service: dict[str, RetryPolicy] = field(
+        default_factory=lambda: RouterOptions().retry_by_service)
     metrics: Metrics = field(default_factory=Metrics)
     query_timeout_s: float = 3.0
     handlers: dict[type[CatalogMessage], Handler] = field(default_factory=dict)
@@ -64,7 +66,8 @@ class ServiceRuntime:
         await ensure_streams(self.nats_url, self.topology)
         self.broker = NatsBroker(self.nats_url, logger=logging.getLogger("helpline.faststream"),
                                  graceful_timeout=8.0)
-        options = RouterOptions(topology=self.topology, retry=self.retry, metrics=self.metrics,
+        options = RouterOptions(topology=self.topology, retry=self.retry,
+                                retry_by_service=self.retry_by_service, metrics=self.metrics,
                                 on_saved=self._wake)
         for name in self.names:
             self.broker.include_router(create_router(name, self.services, self.broker, options,
