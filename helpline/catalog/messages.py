@@ -12,6 +12,14 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, Field
 
 from helpline.catalog.base import CatalogMessage
+
+# ms-whatsapp's delivery reports live in their own module; re-exported here.
+from helpline.catalog.delivery import (
+    WhatsAppBusinessTextMessageSendFailed,
+    WhatsAppBusinessTextMessageSent,
+    WhatsAppBusinessTextMessageStatusUpdated,
+)
+from helpline.catalog.examples import CHANNEL, CONV, CUSTOMER, WAMID, envelope
 from helpline.catalog.types import (
     Channel,
     CustomerInfo,
@@ -23,31 +31,6 @@ from helpline.catalog.types import (
     Text,
     Turn,
 )
-
-_CONV = "6f1c1b8e-4a51-5d37-9c6a-1d1f0b1e5a10"
-_WAMID = "wamid.HBgLMzQ2MDAxMjM0NTYVAgASGBQzQUZCMEE5RjlCNEQ2RUQ4QTg2NgA="
-_AT = "2026-11-24T10:15:02Z"
-_CUSTOMER: dict[str, Any] = {
-    "customer_id": "cus_0042",
-    "name": "Lucía Fernández",
-    "phone": "34600123456",
-    "email": "lucia@example.com",
-    "language": "es",
-}
-_CHANNEL: dict[str, Any] = {
-    "kind": "whatsapp",
-    "phone_number_id": "106540352242922",
-    "customer_phone": "34600123456",
-}
-
-
-def _envelope(message_id: str, causation_id: str | None, at: str = _AT) -> dict[str, Any]:
-    return {
-        "message_id": message_id,
-        "correlation_id": _CONV,
-        "causation_id": causation_id,
-        "occurred_at": at,
-    }
 
 
 class _InboundMessage(CatalogMessage):
@@ -65,7 +48,7 @@ class _InboundMessage(CatalogMessage):
 
 
 _INBOUND_EXAMPLE: dict[str, Any] = {
-    "wamid": _WAMID,
+    "wamid": WAMID,
     "phone_number_id": "106540352242922",
     "display_phone_number": "15550783881",
     "sender_phone": "34600123456",
@@ -85,7 +68,7 @@ class WhatsAppBusinessTextMessageReceived(_InboundMessage):
     summary = "ms-whatsapp turned a webhook notification into a message from a customer."
     producer = "ms-whatsapp"
     consumers = ("ms-gateway",)
-    example = {**_envelope("0b7e6f7e-3c55-5b0e-8f3e-6a4f8c1d2e01", None), **_INBOUND_EXAMPLE}
+    example = {**envelope("0b7e6f7e-3c55-5b0e-8f3e-6a4f8c1d2e01", None), **_INBOUND_EXAMPLE}
 
 
 class WhatsAppBusinessTextMessageWithUserInfoReceived(_InboundMessage):
@@ -98,9 +81,9 @@ class WhatsAppBusinessTextMessageWithUserInfoReceived(_InboundMessage):
     producer = "ms-gateway"
     consumers = ("ms-conv-store",)
     example = {
-        **_envelope("5d6a8d0e-7a0f-5f7b-b7a4-43c1f3f0aa02", "0b7e6f7e-3c55-5b0e-8f3e-6a4f8c1d2e01"),
+        **envelope("5d6a8d0e-7a0f-5f7b-b7a4-43c1f3f0aa02", "0b7e6f7e-3c55-5b0e-8f3e-6a4f8c1d2e01"),
         **_INBOUND_EXAMPLE,
-        "customer": _CUSTOMER,
+        "customer": CUSTOMER,
     }
 
     customer: CustomerInfo | None = None
@@ -116,18 +99,18 @@ class GenerateAIAgentAnswerWithUserInfo(CatalogMessage):
     producer = "ms-conv-store"
     consumers = ("ms-rag",)
     example = {
-        **_envelope("a3c1e9a4-1b9e-5f0c-9d55-8e0b6c4f7a03", "5d6a8d0e-7a0f-5f7b-b7a4-43c1f3f0aa02"),
-        "conversation_id": _CONV,
-        "in_reply_to": _WAMID,
+        **envelope("a3c1e9a4-1b9e-5f0c-9d55-8e0b6c4f7a03", "5d6a8d0e-7a0f-5f7b-b7a4-43c1f3f0aa02"),
+        "conversation_id": CONV,
+        "in_reply_to": WAMID,
         "question": "Hola, ¿a qué hora abrís el sábado?",
         "phone": "34600123456",
-        "customer": _CUSTOMER,
+        "customer": CUSTOMER,
         "history": [
             {
                 "author": "customer",
                 "text": "Hola, ¿a qué hora abrís el sábado?",
                 "at": "2026-11-24T10:15:00Z",
-                "message_id": _WAMID,
+                "message_id": WAMID,
             }
         ],
     }
@@ -150,9 +133,9 @@ class AIAgentAnswerGenerated(CatalogMessage):
     producer = "ms-rag"
     consumers = ("ms-conv-store",)
     example = {
-        **_envelope("c2f0a1d3-5e6b-5a8c-8b1f-2d3e4f5a6b04", "a3c1e9a4-1b9e-5f0c-9d55-8e0b6c4f7a03"),
-        "conversation_id": _CONV,
-        "in_reply_to": _WAMID,
+        **envelope("c2f0a1d3-5e6b-5a8c-8b1f-2d3e4f5a6b04", "a3c1e9a4-1b9e-5f0c-9d55-8e0b6c4f7a03"),
+        "conversation_id": CONV,
+        "in_reply_to": WAMID,
         "text": "Los sábados abrimos de 10:00 a 14:00.",
         "open_ticket": False,
         "reason": None,
@@ -180,13 +163,13 @@ class GenerateAgentAnswer(CatalogMessage):
     consumers = ("ms-agents",)
     in_seed = False  # named in the seed's prose, not in its steps
     example = {
-        **_envelope("d4e5f6a7-b8c9-5d0e-9f1a-2b3c4d5e6f05", "5d6a8d0e-7a0f-5f7b-b7a4-43c1f3f0aa02"),
-        "conversation_id": _CONV,
+        **envelope("d4e5f6a7-b8c9-5d0e-9f1a-2b3c4d5e6f05", "5d6a8d0e-7a0f-5f7b-b7a4-43c1f3f0aa02"),
+        "conversation_id": CONV,
         "ticket_id": "9e8d7c6b-5a49-5382-a1b0-c9d8e7f6a510",
-        "in_reply_to": _WAMID,
+        "in_reply_to": WAMID,
         "text": "El pedido 1234 sigue sin llegar",
         "phone": "34600123456",
-        "customer": _CUSTOMER,
+        "customer": CUSTOMER,
     }
 
     conversation_id: Id
@@ -207,11 +190,11 @@ class OpenTicket(CatalogMessage):
     producer = "ms-conv-store"
     consumers = ("ms-agents",)
     example = {
-        **_envelope("e5f6a7b8-c9d0-5e1f-8a2b-3c4d5e6f7a06", "c2f0a1d3-5e6b-5a8c-8b1f-2d3e4f5a6b04"),
+        **envelope("e5f6a7b8-c9d0-5e1f-8a2b-3c4d5e6f7a06", "c2f0a1d3-5e6b-5a8c-8b1f-2d3e4f5a6b04"),
         "ticket_id": "9e8d7c6b-5a49-5382-a1b0-c9d8e7f6a510",
-        "conversation_id": _CONV,
+        "conversation_id": CONV,
         "phone": "34600123456",
-        "customer": _CUSTOMER,
+        "customer": CUSTOMER,
         "reason": "customer asked for a person",
         "language": "es",
     }
@@ -234,9 +217,9 @@ class TicketOpened(CatalogMessage):
     producer = "ms-agents"
     consumers = ("ms-conv-store",)
     example = {
-        **_envelope("f6a7b8c9-d0e1-5f2a-9b3c-4d5e6f7a8b07", "e5f6a7b8-c9d0-5e1f-8a2b-3c4d5e6f7a06"),
+        **envelope("f6a7b8c9-d0e1-5f2a-9b3c-4d5e6f7a8b07", "e5f6a7b8-c9d0-5e1f-8a2b-3c4d5e6f7a06"),
         "ticket_id": "9e8d7c6b-5a49-5382-a1b0-c9d8e7f6a510",
-        "conversation_id": _CONV,
+        "conversation_id": CONV,
         "reason": "customer asked for a person",
     }
 
@@ -255,9 +238,9 @@ class AgentAssigned(CatalogMessage):
     producer = "ms-agents"
     consumers = ("ms-conv-store",)
     example = {
-        **_envelope("a7b8c9d0-e1f2-5a3b-8c4d-5e6f7a8b9c08", "e5f6a7b8-c9d0-5e1f-8a2b-3c4d5e6f7a06"),
+        **envelope("a7b8c9d0-e1f2-5a3b-8c4d-5e6f7a8b9c08", "e5f6a7b8-c9d0-5e1f-8a2b-3c4d5e6f7a06"),
         "ticket_id": "9e8d7c6b-5a49-5382-a1b0-c9d8e7f6a510",
-        "conversation_id": _CONV,
+        "conversation_id": CONV,
         "agent_id": "agt_marta",
         "agent_name": "Marta",
         "previous_agent_id": None,
@@ -280,8 +263,8 @@ class GetConversation(CatalogMessage):
     producer = "ms-agents"
     consumers = ("ms-conv-store",)
     example = {
-        **_envelope("b8c9d0e1-f2a3-5b4c-9d5e-6f7a8b9c0d09", "a7b8c9d0-e1f2-5a3b-8c4d-5e6f7a8b9c08"),
-        "conversation_id": _CONV,
+        **envelope("b8c9d0e1-f2a3-5b4c-9d5e-6f7a8b9c0d09", "a7b8c9d0-e1f2-5a3b-8c4d-5e6f7a8b9c08"),
+        "conversation_id": CONV,
         "requested_by": "ms-agents",
     }
 
@@ -308,12 +291,12 @@ class ConversationDocument(CatalogMessage):
     producer = "ms-conv-store"
     consumers = ("ms-agents",)
     example = {
-        **_envelope("c9d0e1f2-a3b4-5c5d-8e6f-7a8b9c0d1e10", "b8c9d0e1-f2a3-5b4c-9d5e-6f7a8b9c0d09"),
-        "conversation_id": _CONV,
+        **envelope("c9d0e1f2-a3b4-5c5d-8e6f-7a8b9c0d1e10", "b8c9d0e1-f2a3-5b4c-9d5e-6f7a8b9c0d09"),
+        "conversation_id": CONV,
         "found": True,
         "phone": "34600123456",
-        "customer": _CUSTOMER,
-        "active_channel": _CHANNEL,
+        "customer": CUSTOMER,
+        "active_channel": CHANNEL,
         "ticket": {
             "ticket_id": "9e8d7c6b-5a49-5382-a1b0-c9d8e7f6a510",
             "status": "assigned",
@@ -322,7 +305,7 @@ class ConversationDocument(CatalogMessage):
         },
         "turns": [
             {"author": "customer", "text": "quiero hablar con una persona",
-             "at": "2026-11-24T10:16:00Z", "message_id": _WAMID},
+             "at": "2026-11-24T10:16:00Z", "message_id": WAMID},
             {"author": "ai", "text": "Te paso con una persona del equipo.",
              "at": "2026-11-24T10:16:01Z"},
         ],
@@ -349,9 +332,9 @@ class AgentAnswerGenerated(CatalogMessage):
     producer = "ms-agents"
     consumers = ("ms-conv-store",)
     example = {
-        **_envelope("d0e1f2a3-b4c5-5d6e-9f7a-8b9c0d1e2f11", None),
+        **envelope("d0e1f2a3-b4c5-5d6e-9f7a-8b9c0d1e2f11", None),
         "ticket_id": "9e8d7c6b-5a49-5382-a1b0-c9d8e7f6a510",
-        "conversation_id": _CONV,
+        "conversation_id": CONV,
         "agent_id": "agt_marta",
         "agent_name": "Marta",
         "text": "Hola Lucía, soy Marta. Miro tu pedido ahora mismo.",
@@ -374,12 +357,12 @@ class SendWhatsAppBusinessTextMessage(CatalogMessage):
     producer = "ms-conv-store"
     consumers = ("ms-whatsapp",)
     example = {
-        **_envelope("e1f2a3b4-c5d6-5e7f-8a9b-0c1d2e3f4a12", "c2f0a1d3-5e6b-5a8c-8b1f-2d3e4f5a6b04"),
-        "conversation_id": _CONV,
-        "channel": _CHANNEL,
+        **envelope("e1f2a3b4-c5d6-5e7f-8a9b-0c1d2e3f4a12", "c2f0a1d3-5e6b-5a8c-8b1f-2d3e4f5a6b04"),
+        "conversation_id": CONV,
+        "channel": CHANNEL,
         "text": "Los sábados abrimos de 10:00 a 14:00.",
         "author": "ai",
-        "reply_to_wamid": _WAMID,
+        "reply_to_wamid": WAMID,
         "preview_url": False,
         "customer_last_message_at": "2026-11-24T10:15:00Z",
     }
@@ -405,9 +388,9 @@ class TicketClosed(CatalogMessage):
     consumers = ("ms-conv-store",)
     in_seed = False
     example = {
-        **_envelope("f2a3b4c5-d6e7-5f8a-9b0c-1d2e3f4a5b13", None),
+        **envelope("f2a3b4c5-d6e7-5f8a-9b0c-1d2e3f4a5b13", None),
         "ticket_id": "9e8d7c6b-5a49-5382-a1b0-c9d8e7f6a510",
-        "conversation_id": _CONV,
+        "conversation_id": CONV,
         "agent_id": "agt_marta",
         "resolution": "Pedido reenviado; llegará el jueves.",
     }
@@ -418,79 +401,22 @@ class TicketClosed(CatalogMessage):
     resolution: Text
 
 
-class WhatsAppBusinessTextMessageSent(CatalogMessage):
-    """The Graph API accepted our message; ``wamid`` is Meta's id for it."""
-
-    catalog_id = "whatsapp-business-text-message-sent"
-    kind = "event"
-    title = "WhatsApp Business Text Message Sent"
-    summary = "ms-whatsapp sent a message through the Graph API."
-    producer = "ms-whatsapp"
-    consumers = ("ms-conv-store",)
-    in_seed = False
-    example = {
-        **_envelope("a3b4c5d6-e7f8-5a9b-8c0d-2e3f4a5b6c14", "e1f2a3b4-c5d6-5e7f-8a9b-0c1d2e3f4a12"),
-        "conversation_id": _CONV,
-        "send_message_id": "e1f2a3b4-c5d6-5e7f-8a9b-0c1d2e3f4a12",
-        "wamids": ["wamid.HBgLMzQ2MDAxMjM0NTYVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA"],
-        "to": "34600123456",
-    }
-
-    conversation_id: Id
-    send_message_id: Id
-    wamids: tuple[str, ...]
-    to: Phone
-
-
-class WhatsAppBusinessTextMessageStatusUpdated(CatalogMessage):
-    """Meta reported a delivery status for one of our messages."""
-
-    catalog_id = "whatsapp-business-text-message-status-updated"
-    kind = "event"
-    title = "WhatsApp Business Text Message Status Updated"
-    summary = "ms-whatsapp relays a status notification (sent, delivered, read, failed)."
-    producer = "ms-whatsapp"
-    consumers = ("ms-conv-store",)
-    in_seed = False
-    example = {
-        **_envelope("b4c5d6e7-f8a9-5b0c-9d1e-3f4a5b6c7d15", None, "2026-11-24T10:15:09Z"),
-        "conversation_id": _CONV,
-        "wamid": "wamid.HBgLMzQ2MDAxMjM0NTYVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA",
-        "status": "read",
-        "recipient_phone": "34600123456",
-        "phone_number_id": "106540352242922",
-        "errors": [],
-    }
-
-    conversation_id: Id
-    wamid: Id
-    status: Literal["sent", "delivered", "read", "failed", "deleted", "warning"]
-    recipient_phone: Phone
-    phone_number_id: Id
-    errors: tuple[dict[str, Any], ...] = ()
-
-
-class WhatsAppBusinessTextMessageSendFailed(CatalogMessage):
-    """A send command could not be carried out; ``code`` is Meta's error code if any."""
-
-    catalog_id = "whatsapp-business-text-message-send-failed"
-    kind = "event"
-    title = "WhatsApp Business Text Message Send Failed"
-    summary = "ms-whatsapp gave up on a send (permanent Graph API error or policy)."
-    producer = "ms-whatsapp"
-    consumers = ("ms-conv-store",)
-    in_seed = False
-    example = {
-        **_envelope("c5d6e7f8-a9b0-5c1d-8e2f-4a5b6c7d8e16", "e1f2a3b4-c5d6-5e7f-8a9b-0c1d2e3f4a12"),
-        "conversation_id": _CONV,
-        "send_message_id": "e1f2a3b4-c5d6-5e7f-8a9b-0c1d2e3f4a12",
-        "to": "34600123456",
-        "code": 131047,
-        "reason": "Re-engagement message: more than 24 hours since the customer last replied.",
-    }
-
-    conversation_id: Id
-    send_message_id: Id
-    to: Phone
-    code: int | None = None
-    reason: str
+__all__ = [
+    "AIAgentAnswerGenerated",
+    "AgentAnswerGenerated",
+    "AgentAssigned",
+    "ConversationDocument",
+    "GenerateAIAgentAnswerWithUserInfo",
+    "GenerateAgentAnswer",
+    "GetConversation",
+    "OpenTicket",
+    "SendWhatsAppBusinessTextMessage",
+    "TicketClosed",
+    "TicketOpened",
+    "TicketSummary",
+    "WhatsAppBusinessTextMessageReceived",
+    "WhatsAppBusinessTextMessageSendFailed",
+    "WhatsAppBusinessTextMessageSent",
+    "WhatsAppBusinessTextMessageStatusUpdated",
+    "WhatsAppBusinessTextMessageWithUserInfoReceived",
+]

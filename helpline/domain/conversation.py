@@ -4,6 +4,10 @@ Every command method is pure: facts, ids and times come in as arguments; the met
 its rules and then triggers events whose ``apply`` is the only place state changes, so that
 deciding and replaying run the same code. Commands return ``False`` when they are a
 redelivery of something already recorded (idempotency), and change nothing then.
+
+The module is longer than most (~450 lines) because the aggregate declares its 17 events as
+nested classes, each with the ``apply`` that is its state change: the events are contracts
+and read best next to the commands that trigger them.
 """
 
 from __future__ import annotations
@@ -14,34 +18,12 @@ from typing import Any
 from eventsourcing.domain import Aggregate
 
 from helpline.domain.ids import conversation_id_for, derived_id
+from helpline.domain.message_types import NO_REPLY_TYPES, UNREADABLE_REPLY, is_readable
 
 #: How many recent turns an AI answer request carries.
 HISTORY_TURNS = 10
 
-#: Message types that need no answer: a reaction, a system notice (e.g. number changed).
-NO_REPLY_TYPES = frozenset({"reaction", "system"})
-#: Media types we read only through their caption.
-MEDIA_TYPES = frozenset({"image", "video", "document", "audio", "sticker"})
-
-#: The answer to a message we cannot read (by the customer's language).
-UNREADABLE_REPLY = {
-    "es": "Lo siento, solo puedo leer mensajes de texto. ¿Puedes escribirme tu consulta?",
-    "en": "Sorry, I can only read text messages. Could you type your question?",
-    "pt": "Desculpe, só consigo ler mensagens de texto. Pode escrever a sua pergunta?",
-}
-
-
-def is_readable(message_type: str, text: str) -> bool:
-    """Whether the AI can answer a message of this type: text-like types, and media with a
-    caption (the edge renders captionless media as ``[image]`` and the like)."""
-    if message_type == "unsupported":
-        return False
-    if message_type in MEDIA_TYPES:
-        return not text.startswith("[")
-    return True
-
 JSON = dict[str, Any]
-
 
 class Conversation(Aggregate):
     """A customer's conversation: messages, answers, the active channel and the ticket."""

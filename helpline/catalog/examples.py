@@ -1,0 +1,31 @@
+"""Shared pieces of the catalog's example payloads (one conversation, told end to end)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+CONV = "6f1c1b8e-4a51-5d37-9c6a-1d1f0b1e5a10"
+WAMID = "wamid.HBgLMzQ2MDAxMjM0NTYVAgASGBQzQUZCMEE5RjlCNEQ2RUQ4QTg2NgA="
+AT = "2026-11-24T10:15:02Z"
+CUSTOMER: dict[str, Any] = {
+    "customer_id": "cus_0042",
+    "name": "Lucía Fernández",
+    "phone": "34600123456",
+    "email": "lucia@example.com",
+    "language": "es",
+}
+CHANNEL: dict[str, Any] = {
+    "kind": "whatsapp",
+    "phone_number_id": "106540352242922",
+    "customer_phone": "34600123456",
+}
+
+
+def envelope(message_id: str, causation_id: str | None, at: str = AT) -> dict[str, Any]:
+    """The envelope fields of an example."""
+    return {
+        "message_id": message_id,
+        "correlation_id": CONV,
+        "causation_id": causation_id,
+        "occurred_at": at,
+    }
