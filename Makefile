@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run demo test lint typecheck unit bench clean
+.PHONY: install run demo test lint typecheck unit bench clean catalog catalog-check catalog-serve
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,19 @@ test: lint typecheck
 
 bench: install
 	$(PY) -m benchmarks
+
+## catalog: the EventCatalog project and the AsyncAPI 3 document in build/catalog/
+catalog: install
+	$(VENV)/bin/helpline catalog export build/catalog/eventcatalog
+	$(VENV)/bin/helpline catalog asyncapi --output build/catalog/asyncapi.yaml
+
+## catalog-check: build the exported catalog with the pinned EventCatalog from npm (minutes)
+catalog-check: install
+	bash tools/catalog-check.sh
+
+## catalog-serve: browse the catalog at http://localhost:3000
+catalog-serve: install
+	bash tools/catalog-serve.sh
 
 clean:
 	rm -rf $(VENV) var build .pytest_cache .mypy_cache .ruff_cache .coverage

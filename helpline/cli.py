@@ -16,6 +16,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "helpline.adapters.http.admin_cli",
     "helpline.projections.cli",
     "helpline.adapters.rag.cli",
+    "helpline.catalog.cli",
 )
 
 

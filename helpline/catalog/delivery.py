@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from pydantic import Field
+
 from helpline.catalog.base import CatalogMessage
 from helpline.catalog.examples import CONV, envelope
 from helpline.catalog.types import Id, Phone
@@ -30,7 +32,7 @@ class WhatsAppBusinessTextMessageSent(CatalogMessage):
 
     conversation_id: Id
     send_message_id: Id
-    wamids: tuple[str, ...]
+    wamids: tuple[str, ...] = Field(min_length=1)
     to: Phone
 
 

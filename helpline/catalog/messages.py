@@ -204,7 +204,7 @@ class OpenTicket(CatalogMessage):
     phone: Phone
     customer: CustomerInfo | None = None
     reason: str = ""
-    language: str | None = None
+    language: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
 
 
 class TicketOpened(CatalogMessage):
