@@ -70,10 +70,10 @@ def _report(name: str, started: dict[str, float], done: dict[str, float],
     return rate
 
 
-async def _helpline(url: str, env_kind: str, data_dir: Path) -> float:
+async def _helpline(url: str, env_kind: str, data_dir: Path, schema: str = "") -> float:
     topo = Topology(prefix=f"b{uuid.uuid4().hex[:8]}")
     settings = Settings(helpline_data_dir=data_dir, persistence_module=env_kind,  # type: ignore[arg-type]
-                        postgres_dbname="test")
+                        postgres_dbname="test", postgres_schema=schema)
     sender = TimingSender()
     container = bootstrap(settings, sender=sender, directory=InMemoryCustomerDirectory())
     runtime = ServiceRuntime(container.services, SERVICES, url, topo)
@@ -159,7 +159,18 @@ def main() -> None:
             except OSError:
                 print("PostgreSQL not reachable on 127.0.0.1:5432: skipped")
                 return
-            pg = asyncio.run(_helpline(url, "eventsourcing.postgres", Path(tmp) / "pg"))
-            print(f"ratio helpline(postgres)/baseline = {pg / base:.2f}")
+            import psycopg
+
+            schema = f"bench_{uuid.uuid4().hex[:12]}"
+            conninfo = "dbname=test host=127.0.0.1 user=postgres"
+            with psycopg.connect(conninfo, autocommit=True) as conn:
+                conn.execute(f'CREATE SCHEMA "{schema}"')
+            try:
+                pg = asyncio.run(_helpline(url, "eventsourcing.postgres", Path(tmp) / "pg",
+                                           schema))
+                print(f"ratio helpline(postgres)/baseline = {pg / base:.2f}")
+            finally:
+                with psycopg.connect(conninfo, autocommit=True) as conn:
+                    conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
         finally:
             server.stop()

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     postgres_port: int = 5432
     postgres_user: str = "postgres"
     postgres_password: SecretStr = SecretStr("")
+    postgres_schema: str = Field(
+        default="", description="PostgreSQL schema of the event stores (empty: the default)")
     nats_url: str = "nats://127.0.0.1:4222"
     helpline_subject_prefix: str = Field(
         default="helpline", description="first token of every subject; one per deployment")
@@ -113,7 +115,8 @@ class Settings(BaseSettings):
                     "POSTGRES_HOST": self.postgres_host,
                     "POSTGRES_PORT": str(self.postgres_port),
                     "POSTGRES_USER": self.postgres_user,
-                    "POSTGRES_PASSWORD": self.postgres_password.get_secret_value()}
+                    "POSTGRES_PASSWORD": self.postgres_password.get_secret_value(),
+                    "POSTGRES_SCHEMA": self.postgres_schema}
         return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
 
     def postgres_conninfo(self) -> str:
