@@ -35,6 +35,35 @@ from helpline.catalog import (
 Handler = Callable[[Any], Iterable[CatalogMessage]]
 
 
+#: What each service consumes (commands and events): each handler is the method of the
+#: service's application named after the message (``handler_name``).
+SUBSCRIPTIONS: dict[str, tuple[type[CatalogMessage], ...]] = {
+    "ms-whatsapp": (SendWhatsAppBusinessTextMessage,),
+    "ms-gateway": (WhatsAppBusinessTextMessageReceived,),
+    "ms-conv-store": (
+        WhatsAppBusinessTextMessageWithUserInfoReceived,
+        AIAgentAnswerGenerated,
+        TicketOpened,
+        AgentAssigned,
+        AgentAnswerGenerated,
+        TicketClosed,
+        WhatsAppBusinessTextMessageSent,
+        WhatsAppBusinessTextMessageStatusUpdated,
+        WhatsAppBusinessTextMessageSendFailed,
+    ),
+    "ms-rag": (GenerateAIAgentAnswerWithUserInfo,),
+    "ms-agents": (OpenTicket, GenerateAgentAnswer),
+}
+
+def handler_name(cls: type[CatalogMessage]) -> str:
+    """The application method handling ``cls``: its catalog id in snake case."""
+    return cls.catalog_id.replace("-", "_")
+
+
+#: Services whose state is event-sourced: an outbox relay publishes for them.
+EVENT_SOURCED = frozenset({"ms-conv-store", "ms-agents"})
+
+
 @dataclass
 class Services:
     """One instance of each of the five services' applications."""
@@ -45,30 +74,21 @@ class Services:
     desk: AgentDesk
     whatsapp: WhatsAppEdge
 
+    def application(self, service: str) -> Any:
+        """The application behind a service of the flow."""
+        return {"ms-whatsapp": self.whatsapp, "ms-gateway": self.gateway,
+                "ms-conv-store": self.store, "ms-rag": self.rag, "ms-agents": self.desk}[service]
+
     def routes(self) -> dict[type[CatalogMessage], Handler]:
-        """Which handler consumes each catalog message (the flow's arrows)."""
-        return {
-            WhatsAppBusinessTextMessageReceived:
-                self.gateway.whatsapp_business_text_message_received,
-            WhatsAppBusinessTextMessageWithUserInfoReceived:
-                self.store.whatsapp_business_text_message_with_user_info_received,
-            GenerateAIAgentAnswerWithUserInfo: self.rag.generate_ai_agent_answer_with_user_info,
-            AIAgentAnswerGenerated: self.store.ai_agent_answer_generated,
-            GenerateAgentAnswer: self.desk.generate_agent_answer,
-            OpenTicket: self.desk.open_ticket,
-            TicketOpened: self.store.ticket_opened,
-            AgentAssigned: self.store.agent_assigned,
-            GetConversation: lambda q: [self.store.get_conversation(q)],
-            ConversationDocument: self.desk.conversation_document,
-            AgentAnswerGenerated: self.store.agent_answer_generated,
-            SendWhatsAppBusinessTextMessage: self.whatsapp.send_whatsapp_business_text_message,
-            TicketClosed: self.store.ticket_closed,
-            WhatsAppBusinessTextMessageSent: self.store.whatsapp_business_text_message_sent,
-            WhatsAppBusinessTextMessageStatusUpdated:
-                self.store.whatsapp_business_text_message_status_updated,
-            WhatsAppBusinessTextMessageSendFailed:
-                self.store.whatsapp_business_text_message_send_failed,
+        """Which handler consumes each catalog message (the flow's arrows): what each service
+        subscribes to, plus the Get Conversation query and its reply."""
+        routes: dict[type[CatalogMessage], Handler] = {
+            cls: getattr(self.application(service), handler_name(cls))
+            for service, classes in SUBSCRIPTIONS.items() for cls in classes
         }
+        routes[GetConversation] = lambda q: [self.store.get_conversation(q)]
+        routes[ConversationDocument] = self.desk.conversation_document
+        return routes
 
 
 @dataclass

@@ -20,53 +20,17 @@ from nats.js.api import ConsumerConfig
 
 from helpline.adapters.nats.consumer import Consumption, Handler, Metrics, RetryPolicy
 from helpline.adapters.nats.topology import Topology
-from helpline.application.runner import Services
+from helpline.application.runner import (
+    EVENT_SOURCED,
+    SUBSCRIPTIONS,
+    Services,
+    handler_name,
+)
 from helpline.catalog import (
-    AgentAnswerGenerated,
-    AgentAssigned,
-    AIAgentAnswerGenerated,
     CatalogMessage,
     ConversationDocument,
-    GenerateAgentAnswer,
-    GenerateAIAgentAnswerWithUserInfo,
     GetConversation,
-    OpenTicket,
-    SendWhatsAppBusinessTextMessage,
-    TicketClosed,
-    TicketOpened,
-    WhatsAppBusinessTextMessageReceived,
-    WhatsAppBusinessTextMessageSendFailed,
-    WhatsAppBusinessTextMessageSent,
-    WhatsAppBusinessTextMessageStatusUpdated,
-    WhatsAppBusinessTextMessageWithUserInfoReceived,
 )
-
-#: What each service consumes from JetStream: message class → handler name on its application.
-SUBSCRIPTIONS: dict[str, tuple[type[CatalogMessage], ...]] = {
-    "ms-whatsapp": (SendWhatsAppBusinessTextMessage,),
-    "ms-gateway": (WhatsAppBusinessTextMessageReceived,),
-    "ms-conv-store": (
-        WhatsAppBusinessTextMessageWithUserInfoReceived,
-        AIAgentAnswerGenerated,
-        TicketOpened,
-        AgentAssigned,
-        AgentAnswerGenerated,
-        TicketClosed,
-        WhatsAppBusinessTextMessageSent,
-        WhatsAppBusinessTextMessageStatusUpdated,
-        WhatsAppBusinessTextMessageSendFailed,
-    ),
-    "ms-rag": (GenerateAIAgentAnswerWithUserInfo,),
-    "ms-agents": (OpenTicket, GenerateAgentAnswer),
-}
-
-#: Services whose state is event-sourced: an outbox relay publishes for them.
-EVENT_SOURCED = frozenset({"ms-conv-store", "ms-agents"})
-
-
-def handler_name(cls: type[CatalogMessage]) -> str:
-    """The application method handling ``cls``: its catalog id in snake case."""
-    return cls.catalog_id.replace("-", "_")
 
 
 @dataclass
@@ -94,12 +58,6 @@ def _in_thread(fn: Callable[[Any], Sequence[CatalogMessage]]) -> Handler:
     return run
 
 
-def _application(services: Services, service: str) -> Any:
-    return {"ms-whatsapp": services.whatsapp, "ms-gateway": services.gateway,
-            "ms-conv-store": services.store, "ms-rag": services.rag,
-            "ms-agents": services.desk}[service]
-
-
 def create_router(
     service: str,
     services: Services,
@@ -112,7 +70,7 @@ def create_router(
     method named after the message, run in a worker thread)."""
     topo = options.topology
     router = NatsRouter()
-    app = _application(services, service)
+    app = services.application(service)
     stream = JStream(topo.stream, declare=False)
     for cls in SUBSCRIPTIONS[service]:
         handler = (handlers or {}).get(cls) or _in_thread(getattr(app, handler_name(cls)))
@@ -169,3 +127,6 @@ def _serve_get_conversation(router: NatsRouter, services: Services, topo: Topolo
     router.subscriber(topo.subject(GetConversation), queue="ms-conv-store",
                       title="ms-conv-store:get-conversation",
                       description=GetConversation.__doc__)(get_conversation)
+
+
+__all__ = ["EVENT_SOURCED", "SUBSCRIPTIONS", "RouterOptions", "create_router", "handler_name"]
