@@ -16,6 +16,10 @@ from helpline.domain.roster import Roster
 from helpline.domain.ticket import DeskConversation, Ticket
 
 
+class TicketNotYetOpenError(RuntimeError):
+    """A message for a ticket whose Open Ticket is not handled yet (transient: redeliver)."""
+
+
 def hash_token(token: str) -> str:
     """How agent tokens are stored: SHA-256 hex (tokens are random, 256 bits)."""
     return hashlib.sha256(token.encode()).hexdigest()
@@ -78,7 +82,10 @@ class AgentDesk(HelplineApplication):
         """A customer message for the agent holding the ticket: add it to the agent's view."""
 
         def decide() -> list[Any]:
-            ticket = self.ticket(cmd.ticket_id)
+            ticket = self.find(cmd.ticket_id, Ticket)
+            if ticket is None:
+                # Open Ticket travels on another consumer and may not be handled yet: retry.
+                raise TicketNotYetOpenError(f"ticket {cmd.ticket_id} is not open yet")
             ticket.forward_customer_message(in_reply_to=cmd.in_reply_to, text=cmd.text,
                                             at=self.clock())
             return [ticket]

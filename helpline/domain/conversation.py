@@ -62,7 +62,9 @@ class Conversation(Aggregate):
 
         def apply(self, agg: Conversation) -> None:
             agg.inbound[self.wamid] = "received"
-            agg.last_customer_message_at = self.sent_at
+            last = agg.last_customer_message_at
+            if last is None or datetime.fromisoformat(self.sent_at) > datetime.fromisoformat(last):
+                agg.last_customer_message_at = self.sent_at
             agg.turns.append(
                 {
                     "author": "customer",
@@ -227,7 +229,7 @@ class Conversation(Aggregate):
         def apply(self, agg: Conversation) -> None:
             agg.replies[self.reply_id] = "sent"
             for wamid in self.wamids:
-                agg.outbound_status[wamid] = "sent"
+                agg.outbound_status.setdefault(wamid, "sent")
 
     class ReplyFailed(Aggregate.Event):
         """ms-whatsapp could not send the reply."""
@@ -313,9 +315,13 @@ class Conversation(Aggregate):
         Returns ``False`` for a message already recorded."""
         if self.knows_message(wamid):
             return False
-        if customer is not None and customer != self.customer:
+        # A late, older message (Meta or NATS redelivered it out of order) is recorded, but
+        # does not take the active channel or the customer's details back to what they were.
+        latest = self.last_customer_message_at is None or sent_at >= datetime.fromisoformat(
+            self.last_customer_message_at)
+        if latest and customer is not None and customer != self.customer:
             self.trigger_event(self.CustomerInfoUpdated, timestamp=at, customer=customer)
-        if channel != self.channel:
+        if latest and channel != self.channel:
             self.trigger_event(self.ActiveChannelChanged, timestamp=at, channel=channel)
         self.trigger_event(
             self.CustomerMessageReceived, timestamp=at, wamid=wamid, message_type=message_type,
@@ -337,12 +343,7 @@ class Conversation(Aggregate):
                 customer=self.customer, phone=self.phone, cause_id=cause_id,
             )
         else:
-            self.trigger_event(
-                self.AIAnswerRequested, timestamp=at,
-                request_id=str(derived_id(self.id, "ai-request", wamid)),
-                in_reply_to=wamid, question=text, history=self.turns[-HISTORY_TURNS:],
-                customer=self.customer, phone=self.phone, cause_id=cause_id,
-            )
+            self._request_ai_answer(wamid, at=at, cause_id=cause_id)
         return True
 
     def receive_ai_answer(
@@ -421,8 +422,14 @@ class Conversation(Aggregate):
         already closed."""
         if ticket_id in self.closed_tickets:
             return False
+        waiting = [wamid for wamid, state in self.inbound.items() if state == "agent-requested"]
         self.trigger_event(self.TicketClosed, timestamp=at, ticket_id=ticket_id,
                            resolution=resolution, agent_id=agent_id)
+        if self.ticket is None:
+            # Messages forwarded to the agent and left unanswered (e.g. written while the
+            # ticket was being closed) go to the AI now, so none is left without an answer.
+            for wamid in waiting:
+                self._request_ai_answer(wamid, at=at, cause_id=None)
         return True
 
     def record_reply_sent(self, *, reply_id: str, wamids: list[str], at: datetime) -> bool:
@@ -445,14 +452,25 @@ class Conversation(Aggregate):
     def record_status(
         self, *, wamid: str, status: str, errors: list[JSON], at: datetime
     ) -> bool:
-        """Record a delivery status of one of our messages. ``False`` if unchanged."""
-        if self.outbound_status.get(wamid) == status:
+        """Record a delivery status of one of our messages. ``False`` if it is not newer
+        than what we have (Meta does not promise order: "delivered" after "read" is old)."""
+        current = self.outbound_status.get(wamid)
+        if current is not None and _STATUS_RANK.get(status, 0) <= _STATUS_RANK.get(current, 0):
             return False
         self.trigger_event(self.ReplyStatusUpdated, timestamp=at, wamid=wamid, status=status,
                            errors=errors)
         return True
 
     # -- helpers ----------------------------------------------------------------------------
+
+    def _request_ai_answer(self, wamid: str, *, at: datetime, cause_id: str | None) -> None:
+        question = next(t["text"] for t in self.turns if t.get("message_id") == wamid)
+        self.trigger_event(
+            self.AIAnswerRequested, timestamp=at,
+            request_id=str(derived_id(self.id, "ai-request", wamid)),
+            in_reply_to=wamid, question=question, history=self.turns[-HISTORY_TURNS:],
+            customer=self.customer, phone=self.phone, cause_id=cause_id,
+        )
 
     def _dispatch(
         self, *, text: str, author: str, reply_to: str | None, cause_id: str, at: datetime
@@ -469,6 +487,10 @@ class Conversation(Aggregate):
             if turn["author"] == "customer":
                 return str(turn["message_id"])
         return None
+
+
+#: Delivery statuses in the order they can happen; a status never goes back.
+_STATUS_RANK = {"sent": 1, "delivered": 2, "read": 3, "failed": 4, "deleted": 5}
 
 
 def _assignment_key(ticket_id: str, agent_id: str, assignment_id: str | None) -> str:

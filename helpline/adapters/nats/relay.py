@@ -94,11 +94,13 @@ class OutboxRelay:
             for m in messages_for(self.app.mapper.to_domain_event(notification)):
                 (queries if isinstance(m, GetConversation) else events).append(m)
         await publish_all(self.broker, self.topology, events, self.metrics)
+        # Queries run before the position moves: if one fails (ms-conv-store down), the batch
+        # is relayed again (JetStream drops the republished copies) until it succeeds.
+        for query in queries:
+            await self._query(query)
         last = notifications[-1].id
         await asyncio.to_thread(self._track, last)
         self.position = last
-        for query in queries:
-            await self._query(query)
         return len(notifications)
 
     def _track(self, notification_id: int) -> None:
@@ -112,7 +114,9 @@ class OutboxRelay:
         try:
             await self.on_query(query)
         except Exception:
-            log.exception("%s: %s %s failed", self.app.name, query.catalog_id, query.message_id)
+            log.warning("%s: %s %s failed; the batch will be relayed again", self.app.name,
+                        query.catalog_id, query.message_id)
+            raise
 
 
 async def drain(relays: Sequence[OutboxRelay]) -> None:

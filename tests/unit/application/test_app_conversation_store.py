@@ -134,7 +134,10 @@ def test_open_ticket_routes_to_the_agent_until_closed(store: ConversationStore) 
     assert forward.ticket_id == open_cmd.ticket_id and forward.text == "mi pedido"
     closed = TicketClosed(**envelope(), ticket_id=open_cmd.ticket_id, conversation_id=CONV_ID,
                           agent_id="A", resolution="hecho")
-    assert store.ticket_closed(closed) == []
+    # "mi pedido" was forwarded but never answered by the agent: the AI takes it over.
+    (handover,) = store.ticket_closed(closed)
+    assert isinstance(handover, GenerateAIAgentAnswerWithUserInfo)
+    assert handover.in_reply_to == "w2" and handover.question == "mi pedido"
     assert_redelivery_is_harmless(store, store.ticket_closed, closed)
     (ask,) = store.whatsapp_business_text_message_with_user_info_received(with_info("w3"))
     assert isinstance(ask, GenerateAIAgentAnswerWithUserInfo)
