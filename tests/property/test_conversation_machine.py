@@ -114,6 +114,8 @@ class ModelConversation:
     channel: str = BUSINESS_NUMBERS[0]
     wamids: list[str] = field(default_factory=list)
     routed: dict[str, str] = field(default_factory=dict)  # wamid -> "ai" | "agent"
+    handed_to_ai: list[str] = field(default_factory=list)  # agent-routed, then AI on close
+    waiting_for_agent: list[str] = field(default_factory=list)
     ticket_open: bool = False
     tickets: int = 0
     answers: int = 0  # answers (AI or agent) that must each cause one send
@@ -143,6 +145,7 @@ class ConversationMachine(RuleBasedStateMachine):
         self.seen_ids: set[UUID] = set()
         self.ticket_ids: set[str] = set()
         self.counter = 0
+        self.text_of: dict[str, str] = {}
 
     @initialize()
     def register_agents(self) -> None:
@@ -183,6 +186,7 @@ class ConversationMachine(RuleBasedStateMachine):
         self.counter += 1
         wamid, text = f"wamid.{self.counter}", f"q{self.counter}"
         self.answerer.handover[text] = handover
+        self.text_of[wamid] = text
         now = self.clock()
         msg = WhatsAppBusinessTextMessageReceived(
             message_id=uuid4(), correlation_id=str(conversation_id_for(phone)), occurred_at=now,
@@ -192,6 +196,7 @@ class ConversationMachine(RuleBasedStateMachine):
         model.wamids.append(wamid)
         if model.ticket_open:
             model.routed[wamid] = "agent"
+            model.waiting_for_agent.append(wamid)
         else:
             model.routed[wamid] = "ai"
             model.answers += 1
@@ -236,7 +241,9 @@ class ConversationMachine(RuleBasedStateMachine):
             return
         ticket = self.desk.ticket(data.draw(st.sampled_from([str(t.id) for t in held])))
         assert ticket.agent_id is not None
-        self.model[self.phone_of(ticket.conversation_id)].answers += 1
+        model = self.model[self.phone_of(ticket.conversation_id)]
+        model.answers += 1
+        model.waiting_for_agent.clear()
         self.publish(*self.desk.answer(str(ticket.id), agent_id=ticket.agent_id, text="hola",
                                        answer_id=str(uuid4())))
 
@@ -248,7 +255,17 @@ class ConversationMachine(RuleBasedStateMachine):
         ticket = self.desk.ticket(data.draw(st.sampled_from([str(t.id) for t in tickets])))
         if ticket.agent_id is None and not by_admin:
             return
-        self.model[self.phone_of(ticket.conversation_id)].ticket_open = False
+        model = self.model[self.phone_of(ticket.conversation_id)]
+        model.ticket_open = False
+        # Messages the agent left unanswered go to the AI when the ticket closes; the first
+        # of them the AI hands over opens a new ticket.
+        for wamid in model.waiting_for_agent:
+            model.handed_to_ai.append(wamid)
+            model.answers += 1
+            if self.answerer.handover[self.text_of[wamid]] and not model.ticket_open:
+                model.ticket_open = True
+                model.tickets += 1
+        model.waiting_for_agent.clear()
         self.publish(*self.desk.close_ticket(str(ticket.id), resolution="hecho",
                                              agent_id=None if by_admin else ticket.agent_id))
 
@@ -295,6 +312,9 @@ class ConversationMachine(RuleBasedStateMachine):
         expected = Counter(
             (str(conversation_id_for(phone)), wamid, route)
             for phone, model in self.model.items() for wamid, route in model.routed.items())
+        expected.update(
+            (str(conversation_id_for(phone)), wamid, "ai")
+            for phone, model in self.model.items() for wamid in model.handed_to_ai)
         assert requests == expected
 
     @invariant()
