@@ -127,6 +127,14 @@ async def _publish_inbound(url: str, topology: Topology, wamids: list[str]) -> N
         await broker.stop()
 
 
+def _assert_one_send_per_message(sends: list[SendWhatsAppBusinessTextMessage],
+                                 wamids: list[str]) -> None:
+    """Every inbound message got exactly one Send command (after JetStream's de-dup)."""
+    per_wamid = Counter(s.reply_to_wamid for s in sends)
+    assert set(per_wamid) == set(wamids)
+    assert all(count == 1 for count in per_wamid.values()), per_wamid.most_common(3)
+
+
 def _check_stores(data_dir: Path, wamids: list[str]) -> None:
     store = ConversationStore({"PERSISTENCE_MODULE": "eventsourcing.sqlite",
                                "SQLITE_DBNAME": str(data_dir / "conversation_store.sqlite")})
@@ -159,9 +167,7 @@ async def test_sigkill_conv_store_and_rag_midway(nats_available: str, tmp_path: 
         await asyncio.sleep(1)
         cluster.start("ms-rag", "ms-rag")
         sends = await _wait_for_sends(nats_available, topology, 200, 180)
-        per_wamid = Counter(s.reply_to_wamid for s in sends)
-        assert set(per_wamid) == set(wamids)
-        assert all(count == 1 for count in per_wamid.values()), per_wamid.most_common(3)
+        _assert_one_send_per_message(sends, wamids)
     finally:
         cluster.stop_all()
         await cluster.cleanup()
@@ -182,9 +188,7 @@ async def test_two_conv_store_replicas_share_the_work(nats_available: str,
         wamids = [f"wamid.replica.{i}" for i in range(100)]
         await _publish_inbound(nats_available, topology, wamids)
         sends = await _wait_for_sends(nats_available, topology, 100, 120)
-        per_wamid = Counter(s.reply_to_wamid for s in sends)
-        assert set(per_wamid) == set(wamids)
-        assert all(count == 1 for count in per_wamid.values()), per_wamid.most_common(3)
+        _assert_one_send_per_message(sends, wamids)
     finally:
         cluster.stop_all()
         await cluster.cleanup()
