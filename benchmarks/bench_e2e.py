@@ -1,176 +1,135 @@
-"""End-to-end throughput and latency over real NATS, against a bare JetStream relay.
+"""End to end: ``helpline up`` with the sample knowledge base against a bare JetStream relay.
 
-All five services run in one process (as ``helpline up``) on an embedded ``nats-server``;
-N inbound events are published and we time each until its *Send WhatsApp Business Text
-Message* reaches ms-whatsapp. The baseline relays the same payloads through the same five
-JetStream hops with FastStream and no processing, in the same run.
+Both are driven the same way in the same run: signed WhatsApp webhooks over HTTP (500
+customers x 4 messages over 16 business numbers, 32 requests in flight), and the run ends
+when the fake Graph API (its own process) has received one reply per message. The baseline
+(``benchmarks/bare_relay.py``) does the same trip with no work: webhook with HMAC → JetStream
+→ five pull-consumer hops → POST to the Graph API. Reported: replies per second from the
+first webhook to the last reply, the reply latency, the webhook's ack time, and the ratio of
+helpline's throughput to the baseline's.
+
+``python -m benchmarks e2e``; ``BENCH_E2E_CUSTOMERS`` (500), ``BENCH_E2E_MESSAGES`` (4),
+``BENCH_E2E_STORES`` (``sqlite,postgres``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
-import socket
-import statistics
+import sys
 import tempfile
-import time
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
-from faststream import AckPolicy
-from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
-
-from helpline.adapters.nats.consumer import publish_all
+from benchmarks.harness import (
+    ROOT,
+    SECRET,
+    Load,
+    Result,
+    fake_graph,
+    free_port,
+    process,
+    run_load,
+    wait_http,
+)
 from helpline.adapters.nats.embedded import EmbeddedNatsServer
-from helpline.adapters.nats.runtime import SERVICES, ServiceRuntime, ensure_streams
-from helpline.adapters.nats.topology import Topology
-from helpline.application import InMemoryCustomerDirectory, SendResult
-from helpline.bootstrap import bootstrap
-from helpline.catalog import SendWhatsAppBusinessTextMessage, WhatsAppBusinessTextMessageReceived
-from helpline.config import Settings
-from helpline.domain.ids import conversation_id_for
-
-N = int(os.environ.get("BENCH_E2E_N", "5000"))
-HOPS = 5
 
 
-class TimingSender:
-    """Records when each reply reaches ms-whatsapp."""
-
-    def __init__(self) -> None:
-        self.done: dict[str, float] = {}
-        self.all_done = asyncio.Event()
-        self.loop = asyncio.get_event_loop()
-
-    def send(self, command: SendWhatsAppBusinessTextMessage) -> SendResult:
-        self.done[command.reply_to_wamid or ""] = time.perf_counter()
-        if len(self.done) >= N:
-            self.loop.call_soon_threadsafe(self.all_done.set)
-        return SendResult((f"wamid.out.{command.message_id.hex}",))
+def load() -> Load:
+    """The load, from the environment."""
+    return Load(customers=int(os.environ.get("BENCH_E2E_CUSTOMERS", "500")),
+                per_customer=int(os.environ.get("BENCH_E2E_MESSAGES", "4")))
 
 
-def _inbound(i: int) -> WhatsAppBusinessTextMessageReceived:
-    phone = f"347{i:08d}"
-    now = datetime.now(UTC)
-    return WhatsAppBusinessTextMessageReceived(
-        message_id=uuid.uuid4(), correlation_id=str(conversation_id_for(phone)),
-        occurred_at=now, wamid=f"wamid.bench.{i}", phone_number_id="106540352242922",
-        sender_phone=phone, text="¿Cuál es el horario?", sent_at=now)
+def baseline(nats_url: str, graph: str, tmp: Path, work: Load) -> Result:
+    """The bare relay under the load."""
+    port = free_port()
+    with process([sys.executable, "-m", "benchmarks.bare_relay", str(port), nats_url, graph],
+                 {}, tmp / "bare.log") as proc:
+        wait_http(f"http://127.0.0.1:{port}/healthz", proc)
+        return run_load("bare relay", f"http://127.0.0.1:{port}/webhooks/whatsapp", graph,
+                        work, "bare")
 
 
-def _report(name: str, started: dict[str, float], done: dict[str, float],
-            elapsed: float) -> float:
-    lat = sorted((done[k] - started[k]) * 1000 for k in done if k in started)
-    rate = len(lat) / elapsed
-    p50 = statistics.median(lat)
-    p99 = lat[int(len(lat) * 0.99) - 1]
-    print(f"{name:<28} {len(lat):>6} msgs  {rate:8.1f} msg/s  p50 {p50:7.1f} ms  "
-          f"p99 {p99:7.1f} ms", flush=True)
-    return rate
+def helpline_env(nats_url: str, graph: str, data_dir: Path, port: int,
+                 extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of ``helpline up`` in a benchmark."""
+    return {"NATS_URL": nats_url, "HELPLINE_DATA_DIR": str(data_dir),
+            "HELPLINE_HTTP_PORT": str(port), "HELPLINE_KB_PATH": str(ROOT / "examples/kb"),
+            "HELPLINE_FAKE_GRAPH": "false", "WHATSAPP_GRAPH_URL": graph,
+            "WHATSAPP_APP_SECRET": SECRET, "WHATSAPP_ACCESS_TOKEN": SECRET,
+            "WHATSAPP_VERIFY_TOKEN": SECRET, "HELPLINE_ADMIN_TOKEN": SECRET,
+            "HELPLINE_SUBJECT_PREFIX": f"b{uuid.uuid4().hex[:8]}", **(extra or {})}
 
 
-async def _helpline(url: str, env_kind: str, data_dir: Path, schema: str = "") -> float:
-    topo = Topology(prefix=f"b{uuid.uuid4().hex[:8]}")
-    settings = Settings(helpline_data_dir=data_dir, persistence_module=env_kind,  # type: ignore[arg-type]
-                        postgres_dbname="test", postgres_schema=schema)
-    sender = TimingSender()
-    container = bootstrap(settings, sender=sender, directory=InMemoryCustomerDirectory())
-    runtime = ServiceRuntime(container.services, SERVICES, url, topo)
-    await runtime.start()
-    assert runtime.broker is not None
-    messages = [_inbound(i) for i in range(N)]
-    started: dict[str, float] = {}
-    t0 = time.perf_counter()
-    for m in messages:
-        started[m.wamid] = time.perf_counter()
-        await publish_all(runtime.broker, topo, [m])
-    await asyncio.wait_for(sender.all_done.wait(), 600)
-    elapsed = time.perf_counter() - t0
-    await runtime.stop()
-    container.close()
-    return _report(f"helpline ({env_kind.split('.')[-1]})", started, sender.done, elapsed)
+def helpline(name: str, nats_url: str, graph: str, tmp: Path, work: Load,
+             extra: dict[str, str] | None = None) -> Result:
+    """``helpline up`` under the load."""
+    port = free_port()
+    data = tmp / name.replace(" ", "-")
+    data.mkdir()
+    env = helpline_env(nats_url, graph, data, port, extra)
+    with process([sys.executable, "-m", "helpline.cli", "up"], env,
+                 tmp / f"{data.name}.log") as proc:
+        wait_http(f"http://127.0.0.1:{port}/healthz", proc, timeout_s=120)
+        return run_load(name, f"http://127.0.0.1:{port}/webhooks/whatsapp", graph, work,
+                        data.name)
 
 
-async def _baseline(url: str) -> float:
-    prefix = f"r{uuid.uuid4().hex[:8]}"
-    stream = prefix.upper()
-    import nats
-    from nats.js.api import StreamConfig
+def postgres_schema() -> str | None:
+    """A fresh schema in the test database, or ``None`` if PostgreSQL does not answer."""
+    try:
+        import psycopg
 
-    nc = await nats.connect(url)
-    await nc.jetstream().add_stream(StreamConfig(name=stream, subjects=[f"{prefix}.>"]))
-    await nc.close()
-    broker = NatsBroker(url, logger=None)
-    done: dict[str, float] = {}
-    finished = asyncio.Event()
-    js = JStream(stream, declare=False)
-    for hop in range(1, HOPS + 1):
-        def make(hop: int):
-            async def relay(msg: NatsMessage) -> None:
-                if hop < HOPS:
-                    await broker.publish(msg.body, f"{prefix}.h{hop + 1}", stream=stream,
-                                         headers={"Nats-Msg-Id": f"{hop}:{msg.message_id}",
-                                                  "Wamid": msg.headers.get("Wamid", "")})
-                else:
-                    key = msg.headers.get("Wamid", "")
-                    done[key] = time.perf_counter()
-                    if len(done) >= N:
-                        finished.set()
-                await msg.ack()
-            return relay
-        broker.subscriber(f"{prefix}.h{hop}", stream=js, durable=f"h{hop}",
-                          pull_sub=PullSub(batch_size=16, timeout=1.0),
-                          ack_policy=AckPolicy.MANUAL, max_workers=4)(make(hop))
-    await broker.start()
-    messages = [_inbound(i) for i in range(N)]
-    started: dict[str, float] = {}
-    t0 = time.perf_counter()
-    for m in messages:
-        started[m.wamid] = time.perf_counter()
-        await broker.publish(m.to_json(), f"{prefix}.h1", stream=stream,
-                             headers={"Nats-Msg-Id": str(m.message_id), "Wamid": m.wamid})
-    await asyncio.wait_for(finished.wait(), 600)
-    elapsed = time.perf_counter() - t0
-    await broker.stop()
-    return _report("bare FastStream relay", started, done, elapsed)
+        with psycopg.connect("dbname=test host=127.0.0.1 user=postgres", autocommit=True,
+                             connect_timeout=2) as conn:
+            schema = f"bench_{uuid.uuid4().hex[:12]}"
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+            return schema
+    except Exception as e:
+        print(f"PostgreSQL (dbname=test on 127.0.0.1:5432) is not reachable: {e}")
+        return None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def drop_schema(schema: str) -> None:
+    """Drop a schema made by ``postgres_schema``."""
+    import psycopg
+
+    with psycopg.connect("dbname=test host=127.0.0.1 user=postgres", autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 def main() -> None:
-    """Run the baseline, then helpline on SQLite and on PostgreSQL (if reachable)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"nats://127.0.0.1:{_free_port()}"
-        server = EmbeddedNatsServer(url, Path(tmp) / "nats")
+    """Baseline, then helpline on each store; print each run and its ratio."""
+    work = load()
+    stores = os.environ.get("BENCH_E2E_STORES", "sqlite,postgres").split(",")
+    print(f"{work.customers} customers x {work.per_customer} messages over {work.numbers} "
+          f"business numbers, {work.concurrency} webhooks in flight")
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        nats_url = f"nats://127.0.0.1:{free_port()}"
+        server = EmbeddedNatsServer(nats_url, tmp / "nats")
         server.start()
         try:
-            asyncio.run(ensure_streams(url, Topology(prefix="warmup")))
-            print(f"{N} conversations, {HOPS} JetStream hops each")
-            base = asyncio.run(_baseline(url))
-            sqlite = asyncio.run(_helpline(url, "eventsourcing.sqlite", Path(tmp) / "sqlite"))
-            print(f"ratio helpline(sqlite)/baseline = {sqlite / base:.2f}")
-            try:
-                socket.create_connection(("127.0.0.1", 5432), timeout=1).close()
-            except OSError:
-                print("PostgreSQL not reachable on 127.0.0.1:5432: skipped")
-                return
-            import psycopg
-
-            schema = f"bench_{uuid.uuid4().hex[:12]}"
-            conninfo = "dbname=test host=127.0.0.1 user=postgres"
-            with psycopg.connect(conninfo, autocommit=True) as conn:
-                conn.execute(f'CREATE SCHEMA "{schema}"')
-            try:
-                pg = asyncio.run(_helpline(url, "eventsourcing.postgres", Path(tmp) / "pg",
-                                           schema))
-                print(f"ratio helpline(postgres)/baseline = {pg / base:.2f}")
-            finally:
-                with psycopg.connect(conninfo, autocommit=True) as conn:
-                    conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+            with fake_graph(tmp) as graph:
+                base = baseline(nats_url, graph, tmp, work)
+                print(base.line(), flush=True)
+                if "sqlite" in stores:
+                    result = helpline("helpline sqlite", nats_url, graph, tmp, work)
+                    print(result.line(), flush=True)
+                    print(f"ratio helpline(sqlite)/bare = {result.rate / base.rate:.2f}; "
+                          f"webhook ack p99 {result.ack_p99_ms:.1f} ms vs bare "
+                          f"{base.ack_p99_ms:.1f} ms", flush=True)
+                schema = postgres_schema() if "postgres" in stores else None
+                if schema is not None:
+                    try:
+                        result = helpline("helpline postgres", nats_url, graph, tmp, work, {
+                            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                            "POSTGRES_DBNAME": "test", "POSTGRES_SCHEMA": schema})
+                    finally:
+                        drop_schema(schema)
+                    print(result.line(), flush=True)
+                    print(f"ratio helpline(postgres)/bare = {result.rate / base.rate:.2f}; "
+                          f"webhook ack p99 {result.ack_p99_ms:.1f} ms vs bare "
+                          f"{base.ack_p99_ms:.1f} ms", flush=True)
         finally:
             server.stop()

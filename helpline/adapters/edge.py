@@ -12,21 +12,20 @@ from helpline.adapters.http.agent_api import create_agent_api_router
 from helpline.adapters.http.console import create_console_router
 from helpline.adapters.http.simulator import create_simulator_router
 from helpline.adapters.http.webhook import create_webhook_router
-from helpline.adapters.nats.consumer import Handler
+from helpline.adapters.nats.consumer import BatchHandler
 from helpline.adapters.nats.runtime import ServiceRuntime
 from helpline.adapters.whatsapp.fake_graph import create_fake_graph_app
 from helpline.adapters.whatsapp.graph_client import GraphClient
 from helpline.adapters.whatsapp.ledger import PostgresSendLedger, SendLedgerStore, SqliteSendLedger
 from helpline.adapters.whatsapp.outbound import OutboundWhatsApp
 from helpline.bootstrap import Container
-from helpline.catalog import CatalogMessage, SendWhatsAppBusinessTextMessage
 from helpline.config import Settings
 from helpline.projections import build_projections, open_view
 
 
 async def whatsapp_handlers(
     settings: Settings, stack: AsyncExitStack
-) -> dict[type[CatalogMessage], Handler]:
+) -> dict[str, BatchHandler]:
     """ms-whatsapp's send handler: the Graph API client with its persistent ledger."""
     graph = GraphClient.from_settings(settings,
                                       rate_per_second=settings.whatsapp_rate_limit_per_second)
@@ -36,12 +35,13 @@ async def whatsapp_handlers(
         ledger = await PostgresSendLedger.connect(settings.postgres_conninfo())
     else:
         settings.helpline_data_dir.mkdir(parents=True, exist_ok=True)
-        ledger = SqliteSendLedger(settings.helpline_data_dir / "whatsapp_ledger.sqlite")
+        ledger = SqliteSendLedger(settings.helpline_data_dir / "whatsapp_ledger.sqlite",
+                                  settings.sqlite_synchronous)
     close = getattr(ledger, "aclose", None) or getattr(ledger, "close", None)
     if close is not None:
         stack.push_async_callback(_closer(close))
     outbound = OutboundWhatsApp(graph, ledger)
-    return {SendWhatsAppBusinessTextMessage: outbound.send_whatsapp_business_text_message}
+    return {"ms-whatsapp": outbound.handle_batch}
 
 
 def _closer(close: Any) -> Any:

@@ -10,6 +10,8 @@ from uuid import uuid4
 
 from helpline.application.base import HelplineApplication
 from helpline.application.errors import NotAllowedError, UnknownTicketError
+from helpline.application.handlers import decides
+from helpline.application.unit_of_work import UnitOfWork
 from helpline.catalog import CatalogMessage, ConversationDocument, GenerateAgentAnswer, OpenTicket
 from helpline.domain.ids import ROSTER_ID, desk_conversation_id
 from helpline.domain.roster import Roster
@@ -55,61 +57,48 @@ class AgentDesk(HelplineApplication):
 
     # -- ms-conv-store → ms-agents ------------------------------------------------------------
 
-    def open_ticket(self, cmd: OpenTicket) -> list[CatalogMessage]:
+    @decides(OpenTicket)
+    def open_ticket(self, cmd: OpenTicket, uow: UnitOfWork) -> None:
         """Open the ticket (at most one open per conversation) and assign it if an agent is
         free; otherwise it waits in the queue."""
+        if uow.get(cmd.ticket_id, Ticket) is not None:
+            return
+        at = self.clock()
+        index = uow.get(desk_conversation_id(cmd.conversation_id), DeskConversation) or uow.add(
+            DeskConversation.start(conversation_id=cmd.conversation_id, at=at))
+        if not index.link(ticket_id=cmd.ticket_id, at=at):
+            return
+        ticket = uow.add(Ticket.open(
+            ticket_id=cmd.ticket_id, conversation_id=cmd.conversation_id, phone=cmd.phone,
+            customer=cmd.customer.model_dump(mode="json") if cmd.customer else None,
+            reason=cmd.reason, language=cmd.language, at=at, cause_id=str(cmd.message_id)))
+        roster = self._roster(uow)
+        roster.enqueue(ticket_id=str(ticket.id), language=cmd.language, at=at)
+        self._assign_waiting(uow, roster)
 
-        def decide() -> list[Any]:
-            at = self.clock()
-            if self.find(cmd.ticket_id, Ticket) is not None:
-                return []
-            index = self.find(desk_conversation_id(cmd.conversation_id), DeskConversation)
-            index = index or DeskConversation.start(conversation_id=cmd.conversation_id, at=at)
-            if not index.link(ticket_id=cmd.ticket_id, at=at):
-                return []
-            ticket = Ticket.open(
-                ticket_id=cmd.ticket_id, conversation_id=cmd.conversation_id, phone=cmd.phone,
-                customer=cmd.customer.model_dump(mode="json") if cmd.customer else None,
-                reason=cmd.reason, language=cmd.language, at=at, cause_id=str(cmd.message_id),
-            )
-            roster = self.roster()
-            roster.enqueue(ticket_id=str(ticket.id), language=cmd.language, at=at)
-            return [index, ticket, roster, *self._assign_waiting(roster, {str(ticket.id): ticket})]
-
-        return self.decide(decide)
-
-    def generate_agent_answer(self, cmd: GenerateAgentAnswer) -> list[CatalogMessage]:
+    @decides(GenerateAgentAnswer)
+    def generate_agent_answer(self, cmd: GenerateAgentAnswer, uow: UnitOfWork) -> None:
         """A customer message for the agent holding the ticket: add it to the agent's view."""
+        ticket = uow.get(cmd.ticket_id, Ticket)
+        if ticket is None:
+            # Open Ticket travels on another consumer and may not be handled yet: retry.
+            raise TicketNotYetOpenError(f"ticket {cmd.ticket_id} is not open yet")
+        ticket.forward_customer_message(in_reply_to=cmd.in_reply_to, text=cmd.text,
+                                        at=self.clock())
 
-        def decide() -> list[Any]:
-            ticket = self.find(cmd.ticket_id, Ticket)
-            if ticket is None:
-                # Open Ticket travels on another consumer and may not be handled yet: retry.
-                raise TicketNotYetOpenError(f"ticket {cmd.ticket_id} is not open yet")
-            ticket.forward_customer_message(in_reply_to=cmd.in_reply_to, text=cmd.text,
-                                            at=self.clock())
-            return [ticket]
-
-        return self.decide(decide)
-
-    def conversation_document(self, doc: ConversationDocument) -> list[CatalogMessage]:
+    @decides(ConversationDocument)
+    def conversation_document(self, doc: ConversationDocument, uow: UnitOfWork) -> None:
         """Keep the Conversation Document in the open ticket for the agent's view."""
         if not doc.found:
-            return []
-
-        def decide() -> list[Any]:
-            index = self.find(desk_conversation_id(doc.conversation_id), DeskConversation)
-            if index is None or index.open_ticket_id is None:
-                return []
-            if doc.ticket is None or doc.ticket.ticket_id != index.open_ticket_id:
-                return []  # the document of an earlier ticket (a late redelivery) is stale
-            ticket = self.ticket(index.open_ticket_id)
-            ticket.sync_conversation(version=doc.version,
-                                     turns=[t.model_dump(mode="json") for t in doc.turns],
-                                     at=self.clock())
-            return [ticket]
-
-        return self.decide(decide)
+            return
+        index = uow.get(desk_conversation_id(doc.conversation_id), DeskConversation)
+        if index is None or index.open_ticket_id is None:
+            return
+        if doc.ticket is None or doc.ticket.ticket_id != index.open_ticket_id:
+            return  # the document of an earlier ticket (a late redelivery) is stale
+        self._ticket(uow, index.open_ticket_id).sync_conversation(
+            version=doc.version, turns=[t.model_dump(mode="json") for t in doc.turns],
+            at=self.clock())
 
     # -- agents -------------------------------------------------------------------------------
 
@@ -121,15 +110,9 @@ class AgentDesk(HelplineApplication):
         sets the token instead of a random one (demos, migrations)."""
         token = token or secrets.token_urlsafe(32)
         new_id = agent_id or f"agt_{uuid4().hex[:12]}"
-
-        def decide() -> list[Any]:
-            roster = self.roster()
-            roster.register(agent_id=new_id, name=name, email=email,
-                            languages=languages or [], max_tickets=max_tickets,
-                            token_hash=hash_token(token), at=self.clock())
-            return [roster]
-
-        self.decide(decide)
+        self.run(self._register, agent_id=new_id, name=name, email=email,
+                 languages=languages or [], max_tickets=max_tickets,
+                 token_hash=hash_token(token))
         return NewAgent(agent_id=new_id, token=token)
 
     def authenticate(self, token: str) -> dict[str, Any] | None:
@@ -141,13 +124,7 @@ class AgentDesk(HelplineApplication):
 
     def set_agent_status(self, agent_id: str, *, online: bool) -> list[CatalogMessage]:
         """An agent goes online (and takes waiting tickets) or offline."""
-
-        def decide() -> list[Any]:
-            roster = self.roster()
-            roster.set_online(agent_id=agent_id, online=online, at=self.clock())
-            return [roster, *self._assign_waiting(roster, {})]
-
-        return self.decide(decide)
+        return self.run(self._set_status, agent_id, online)
 
     # -- tickets ------------------------------------------------------------------------------
 
@@ -156,67 +133,77 @@ class AgentDesk(HelplineApplication):
     ) -> list[CatalogMessage]:
         """The agent holding the ticket answers the customer. ``answer_id`` makes a retried
         request harmless (default: a new id)."""
-        key = answer_id or str(uuid4())
-
-        def decide() -> list[Any]:
-            ticket = self.ticket(ticket_id)
-            if ticket.agent_id != agent_id and key not in ticket.answers:
-                raise NotAllowedError(f"agent {agent_id} does not hold ticket {ticket_id}")
-            ticket.answer(answer_id=key, agent_id=agent_id, text=text, at=self.clock())
-            return [ticket]
-
-        return self.decide(decide)
+        return self.run(self._answer, ticket_id, agent_id, text, answer_id or str(uuid4()))
 
     def close_ticket(
         self, ticket_id: str, *, resolution: str, agent_id: str | None
     ) -> list[CatalogMessage]:
         """Close the ticket (``agent_id=None``: an admin). The agent's capacity goes to the
         next waiting ticket; the AI answers the conversation again."""
-
-        def decide() -> list[Any]:
-            at = self.clock()
-            ticket = self.ticket(ticket_id)
-            if agent_id is not None and ticket.agent_id != agent_id:
-                raise NotAllowedError(f"agent {agent_id} does not hold ticket {ticket_id}")
-            if not ticket.close(resolution=resolution, agent_id=agent_id, at=at):
-                return []
-            index = self.find(desk_conversation_id(ticket.conversation_id), DeskConversation)
-            if index is not None:
-                index.unlink(ticket_id=ticket_id, at=at)
-            roster = self.roster()
-            roster.release(ticket_id=str(ticket.id), at=at)
-            return [ticket, index, roster, *self._assign_waiting(roster, {})]
-
-        return self.decide(decide)
+        return self.run(self._close, ticket_id, resolution, agent_id)
 
     def reassign(self, ticket_id: str, *, agent_id: str) -> list[CatalogMessage]:
         """Give an open ticket to another agent (an admin's or supervisor's command)."""
+        return self.run(self._reassign, ticket_id, agent_id)
 
-        def decide() -> list[Any]:
-            at = self.clock()
-            ticket = self.ticket(ticket_id)
-            roster = self.roster()
-            agent = roster.agent(agent_id)
-            roster.reassign(ticket_id=str(ticket.id), agent_id=agent_id, at=at)
-            ticket.assign(agent_id=agent_id, agent_name=agent["name"], at=at)
-            # The previous agent has capacity again: it goes to the oldest waiting ticket.
-            loaded = {str(ticket.id): ticket}
-            return [ticket, roster, *self._assign_waiting(roster, loaded)]
+    # -- decisions of the commands above (run in a unit of work) -----------------------------
 
-        return self.decide(decide)
+    def _register(self, uow: UnitOfWork, /, **agent: Any) -> None:
+        self._roster(uow).register(**agent, at=self.clock())
+
+    def _set_status(self, uow: UnitOfWork, agent_id: str, online: bool) -> None:
+        roster = self._roster(uow)
+        roster.set_online(agent_id=agent_id, online=online, at=self.clock())
+        self._assign_waiting(uow, roster)
+
+    def _answer(self, uow: UnitOfWork, ticket_id: str, agent_id: str, text: str,
+                answer_id: str) -> None:
+        ticket = self._ticket(uow, ticket_id)
+        if ticket.agent_id != agent_id and answer_id not in ticket.answers:
+            raise NotAllowedError(f"agent {agent_id} does not hold ticket {ticket_id}")
+        ticket.answer(answer_id=answer_id, agent_id=agent_id, text=text, at=self.clock())
+
+    def _close(self, uow: UnitOfWork, ticket_id: str, resolution: str,
+               agent_id: str | None) -> None:
+        at = self.clock()
+        ticket = self._ticket(uow, ticket_id)
+        if agent_id is not None and ticket.agent_id != agent_id:
+            raise NotAllowedError(f"agent {agent_id} does not hold ticket {ticket_id}")
+        if not ticket.close(resolution=resolution, agent_id=agent_id, at=at):
+            return
+        index = uow.get(desk_conversation_id(ticket.conversation_id), DeskConversation)
+        if index is not None:
+            index.unlink(ticket_id=ticket_id, at=at)
+        roster = self._roster(uow)
+        roster.release(ticket_id=str(ticket.id), at=at)
+        self._assign_waiting(uow, roster)
+
+    def _reassign(self, uow: UnitOfWork, ticket_id: str, agent_id: str) -> None:
+        at = self.clock()
+        ticket = self._ticket(uow, ticket_id)
+        roster = self._roster(uow)
+        agent = roster.agent(agent_id)
+        roster.reassign(ticket_id=str(ticket.id), agent_id=agent_id, at=at)
+        ticket.assign(agent_id=agent_id, agent_name=agent["name"], at=at)
+        # The previous agent has capacity again: it goes to the oldest waiting ticket.
+        self._assign_waiting(uow, roster)
 
     # -- helpers ------------------------------------------------------------------------------
 
-    def _assign_waiting(self, roster: Roster, loaded: dict[str, Ticket]) -> list[Ticket]:
-        """Assign waiting tickets; returns the tickets touched that are not in ``loaded``."""
-        touched: dict[str, Ticket] = {}
+    def _roster(self, uow: UnitOfWork) -> Roster:
+        return uow.get(ROSTER_ID, Roster) or uow.add(Roster.start(at=self.clock()))
+
+    def _ticket(self, uow: UnitOfWork, ticket_id: str) -> Ticket:
+        ticket = uow.get(ticket_id, Ticket)
+        if ticket is None:
+            raise UnknownTicketError(f"no ticket {ticket_id}")
+        return ticket
+
+    def _assign_waiting(self, uow: UnitOfWork, roster: Roster) -> None:
+        """Assign the waiting tickets the roster can place now."""
         for ticket_id, agent_id in roster.assign_waiting(at=self.clock()):
-            ticket = loaded.get(ticket_id) or touched.get(ticket_id) or self.ticket(ticket_id)
-            ticket.assign(agent_id=agent_id, agent_name=roster.agent(agent_id)["name"],
-                          at=self.clock())
-            if ticket_id not in loaded:
-                touched[ticket_id] = ticket
-        return list(touched.values())
+            self._ticket(uow, ticket_id).assign(
+                agent_id=agent_id, agent_name=roster.agent(agent_id)["name"], at=self.clock())
 
 
 __all__ = ["AgentDesk", "NewAgent", "hash_token"]

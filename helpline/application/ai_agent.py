@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
+from helpline.application.handlers import Service, handles
 from helpline.application.ports import Answer, Answerer, Clock, utc_now
 from helpline.catalog import (
     AIAgentAnswerGenerated,
@@ -16,7 +17,7 @@ from helpline.catalog import (
 from helpline.domain.ids import derived_id
 
 
-class AIAgent:
+class AIAgent(Service):
     """ms-rag: answers *Generate AI Agent Answer* through an ``Answerer``. Stateless; the
     answer's id is derived from the command's, so a redelivered command publishes the same
     answer (JetStream drops the copy; the Conversation ignores it too)."""
@@ -25,6 +26,7 @@ class AIAgent:
         self.answerer = answerer
         self.clock = clock
 
+    @handles(GenerateAIAgentAnswerWithUserInfo)
     def generate_ai_agent_answer_with_user_info(
         self, cmd: GenerateAIAgentAnswerWithUserInfo
     ) -> list[AIAgentAnswerGenerated]:

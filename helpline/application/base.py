@@ -1,34 +1,61 @@
-"""What the event-sourced applications share: load-decide-save with concurrency retries."""
+"""What the event-sourced applications share: units of work, batches, retries, snapshots.
+
+A handler (``@decides``) loads aggregates through a :class:`UnitOfWork` and calls their
+commands. This module runs it: one message at a time (``handle``) or a batch as one unit
+(``handle_batch``: every aggregate loaded once, the messages decided in order, everything
+saved in one transaction). A version clash re-runs the decision on fresh copies; a failed
+batch falls back to one message at a time, so one bad message never blocks or loses the
+others.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from functools import partial
+from typing import Any, ClassVar, Concatenate, ParamSpec, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
+from helpline.application.handlers import BatchResult, Decision, Emitted, decisions_of
 from helpline.application.ports import Clock, utc_now
+from helpline.application.unit_of_work import AggregateCache, UnitOfWork
 from helpline.catalog import CatalogMessage
 from helpline.domain.emit import messages_for
 
 A = TypeVar("A", bound=Aggregate)
+P = ParamSpec("P")
 
-#: How often a command is retried on a fresh copy after a version clash (ARCHITECTURE rule 3).
+#: How often a decision is retried on fresh copies after a version clash (ARCHITECTURE rule 3).
 CONCURRENCY_RETRIES = 8
+#: How many aggregates an application keeps between batches (``HELPLINE_AGGREGATE_CACHE``).
+DEFAULT_CACHE_SIZE = 10_000
 
 
 class HelplineApplication(Application[UUID]):
-    """An eventsourcing ``Application`` whose commands return the catalog messages they cause."""
+    """An eventsourcing ``Application`` whose handlers decide in units of work and return
+    the catalog messages they cause."""
 
-    def __init__(self, env: dict[str, str] | None = None, clock: Clock = utc_now) -> None:
+    handlers: ClassVar[dict[type[CatalogMessage], Decision[Any, Any]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.handlers = decisions_of(cls)
+
+    def __init__(self, env: dict[str, str] | None = None, clock: Clock = utc_now,
+                 cache_size: int | None = None) -> None:
         super().__init__(env)
         self.clock = clock
+        size = cache_size if cache_size is not None else int(
+            (env or {}).get("HELPLINE_AGGREGATE_CACHE", os.environ.get(
+                "HELPLINE_AGGREGATE_CACHE", DEFAULT_CACHE_SIZE)))
+        self.cache = AggregateCache(size)
 
     def find(self, aggregate_id: UUID | str, cls: type[A]) -> A | None:
-        """The aggregate ``aggregate_id``, or ``None`` if it does not exist."""
+        """The stored aggregate ``aggregate_id``, or ``None`` if it does not exist."""
         try:
             agg: object = self.repository.get(UUID(str(aggregate_id)))
         except (AggregateNotFoundError, ValueError):
@@ -37,20 +64,70 @@ class HelplineApplication(Application[UUID]):
             return None
         return agg
 
-    def decide(self, decision: Callable[[], Sequence[Any]]) -> list[CatalogMessage]:
-        """Run ``decision`` (which loads aggregates and calls their commands, returning the
-        aggregates it touched), save them in one transaction and return the catalog messages
-        of the new events. A version clash re-runs the decision on fresh copies."""
-        for attempt in range(CONCURRENCY_RETRIES):
-            aggregates = [a for a in decision() if a is not None]
-            pending = [e for a in aggregates for e in a.pending_events]
-            if not pending:
-                return []
+    # -- handling messages ----------------------------------------------------------------------
+
+    def handle(self, msg: CatalogMessage) -> Emitted:
+        """Handle one message in a unit of work of its own; returns the messages caused."""
+        return self.run_decision(self.handlers[type(msg)], msg)
+
+    def run_decision(self, decision: Decision[Any, Any], msg: CatalogMessage) -> Emitted:
+        """Run one handler for one message (what ``app.<handler>(msg)`` calls)."""
+        return self.run(partial(decision.decide, self, msg))
+
+    def handle_batch(self, messages: Sequence[CatalogMessage]) -> BatchResult:
+        """Handle ``messages`` in order as one unit of work, saved in one transaction; if
+        anything fails (a version clash, a duplicate, a bad message), handle them one by one
+        so that only the bad ones fail."""
+        if len(messages) > 1:
+            uow = UnitOfWork(self, careful=False, clock=self.clock)
             try:
-                self.save(*aggregates)
+                for msg in messages:
+                    self.handlers[type(msg)].decide(self, msg, uow)
+                return BatchResult(emitted=self._commit(uow))
+            except Exception:
+                pass
+        result = BatchResult()
+        for i, msg in enumerate(messages):
+            try:
+                result.emitted.extend(self.handle(msg))
+            except Exception as e:
+                result.errors[i] = e
+        return result
+
+    def run(self, decide: Callable[Concatenate[UnitOfWork, P], object], *args: P.args,
+            **kwargs: P.kwargs) -> Emitted:
+        """Run ``decide(uow, ...)`` in a unit of work and commit it; a version clash runs it
+        again on fresh copies. Commands that are not messages (the agent API's) use this."""
+        for attempt in range(CONCURRENCY_RETRIES):
+            uow = UnitOfWork(self, careful=True, clock=self.clock)
+            decide(uow, *args, **kwargs)
+            try:
+                return self._commit(uow)
             except IntegrityError:
                 if attempt == CONCURRENCY_RETRIES - 1:
                     raise
-                continue
-            return [m for e in pending for m in messages_for(e)]
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _commit(self, uow: UnitOfWork) -> Emitted:
+        touched = uow.touched()
+        recordings = self.save(*touched) if touched else []
+        uow.keep()
+        return [m for r in recordings for m in messages_for(r.domain_event)]
+
+    # -- snapshots ------------------------------------------------------------------------------
+
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+        """Snapshot from the aggregate just saved (eventsourcing's default loads it again
+        from the store): when one of its new events reaches a multiple of its interval."""
+        if not (self.snapshots and self.snapshotting_intervals):
+            return
+        due: set[UUID] = set()
+        for event in processing_event.events:
+            aggregate = processing_event.aggregates.get(event.originator_id)
+            interval = self.snapshotting_intervals.get(type(aggregate)) if aggregate else None
+            if interval and event.originator_version % interval == 0:
+                due.add(event.originator_id)
+        for aggregate_id in due:
+            aggregate = processing_event.aggregates[aggregate_id]
+            snapshot_class: Any = getattr(type(aggregate), "Snapshot")  # noqa: B009
+            self.snapshots.put([snapshot_class.take(aggregate)])

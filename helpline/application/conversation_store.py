@@ -1,22 +1,26 @@
 """ConversationStore: the application behind ms-conv-store.
 
-Each handler is named after the catalog message it handles, takes that message and returns
-the catalog messages it causes (the same messages the outbox relay publishes from the stored
-events). Every handler is idempotent: a redelivered message stores and returns nothing new.
+Each handler is registered for the catalog message it handles (``@decides``): it loads the
+conversation through the unit of work and calls one command; saving, retries and the
+messages caused happen around it (``HelplineApplication``). Called with the message alone,
+``store.<handler>(msg)`` handles it and returns the messages it caused (the same messages
+the outbox relay publishes from the stored events). A redelivered message stores and returns
+nothing new.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
 from uuid import UUID
 
 from helpline.application.base import HelplineApplication
 from helpline.application.errors import UnknownConversationError
+from helpline.application.handlers import decides
+from helpline.application.unit_of_work import UnitOfWork
 from helpline.catalog import (
     AgentAnswerGenerated,
     AgentAssigned,
     AIAgentAnswerGenerated,
-    CatalogMessage,
     Channel,
     ConversationDocument,
     CustomerInfo,
@@ -32,12 +36,23 @@ from helpline.catalog import (
 )
 from helpline.domain.conversation import Conversation
 from helpline.domain.ids import conversation_id_for, derived_id
+from helpline.domain.transcript import JSON, turn_for
+
+#: The most turns one Conversation Document carries (a page; earlier pages on request).
+DOCUMENT_TURNS = 100
+#: The most bytes of turn text one Conversation Document carries (NATS's default max payload
+#: is 1 MiB; a page stays well under it whatever the customers wrote).
+DOCUMENT_TEXT_BYTES = 256 * 1024
+#: How many stored events are read at a time when paging back through a conversation.
+_READ_PAGE = 200
 
 
 class ConversationStore(HelplineApplication):
     """ms-conv-store: conversations, their active channel, and who answers next."""
 
     name = "ConversationStore"
+    #: Conversations are bounded, but a long one has many events: load from a snapshot.
+    snapshotting_intervals = {Conversation: 50}
 
     def conversation(self, conversation_id: UUID | str) -> Conversation:
         """The conversation ``conversation_id`` (raises ``UnknownConversationError``)."""
@@ -52,100 +67,106 @@ class ConversationStore(HelplineApplication):
 
     # -- ms-gateway → ms-conv-store -----------------------------------------------------------
 
+    @decides(WhatsAppBusinessTextMessageWithUserInfoReceived)
     def whatsapp_business_text_message_with_user_info_received(
-        self, msg: WhatsAppBusinessTextMessageWithUserInfoReceived
-    ) -> list[CatalogMessage]:
+        self, msg: WhatsAppBusinessTextMessageWithUserInfoReceived, uow: UnitOfWork
+    ) -> None:
         """Append the message (creating the conversation), update the active channel, and ask
         the AI — or the agent, when a ticket is open — for an answer."""
-        channel = Channel(phone_number_id=msg.phone_number_id, customer_phone=msg.sender_phone)
+        conv = uow.get(conversation_id_for(msg.sender_phone), Conversation)
+        if conv is not None and conv.knows_message(msg.wamid):
+            return
+        if not uow.first_time(f"wamid:{msg.wamid}"):
+            return
+        channel = Channel(phone_number_id=msg.phone_number_id,
+                          customer_phone=msg.sender_phone).model_dump()
         customer = msg.customer.model_dump(mode="json") if msg.customer else None
-
-        def decide() -> list[Any]:
-            at = self.clock()
-            conv = self.conversation_for_phone(msg.sender_phone)
-            if conv is None:
-                conv = Conversation.start(phone=msg.sender_phone, channel=channel.model_dump(),
-                                          customer=customer, at=at)
-            conv.receive_customer_message(
-                wamid=msg.wamid, text=msg.text, message_type=msg.message_type,
-                sent_at=msg.sent_at, channel=channel.model_dump(), customer=customer, at=at,
-                cause_id=str(msg.message_id),
-            )
-            return [conv]
-
-        return self.decide(decide)
+        at = self.clock()
+        if conv is None:
+            conv = uow.add(Conversation.start(phone=msg.sender_phone, channel=channel,
+                                              customer=customer, at=at))
+        conv.receive_customer_message(
+            wamid=msg.wamid, text=msg.text, message_type=msg.message_type, sent_at=msg.sent_at,
+            channel=channel, customer=customer, at=at, cause_id=str(msg.message_id))
 
     # -- ms-rag → ms-conv-store ---------------------------------------------------------------
 
-    def ai_agent_answer_generated(self, msg: AIAgentAnswerGenerated) -> list[CatalogMessage]:
+    @decides(AIAgentAnswerGenerated)
+    def ai_agent_answer_generated(self, msg: AIAgentAnswerGenerated, uow: UnitOfWork) -> None:
         """Record the AI's answer and send it; request a ticket when ``open_ticket``."""
-
-        def decide() -> list[Any]:
-            conv = self.conversation(msg.conversation_id)
-            conv.receive_ai_answer(
-                answer_id=str(msg.message_id), in_reply_to=msg.in_reply_to, text=msg.text,
-                open_ticket=msg.open_ticket, reason=msg.reason, confidence=msg.confidence,
-                sources=list(msg.sources), at=self.clock(),
-            )
-            return [conv]
-
-        return self.decide(decide)
+        self._load(uow, msg.conversation_id).receive_ai_answer(
+            answer_id=str(msg.message_id), in_reply_to=msg.in_reply_to, text=msg.text,
+            open_ticket=msg.open_ticket, reason=msg.reason, confidence=msg.confidence,
+            sources=list(msg.sources), at=self.clock())
 
     # -- ms-agents → ms-conv-store ------------------------------------------------------------
 
-    def ticket_opened(self, msg: TicketOpened) -> list[CatalogMessage]:
+    @decides(TicketOpened)
+    def ticket_opened(self, msg: TicketOpened, uow: UnitOfWork) -> None:
         """Log the ticket in the conversation."""
-        return self._on(msg.conversation_id,
-                        lambda c: c.log_ticket_opened(ticket_id=msg.ticket_id, at=self.clock()))
+        self._load(uow, msg.conversation_id).log_ticket_opened(ticket_id=msg.ticket_id,
+                                                               at=self.clock())
 
-    def agent_assigned(self, msg: AgentAssigned) -> list[CatalogMessage]:
+    @decides(AgentAssigned)
+    def agent_assigned(self, msg: AgentAssigned, uow: UnitOfWork) -> None:
         """Log the agent assignment in the conversation."""
-        return self._on(msg.conversation_id, lambda c: c.log_agent_assigned(
+        self._load(uow, msg.conversation_id).log_agent_assigned(
             ticket_id=msg.ticket_id, agent_id=msg.agent_id, agent_name=msg.agent_name,
-            at=self.clock(), assignment_id=str(msg.message_id)))
+            at=self.clock(), assignment_id=str(msg.message_id))
 
-    def agent_answer_generated(self, msg: AgentAnswerGenerated) -> list[CatalogMessage]:
+    @decides(AgentAnswerGenerated)
+    def agent_answer_generated(self, msg: AgentAnswerGenerated, uow: UnitOfWork) -> None:
         """Record the agent's answer and send it on the active channel."""
-        return self._on(msg.conversation_id, lambda c: c.receive_agent_answer(
+        conv = self._load(uow, msg.conversation_id)
+        if conv.knows_answer(str(msg.message_id)):
+            return
+        if not uow.first_time(f"agent-answer:{msg.message_id}"):
+            return
+        conv.receive_agent_answer(
             answer_id=str(msg.message_id), ticket_id=msg.ticket_id, agent_id=msg.agent_id,
-            agent_name=msg.agent_name, text=msg.text, at=self.clock()))
+            agent_name=msg.agent_name, text=msg.text, at=self.clock())
 
-    def ticket_closed(self, msg: TicketClosed) -> list[CatalogMessage]:
+    @decides(TicketClosed)
+    def ticket_closed(self, msg: TicketClosed, uow: UnitOfWork) -> None:
         """Log the closing; the AI answers the next customer message."""
-        return self._on(msg.conversation_id, lambda c: c.close_ticket(
+        self._load(uow, msg.conversation_id).close_ticket(
             ticket_id=msg.ticket_id, resolution=msg.resolution, agent_id=msg.agent_id,
-            at=self.clock()))
+            at=self.clock())
 
     # -- ms-whatsapp → ms-conv-store ----------------------------------------------------------
 
+    @decides(WhatsAppBusinessTextMessageSent)
     def whatsapp_business_text_message_sent(
-        self, msg: WhatsAppBusinessTextMessageSent
-    ) -> list[CatalogMessage]:
+        self, msg: WhatsAppBusinessTextMessageSent, uow: UnitOfWork
+    ) -> None:
         """Record Meta's ids for a reply we sent."""
-        return self._on(msg.conversation_id, lambda c: c.record_reply_sent(
-            reply_id=str(msg.send_message_id), wamids=list(msg.wamids),
-            at=self.clock()))
+        self._load(uow, msg.conversation_id).record_reply_sent(
+            reply_id=str(msg.send_message_id), wamids=list(msg.wamids), at=self.clock())
 
+    @decides(WhatsAppBusinessTextMessageSendFailed)
     def whatsapp_business_text_message_send_failed(
-        self, msg: WhatsAppBusinessTextMessageSendFailed
-    ) -> list[CatalogMessage]:
+        self, msg: WhatsAppBusinessTextMessageSendFailed, uow: UnitOfWork
+    ) -> None:
         """Record that a reply could not be delivered."""
-        return self._on(msg.conversation_id, lambda c: c.record_reply_failed(
-            reply_id=str(msg.send_message_id), code=msg.code,
-            reason=msg.reason, at=self.clock()))
+        self._load(uow, msg.conversation_id).record_reply_failed(
+            reply_id=str(msg.send_message_id), code=msg.code, reason=msg.reason,
+            at=self.clock())
 
+    @decides(WhatsAppBusinessTextMessageStatusUpdated)
     def whatsapp_business_text_message_status_updated(
-        self, msg: WhatsAppBusinessTextMessageStatusUpdated
-    ) -> list[CatalogMessage]:
+        self, msg: WhatsAppBusinessTextMessageStatusUpdated, uow: UnitOfWork
+    ) -> None:
         """Record a delivery status; never causes a send."""
-        return self._on(msg.conversation_id, lambda c: c.record_status(
+        self._load(uow, msg.conversation_id).record_status(
             wamid=msg.wamid, status=msg.status, errors=[dict(e) for e in msg.errors],
-            at=self.clock()))
+            at=self.clock())
 
     # -- queries ------------------------------------------------------------------------------
 
     def get_conversation(self, query: GetConversation) -> ConversationDocument:
-        """Answer *Get Conversation* with the *Conversation Document*."""
+        """Answer *Get Conversation* with the *Conversation Document*: the conversation's
+        state and a page of its latest turns, read from the stored events (the aggregate
+        keeps none of its history)."""
         envelope = {
             "message_id": derived_id(query.message_id, "conversation-document"),
             "correlation_id": query.correlation_id,
@@ -156,23 +177,57 @@ class ConversationStore(HelplineApplication):
         if conv is None:
             return ConversationDocument(**envelope, conversation_id=query.conversation_id,
                                         found=False)
+        turns, earlier = self._page(conv.id, query.before_version)
+        ticket = conv.ticket
         return ConversationDocument(
             **envelope,
             conversation_id=str(conv.id),
             phone=conv.phone,
             customer=CustomerInfo.model_validate(conv.customer) if conv.customer else None,
             active_channel=Channel.model_validate(conv.channel),
-            ticket=TicketSummary.model_validate(conv.ticket) if conv.ticket else None,
-            turns=tuple(Turn.model_validate(t) for t in conv.turns),
+            ticket=TicketSummary(**{k: ticket[k] for k in TicketSummary.model_fields})
+            if ticket else None,
+            turns=tuple(Turn.model_validate(t) for t in turns),
             version=conv.version,
+            earlier_before_version=earlier,
         )
+
+    def transcript(self, conversation_id: UUID | str) -> list[Turn]:
+        """The whole transcript, oldest first, read from the stored events (for tools and
+        tests; agents read the projections)."""
+        lines = reversed(list(self._lines(UUID(str(conversation_id)), None)))
+        return [Turn.model_validate(line) for _, line in lines]
 
     # -- helpers ------------------------------------------------------------------------------
 
-    def _on(self, conversation_id: str, command: Any) -> list[CatalogMessage]:
-        def decide() -> list[Any]:
-            conv = self.conversation(conversation_id)
-            command(conv)
-            return [conv]
+    def _load(self, uow: UnitOfWork, conversation_id: str) -> Conversation:
+        conv = uow.get(conversation_id, Conversation)
+        if conv is None:
+            raise UnknownConversationError(f"no conversation {conversation_id}")
+        return conv
 
-        return self.decide(decide)
+    def _lines(self, conversation_id: UUID, before: int | None) -> Iterator[tuple[int, JSON]]:
+        """(version, transcript line) of the stored events, newest first."""
+        lte = None if before is None else before - 1
+        while lte is None or lte > 0:
+            events = list(self.events.get(conversation_id, lte=lte, desc=True,
+                                          limit=_READ_PAGE))
+            for event in events:
+                line = turn_for(event)
+                if line is not None:
+                    yield event.originator_version, line
+            if len(events) < _READ_PAGE:
+                return
+            lte = events[-1].originator_version - 1
+
+    def _page(self, conversation_id: UUID, before: int | None) -> tuple[list[JSON], int | None]:
+        """The latest turns before ``before`` that fit a document, oldest first, and the
+        version to ask with for the earlier ones (``None`` if there are none)."""
+        page: list[JSON] = []
+        size = 0
+        for version, line in self._lines(conversation_id, before):
+            size += len(line["text"].encode())
+            if len(page) == DOCUMENT_TURNS or (page and size > DOCUMENT_TEXT_BYTES):
+                return page[::-1], version + 1
+            page.append(line)
+        return page[::-1], None

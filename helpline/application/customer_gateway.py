@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from helpline.application.handlers import Service, handles
 from helpline.application.ports import Clock, CustomerDirectory, utc_now
 from helpline.catalog import (
     CustomerInfo,
@@ -20,7 +21,7 @@ from helpline.domain.ids import derived_id
 _FIELDS = ("customer_id", "name", "phone", "email", "language")
 
 
-class CustomerGateway:
+class CustomerGateway(Service):
     """ms-gateway: adds the customer's registry entry to each inbound message. Stateless;
     the message it publishes has an id derived from the inbound one, so redeliveries publish
     the same message (JetStream drops the copy)."""
@@ -29,6 +30,7 @@ class CustomerGateway:
         self.directory = directory
         self.clock = clock
 
+    @handles(WhatsAppBusinessTextMessageReceived)
     def whatsapp_business_text_message_received(
         self, msg: WhatsAppBusinessTextMessageReceived
     ) -> list[WhatsAppBusinessTextMessageWithUserInfoReceived]:

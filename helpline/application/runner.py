@@ -1,67 +1,62 @@
-"""The five services wired with plain function calls (no NATS): tests and ``helpline demo``."""
+"""The five services, what each consumes, and their in-process wiring (no NATS): tests and
+``helpline demo``.
+
+What a service consumes comes from the catalog (each message's ``consumers``); which method
+handles it comes from the service's registered handlers (``@decides`` / ``@handles``).
+:meth:`Services.check` proves the two agree, so a message added to the catalog without a
+handler (or the reverse) fails at start-up and in the tests, not in production.
+"""
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Protocol
 
 from helpline.application.agent_desk import AgentDesk
 from helpline.application.ai_agent import AIAgent
 from helpline.application.conversation_store import ConversationStore
 from helpline.application.customer_gateway import CustomerGateway
+from helpline.application.handlers import BatchResult
 from helpline.application.whatsapp_edge import WhatsAppEdge
-from helpline.catalog import (
-    AgentAnswerGenerated,
-    AgentAssigned,
-    AIAgentAnswerGenerated,
-    CatalogMessage,
-    ConversationDocument,
-    GenerateAgentAnswer,
-    GenerateAIAgentAnswerWithUserInfo,
-    GetConversation,
-    OpenTicket,
-    SendWhatsAppBusinessTextMessage,
-    TicketClosed,
-    TicketOpened,
-    WhatsAppBusinessTextMessageReceived,
-    WhatsAppBusinessTextMessageSendFailed,
-    WhatsAppBusinessTextMessageSent,
-    WhatsAppBusinessTextMessageStatusUpdated,
-    WhatsAppBusinessTextMessageWithUserInfoReceived,
-)
+from helpline.catalog import CatalogMessage, ConversationDocument, GetConversation
+from helpline.catalog.base import SERVICES
+from helpline.catalog.registry import MESSAGES
 
-Handler = Callable[[Any], Iterable[CatalogMessage]]
+Handler = Callable[[CatalogMessage], Iterable[CatalogMessage]]
 
 
-#: What each service consumes (commands and events): each handler is the method of the
-#: service's application named after the message (``handler_name``).
+def subscriptions(service: str) -> tuple[type[CatalogMessage], ...]:
+    """The events and commands ``service`` consumes from the stream, in the catalog's
+    order (queries and their replies travel by request/reply instead)."""
+    return tuple(m for m in MESSAGES
+                 if service in m.consumers and m.kind in ("event", "command"))
+
+
+#: What each service consumes from the stream (derived from the catalog).
 SUBSCRIPTIONS: dict[str, tuple[type[CatalogMessage], ...]] = {
-    "ms-whatsapp": (SendWhatsAppBusinessTextMessage,),
-    "ms-gateway": (WhatsAppBusinessTextMessageReceived,),
-    "ms-conv-store": (
-        WhatsAppBusinessTextMessageWithUserInfoReceived,
-        AIAgentAnswerGenerated,
-        TicketOpened,
-        AgentAssigned,
-        AgentAnswerGenerated,
-        TicketClosed,
-        WhatsAppBusinessTextMessageSent,
-        WhatsAppBusinessTextMessageStatusUpdated,
-        WhatsAppBusinessTextMessageSendFailed,
-    ),
-    "ms-rag": (GenerateAIAgentAnswerWithUserInfo,),
-    "ms-agents": (OpenTicket, GenerateAgentAnswer),
-}
-
-def handler_name(cls: type[CatalogMessage]) -> str:
-    """The application method handling ``cls``: its catalog id in snake case."""
-    return cls.catalog_id.replace("-", "_")
-
+    service: subscriptions(service) for service in SERVICES}
 
 #: Services whose state is event-sourced: an outbox relay publishes for them.
 EVENT_SOURCED = frozenset({"ms-conv-store", "ms-agents"})
+
+
+class Consumer(Protocol):
+    """What every service's application offers the transports."""
+
+    @property
+    def handlers(self) -> Mapping[type[CatalogMessage], object]:
+        """The registered handlers, by message class."""
+        ...
+
+    def handle(self, msg: CatalogMessage) -> list[CatalogMessage]:
+        """Handle one message; returns the messages it causes."""
+        ...
+
+    def handle_batch(self, messages: Sequence[CatalogMessage]) -> BatchResult:
+        """Handle messages in order; a failure fails only its own message."""
+        ...
 
 
 @dataclass
@@ -74,20 +69,37 @@ class Services:
     desk: AgentDesk
     whatsapp: WhatsAppEdge
 
-    def application(self, service: str) -> Any:
+    def application(self, service: str) -> Consumer:
         """The application behind a service of the flow."""
-        return {"ms-whatsapp": self.whatsapp, "ms-gateway": self.gateway,
-                "ms-conv-store": self.store, "ms-rag": self.rag, "ms-agents": self.desk}[service]
+        apps: dict[str, Consumer] = {
+            "ms-whatsapp": self.whatsapp, "ms-gateway": self.gateway,
+            "ms-conv-store": self.store, "ms-rag": self.rag, "ms-agents": self.desk}
+        return apps[service]
+
+    def check(self) -> None:
+        """Raise if a service lacks a handler for a message the catalog says it consumes,
+        or has one for a message it does not."""
+        for service in SERVICES:
+            wanted = set(SUBSCRIPTIONS[service])
+            if service == "ms-agents":
+                wanted.add(ConversationDocument)  # the reply to its Get Conversation
+            have = set(self.application(service).handlers)
+            if wanted != have:
+                raise LookupError(
+                    f"{service}: the catalog says it consumes "
+                    f"{sorted(m.catalog_id for m in wanted)}, its handlers are for "
+                    f"{sorted(m.catalog_id for m in have)}")
 
     def routes(self) -> dict[type[CatalogMessage], Handler]:
         """Which handler consumes each catalog message (the flow's arrows): what each service
         subscribes to, plus the Get Conversation query and its reply."""
+        self.check()
         routes: dict[type[CatalogMessage], Handler] = {
-            cls: getattr(self.application(service), handler_name(cls))
+            cls: self.application(service).handle
             for service, classes in SUBSCRIPTIONS.items() for cls in classes
         }
-        routes[GetConversation] = lambda q: [self.store.get_conversation(q)]
-        routes[ConversationDocument] = self.desk.conversation_document
+        routes[GetConversation] = lambda q: [self.store.get_conversation(q)]  # type: ignore[arg-type]
+        routes[ConversationDocument] = self.desk.handle
         return routes
 
 

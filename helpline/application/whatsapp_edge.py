@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from helpline.application.handlers import Service, handles
 from helpline.application.ports import (
     Clock,
     PermanentSendError,
@@ -19,7 +20,7 @@ from helpline.catalog import (
 from helpline.domain.ids import derived_id
 
 
-class WhatsAppEdge:
+class WhatsAppEdge(Service):
     """ms-whatsapp: carries out *Send WhatsApp Business Text Message* through a
     ``WhatsAppSender``. A redelivered command never causes a second send: outcomes are kept
     in a ledger keyed by the command's ``message_id``."""
@@ -31,6 +32,7 @@ class WhatsAppEdge:
         self.ledger = ledger if ledger is not None else SendLedger()
         self.clock = clock
 
+    @handles(SendWhatsAppBusinessTextMessage)
     def send_whatsapp_business_text_message(
         self, cmd: SendWhatsAppBusinessTextMessage
     ) -> list[CatalogMessage]:

@@ -270,6 +270,9 @@ class GetConversation(CatalogMessage):
 
     conversation_id: Id
     requested_by: str = "ms-agents"
+    before_version: int | None = Field(default=None, ge=1)
+    """Ask for the turns before this conversation version (the next page back); ``None``:
+    the latest turns."""
 
 
 class TicketSummary(Frozen):
@@ -319,7 +322,12 @@ class ConversationDocument(CatalogMessage):
     active_channel: Channel | None = None
     ticket: TicketSummary | None = None
     turns: tuple[Turn, ...] = ()
+    """The latest turns, oldest first; at most a page (a count and a size that keep the
+    document well under NATS's max payload)."""
     version: int = 0
+    earlier_before_version: int | None = None
+    """Earlier turns exist: ask again with ``before_version`` set to this; ``None`` when
+    ``turns`` starts at the beginning of the conversation."""
 
 
 class AgentAnswerGenerated(CatalogMessage):

@@ -5,9 +5,17 @@ its rules and then triggers events whose ``apply`` is the only place state chang
 deciding and replaying run the same code. Commands return ``False`` when they are a
 redelivery of something already recorded (idempotency), and change nothing then.
 
-The module is longer than most (~450 lines) because the aggregate declares its 17 events as
-nested classes, each with the ``apply`` that is its state change: the events are contracts
-and read best next to the commands that trigger them.
+**Bounded state.** A customer may write for years; the cost of a decision must not grow with
+that (ARCHITECTURE rule 6). The aggregate keeps only what its decisions need: the active
+channel and customer, the open ticket, the messages still waiting for an answer, the last
+:data:`HISTORY_TURNS` turns (the AI's context) and short windows of recent ids for fast
+redelivery checks. The whole transcript is read from the stored events
+(:mod:`helpline.domain.transcript`); ids older than the windows are guarded by the
+application's receipts (``helpline.application.unit_of_work``).
+
+The module is longer than most (~450 lines) because the aggregate declares its 16 events as
+nested classes, each with the ``apply`` that is its state change and the transcript line it
+shows: the events are contracts and read best next to the commands that trigger them.
 """
 
 from __future__ import annotations
@@ -19,14 +27,28 @@ from eventsourcing.domain import Aggregate
 
 from helpline.domain.ids import conversation_id_for, derived_id
 from helpline.domain.message_types import NO_REPLY_TYPES, UNREADABLE_REPLY, is_readable
+from helpline.domain.transcript import turn
 
-#: How many recent turns an AI answer request carries.
+#: How many recent turns an AI answer request carries (and the aggregate keeps).
 HISTORY_TURNS = 10
+#: How many recent customer message ids, agent answer ids and delivery statuses the aggregate
+#: remembers for redelivery checks without a look-up.
+RECENT_IDS = 64
+#: How many recently closed tickets the aggregate remembers (late ticket events are ignored).
+RECENT_TICKETS = 16
+#: Replies sent but not yet confirmed; a bound, never reached in practice (each settles).
+MAX_UNSETTLED = 512
 
 JSON = dict[str, Any]
 
+
+def _remember(items: list[str], item: str, limit: int = RECENT_IDS) -> None:
+    items.append(item)
+    del items[:-limit]
+
+
 class Conversation(Aggregate):
-    """A customer's conversation: messages, answers, the active channel and the ticket."""
+    """A customer's conversation: who answers next, on which channel, and what is pending."""
 
     class Started(Aggregate.Created):
         """The first message of a phone number on a channel started a conversation."""
@@ -35,7 +57,14 @@ class Conversation(Aggregate):
         channel: JSON
         customer: JSON | None
 
-    class CustomerInfoUpdated(Aggregate.Event):
+    class Event(Aggregate.Event):
+        """A Conversation event; those that are transcript lines override ``turn``."""
+
+        def turn(self) -> JSON | None:
+            """The line this event adds to the transcript (``None``: none)."""
+            return None
+
+    class CustomerInfoUpdated(Event):
         """The gateway's registry entry for the customer changed (or appeared)."""
 
         customer: JSON | None
@@ -43,7 +72,7 @@ class Conversation(Aggregate):
         def apply(self, agg: Conversation) -> None:
             agg.customer = self.customer
 
-    class ActiveChannelChanged(Aggregate.Event):
+    class ActiveChannelChanged(Event):
         """Replies now go out on another channel (e.g. another business number)."""
 
         channel: JSON
@@ -51,7 +80,7 @@ class Conversation(Aggregate):
         def apply(self, agg: Conversation) -> None:
             agg.channel = self.channel
 
-    class CustomerMessageReceived(Aggregate.Event):
+    class CustomerMessageReceived(Event):
         """The customer wrote; ``wamid`` is WhatsApp's id of the message."""
 
         wamid: str
@@ -61,21 +90,18 @@ class Conversation(Aggregate):
         cause_id: str | None
 
         def apply(self, agg: Conversation) -> None:
-            agg.inbound[self.wamid] = "received"
+            _remember(agg.recent_wamids, self.wamid)
             last = agg.last_customer_message_at
             if last is None or datetime.fromisoformat(self.sent_at) > datetime.fromisoformat(last):
                 agg.last_customer_message_at = self.sent_at
-            agg.turns.append(
-                {
-                    "author": "customer",
-                    "text": self.text,
-                    "at": self.timestamp.isoformat(),
-                    "message_id": self.wamid,
-                    "message_type": self.message_type,
-                }
-            )
+            agg.last_customer_wamid = self.wamid
+            agg.add_turn(self)
 
-    class AIAnswerRequested(Aggregate.Event):
+        def turn(self) -> JSON:
+            """The customer's line."""
+            return turn("customer", self.text, self.timestamp, self.wamid, self.message_type)
+
+    class AIAnswerRequested(Event):
         """ms-rag is asked to answer the message ``in_reply_to``."""
 
         request_id: str
@@ -87,9 +113,9 @@ class Conversation(Aggregate):
         cause_id: str | None
 
         def apply(self, agg: Conversation) -> None:
-            agg.inbound[self.in_reply_to] = "ai-requested"
+            agg.pending[self.in_reply_to] = {"state": "ai", "text": self.question}
 
-    class AgentAnswerRequested(Aggregate.Event):
+    class AgentAnswerRequested(Event):
         """The message ``in_reply_to`` is forwarded to the agent who holds the ticket."""
 
         request_id: str
@@ -101,9 +127,9 @@ class Conversation(Aggregate):
         cause_id: str | None
 
         def apply(self, agg: Conversation) -> None:
-            agg.inbound[self.in_reply_to] = "agent-requested"
+            agg.pending[self.in_reply_to] = {"state": "agent", "text": self.text}
 
-    class AIAnswerReceived(Aggregate.Event):
+    class AIAnswerReceived(Event):
         """ms-rag answered; ``open_ticket`` asks for a human."""
 
         answer_id: str
@@ -115,11 +141,14 @@ class Conversation(Aggregate):
         sources: list[str]
 
         def apply(self, agg: Conversation) -> None:
-            agg.answers.add(self.answer_id)
-            agg.inbound[self.in_reply_to] = "answered"
-            agg.turns.append(_turn("ai", self.text, self.timestamp, self.answer_id))
+            agg.pending.pop(self.in_reply_to, None)
+            agg.add_turn(self)
 
-    class TicketRequested(Aggregate.Event):
+        def turn(self) -> JSON:
+            """The AI's line."""
+            return turn("ai", self.text, self.timestamp, self.answer_id)
+
+    class TicketRequested(Event):
         """An Open Ticket command was sent for ``ticket_id``."""
 
         ticket_id: str
@@ -131,22 +160,28 @@ class Conversation(Aggregate):
 
         def apply(self, agg: Conversation) -> None:
             agg.ticket = {"ticket_id": self.ticket_id, "status": "requested",
-                          "agent_id": None, "agent_name": None}
+                          "agent_id": None, "agent_name": None, "opened": False,
+                          "assignments": []}
             agg.tickets_requested += 1
 
-    class TicketOpened(Aggregate.Event):
+    class TicketOpened(Event):
         """ms-agents reported the ticket opened (logged in the conversation)."""
 
         ticket_id: str
 
         def apply(self, agg: Conversation) -> None:
-            ticket = agg.ticket
-            if ticket and ticket["ticket_id"] == self.ticket_id and ticket["status"] == "requested":
-                agg.ticket = {**ticket, "status": "open"}
-            agg.ticket_log.add(f"opened:{self.ticket_id}")
-            agg.turns.append(_turn("system", "Ticket opened", self.timestamp, self.ticket_id))
+            ticket = agg.current_ticket(self.ticket_id)
+            if ticket is not None:
+                ticket["opened"] = True
+                if ticket["status"] == "requested":
+                    ticket["status"] = "open"
+            agg.add_turn(self)
 
-    class AgentAssigned(Aggregate.Event):
+        def turn(self) -> JSON:
+            """A system line."""
+            return turn("system", "Ticket opened", self.timestamp, self.ticket_id)
+
+    class AgentAssigned(Event):
         """ms-agents reported an agent assigned to the ticket (logged). Version 2 keys the
         log on the Agent Assigned message, so a reassignment back to an earlier agent is
         recorded too."""
@@ -163,15 +198,20 @@ class Conversation(Aggregate):
             state["assignment_id"] = None
 
         def apply(self, agg: Conversation) -> None:
-            if agg.ticket and agg.ticket["ticket_id"] == self.ticket_id:
-                agg.ticket = {**agg.ticket, "status": "assigned", "agent_id": self.agent_id,
-                              "agent_name": self.agent_name}
-            agg.ticket_log.add(_assignment_key(self.ticket_id, self.agent_id,
-                                               self.assignment_id))
-            agg.turns.append(_turn("system", f"Agent {self.agent_name} assigned",
-                                   self.timestamp, self.ticket_id))
+            ticket = agg.current_ticket(self.ticket_id)
+            if ticket is not None:
+                ticket.update(status="assigned", agent_id=self.agent_id,
+                              agent_name=self.agent_name)
+                _remember(ticket["assignments"],
+                          _assignment_key(self.agent_id, self.assignment_id), RECENT_TICKETS)
+            agg.add_turn(self)
 
-    class AgentAnswerReceived(Aggregate.Event):
+        def turn(self) -> JSON:
+            """A system line."""
+            return turn("system", f"Agent {self.agent_name} assigned", self.timestamp,
+                        self.ticket_id)
+
+    class AgentAnswerReceived(Event):
         """A human agent answered."""
 
         answer_id: str
@@ -181,13 +221,15 @@ class Conversation(Aggregate):
         text: str
 
         def apply(self, agg: Conversation) -> None:
-            agg.answers.add(self.answer_id)
-            agg.turns.append(_turn("agent", self.text, self.timestamp, self.answer_id))
-            for wamid, state in agg.inbound.items():
-                if state == "agent-requested":
-                    agg.inbound[wamid] = "answered"
+            _remember(agg.recent_answers, self.answer_id)
+            agg.pending = {w: p for w, p in agg.pending.items() if p["state"] != "agent"}
+            agg.add_turn(self)
 
-    class TicketClosed(Aggregate.Event):
+        def turn(self) -> JSON:
+            """The agent's line."""
+            return turn("agent", self.text, self.timestamp, self.answer_id)
+
+    class TicketClosed(Event):
         """The ticket was closed: the AI agent answers again."""
 
         ticket_id: str
@@ -195,13 +237,17 @@ class Conversation(Aggregate):
         agent_id: str | None
 
         def apply(self, agg: Conversation) -> None:
-            agg.closed_tickets.add(self.ticket_id)
-            if agg.ticket and agg.ticket["ticket_id"] == self.ticket_id:
+            _remember(agg.closed_tickets, self.ticket_id, RECENT_TICKETS)
+            if agg.current_ticket(self.ticket_id) is not None:
                 agg.ticket = None
-            agg.turns.append(_turn("system", f"Ticket closed: {self.resolution}",
-                                   self.timestamp, self.ticket_id))
+            agg.add_turn(self)
 
-    class ReplyDispatched(Aggregate.Event):
+        def turn(self) -> JSON:
+            """A system line."""
+            return turn("system", f"Ticket closed: {self.resolution}", self.timestamp,
+                        self.ticket_id)
+
+    class ReplyDispatched(Event):
         """A reply (AI, agent or system) was commanded on the active channel."""
 
         reply_id: str
@@ -213,25 +259,31 @@ class Conversation(Aggregate):
         cause_id: str | None
 
         def apply(self, agg: Conversation) -> None:
-            agg.replies[self.reply_id] = "dispatched"
+            _remember(agg.unsettled, self.reply_id, MAX_UNSETTLED)
             if self.author == "system":
-                # AI and agent replies are in the transcript through their answer events.
-                agg.turns.append(_turn("system", self.text, self.timestamp, self.reply_id))
-                if self.reply_to_wamid in agg.inbound:
-                    agg.inbound[self.reply_to_wamid] = "answered"
+                if self.reply_to_wamid is not None:
+                    agg.pending.pop(self.reply_to_wamid, None)
+                agg.add_turn(self)
 
-    class ReplySent(Aggregate.Event):
+        def turn(self) -> JSON | None:
+            """System replies are lines; AI and agent replies are lines through their
+            answer events."""
+            if self.author != "system":
+                return None
+            return turn("system", self.text, self.timestamp, self.reply_id)
+
+    class ReplySent(Event):
         """ms-whatsapp sent the reply; ``wamids`` are Meta's ids for it."""
 
         reply_id: str
         wamids: list[str]
 
         def apply(self, agg: Conversation) -> None:
-            agg.replies[self.reply_id] = "sent"
+            agg.settle(self.reply_id)
             for wamid in self.wamids:
-                agg.outbound_status.setdefault(wamid, "sent")
+                agg.set_status(wamid, agg.outbound_status.get(wamid, "sent"))
 
-    class ReplyFailed(Aggregate.Event):
+    class ReplyFailed(Event):
         """ms-whatsapp could not send the reply."""
 
         reply_id: str
@@ -239,11 +291,15 @@ class Conversation(Aggregate):
         reason: str
 
         def apply(self, agg: Conversation) -> None:
-            agg.replies[self.reply_id] = "failed"
-            agg.turns.append(_turn("system", f"Reply not delivered: {self.reason}",
-                                   self.timestamp, self.reply_id))
+            agg.settle(self.reply_id)
+            agg.add_turn(self)
 
-    class ReplyStatusUpdated(Aggregate.Event):
+        def turn(self) -> JSON:
+            """A system line."""
+            return turn("system", f"Reply not delivered: {self.reason}", self.timestamp,
+                        self.reply_id)
+
+    class ReplyStatusUpdated(Event):
         """Meta reported a delivery status for one of our messages."""
 
         wamid: str
@@ -251,22 +307,52 @@ class Conversation(Aggregate):
         errors: list[JSON]
 
         def apply(self, agg: Conversation) -> None:
-            agg.outbound_status[self.wamid] = self.status
+            agg.set_status(self.wamid, self.status)
 
     def __init__(self, phone: str, channel: JSON, customer: JSON | None) -> None:
         self.phone = phone
         self.channel = channel
         self.customer = customer
-        self.turns: list[JSON] = []
-        self.inbound: dict[str, str] = {}
-        self.answers: set[str] = set()
-        self.replies: dict[str, str] = {}
+        self.recent_turns: list[JSON] = []
+        self.pending: dict[str, JSON] = {}
+        """Customer messages waiting for an answer: wamid → {state: ai | agent, text}."""
+        self.recent_wamids: list[str] = []
+        self.recent_answers: list[str] = []
+        self.unsettled: list[str] = []
+        """Replies commanded and not yet reported sent or failed."""
         self.outbound_status: dict[str, str] = {}
         self.ticket: JSON | None = None
-        self.ticket_log: set[str] = set()
-        self.closed_tickets: set[str] = set()
+        self.closed_tickets: list[str] = []
         self.tickets_requested = 0
         self.last_customer_message_at: str | None = None
+        self.last_customer_wamid: str | None = None
+
+    # -- state changes shared by several events (called from ``apply`` only) ----------------
+
+    def add_turn(self, event: Event) -> None:
+        """Keep the event's line among the recent turns."""
+        line = event.turn()
+        if line is not None:
+            self.recent_turns.append(line)
+            del self.recent_turns[:-HISTORY_TURNS]
+
+    def settle(self, reply_id: str) -> None:
+        """The reply is reported sent or failed."""
+        if reply_id in self.unsettled:
+            self.unsettled.remove(reply_id)
+
+    def set_status(self, wamid: str, status: str) -> None:
+        """Record a delivery status, keeping the last :data:`RECENT_IDS` messages."""
+        self.outbound_status.pop(wamid, None)
+        self.outbound_status[wamid] = status
+        while len(self.outbound_status) > RECENT_IDS:
+            del self.outbound_status[next(iter(self.outbound_status))]
+
+    def current_ticket(self, ticket_id: str) -> JSON | None:
+        """The open ticket, if it is ``ticket_id``."""
+        if self.ticket is not None and self.ticket["ticket_id"] == ticket_id:
+            return self.ticket
+        return None
 
     # -- creation ---------------------------------------------------------------------------
 
@@ -292,8 +378,13 @@ class Conversation(Aggregate):
         return self.ticket is not None
 
     def knows_message(self, wamid: str) -> bool:
-        """Whether the customer message ``wamid`` is already recorded."""
-        return wamid in self.inbound
+        """Whether ``wamid`` is among the recent customer messages (older ones are checked
+        by the application's receipts)."""
+        return wamid in self.recent_wamids
+
+    def knows_answer(self, answer_id: str) -> bool:
+        """Whether ``answer_id`` is among the recent agent answers."""
+        return answer_id in self.recent_answers
 
     # -- commands ---------------------------------------------------------------------------
 
@@ -343,7 +434,7 @@ class Conversation(Aggregate):
                 customer=self.customer, phone=self.phone, cause_id=cause_id,
             )
         else:
-            self._request_ai_answer(wamid, at=at, cause_id=cause_id)
+            self._request_ai_answer(wamid, text, at=at, cause_id=cause_id)
         return True
 
     def receive_ai_answer(
@@ -360,8 +451,8 @@ class Conversation(Aggregate):
     ) -> bool:
         """Record the AI's answer, reply on the active channel and, when the AI asks for it
         and no ticket is open yet, request a ticket. ``False`` for a redelivered answer or an
-        answer to a message that was already answered."""
-        if answer_id in self.answers or self.inbound.get(in_reply_to) == "answered":
+        answer to a message that is not waiting for the AI (answered already)."""
+        if self.pending.get(in_reply_to, {}).get("state") != "ai":
             return False
         self.trigger_event(
             self.AIAnswerReceived, timestamp=at, answer_id=answer_id, in_reply_to=in_reply_to,
@@ -380,8 +471,10 @@ class Conversation(Aggregate):
         return True
 
     def log_ticket_opened(self, *, ticket_id: str, at: datetime) -> bool:
-        """Log that ms-agents opened the ticket. ``False`` if already logged."""
-        if f"opened:{ticket_id}" in self.ticket_log:
+        """Log that ms-agents opened the open ticket. ``False`` if already logged, or for a
+        ticket that is not the open one (closed already: a late event)."""
+        ticket = self.current_ticket(ticket_id)
+        if ticket is None or ticket["opened"]:
             return False
         self.trigger_event(self.TicketOpened, timestamp=at, ticket_id=ticket_id)
         return True
@@ -390,10 +483,11 @@ class Conversation(Aggregate):
         self, *, ticket_id: str, agent_id: str, agent_name: str, at: datetime,
         assignment_id: str | None = None,
     ) -> bool:
-        """Log that an agent holds the ticket. ``assignment_id`` (the Agent Assigned
-        message's id) tells a redelivery from a new assignment. ``False`` if already
-        logged."""
-        if _assignment_key(ticket_id, agent_id, assignment_id) in self.ticket_log:
+        """Log that an agent holds the open ticket. ``assignment_id`` (the Agent Assigned
+        message's id) tells a redelivery from a new assignment. ``False`` if already logged
+        or the ticket is not the open one."""
+        ticket = self.current_ticket(ticket_id)
+        if ticket is None or _assignment_key(agent_id, assignment_id) in ticket["assignments"]:
             return False
         self.trigger_event(self.AgentAssigned, timestamp=at, ticket_id=ticket_id,
                            agent_id=agent_id, agent_name=agent_name,
@@ -405,10 +499,11 @@ class Conversation(Aggregate):
         at: datetime,
     ) -> bool:
         """Record a human agent's answer and reply on the active channel, exactly like an AI
-        answer. ``False`` for a redelivered answer."""
-        if answer_id in self.answers:
+        answer. ``False`` for a recently recorded answer (older redeliveries are caught by
+        the application's receipts)."""
+        if self.knows_answer(answer_id):
             return False
-        reply_to = self._last_customer_wamid()
+        reply_to = self.last_customer_wamid
         self.trigger_event(self.AgentAnswerReceived, timestamp=at, answer_id=answer_id,
                            ticket_id=ticket_id, agent_id=agent_id, agent_name=agent_name,
                            text=text)
@@ -422,19 +517,19 @@ class Conversation(Aggregate):
         already closed."""
         if ticket_id in self.closed_tickets:
             return False
-        waiting = [wamid for wamid, state in self.inbound.items() if state == "agent-requested"]
+        waiting = [(w, p["text"]) for w, p in self.pending.items() if p["state"] == "agent"]
         self.trigger_event(self.TicketClosed, timestamp=at, ticket_id=ticket_id,
                            resolution=resolution, agent_id=agent_id)
         if self.ticket is None:
             # Messages forwarded to the agent and left unanswered (e.g. written while the
             # ticket was being closed) go to the AI now, so none is left without an answer.
-            for wamid in waiting:
-                self._request_ai_answer(wamid, at=at, cause_id=None)
+            for wamid, text in waiting:
+                self._request_ai_answer(wamid, text, at=at, cause_id=None)
         return True
 
     def record_reply_sent(self, *, reply_id: str, wamids: list[str], at: datetime) -> bool:
-        """Record that ms-whatsapp sent a reply. ``False`` if already recorded."""
-        if self.replies.get(reply_id) in ("sent", "failed"):
+        """Record that ms-whatsapp sent a reply. ``False`` unless the reply is unsettled."""
+        if reply_id not in self.unsettled:
             return False
         self.trigger_event(self.ReplySent, timestamp=at, reply_id=reply_id, wamids=wamids)
         return True
@@ -442,8 +537,8 @@ class Conversation(Aggregate):
     def record_reply_failed(
         self, *, reply_id: str, code: int | None, reason: str, at: datetime
     ) -> bool:
-        """Record that a reply could not be sent. ``False`` if already recorded."""
-        if self.replies.get(reply_id) in ("sent", "failed"):
+        """Record that a reply could not be sent. ``False`` unless the reply is unsettled."""
+        if reply_id not in self.unsettled:
             return False
         self.trigger_event(self.ReplyFailed, timestamp=at, reply_id=reply_id, code=code,
                            reason=reason)
@@ -463,12 +558,13 @@ class Conversation(Aggregate):
 
     # -- helpers ----------------------------------------------------------------------------
 
-    def _request_ai_answer(self, wamid: str, *, at: datetime, cause_id: str | None) -> None:
-        question = next(t["text"] for t in self.turns if t.get("message_id") == wamid)
+    def _request_ai_answer(
+        self, wamid: str, question: str, *, at: datetime, cause_id: str | None
+    ) -> None:
         self.trigger_event(
             self.AIAnswerRequested, timestamp=at,
             request_id=str(derived_id(self.id, "ai-request", wamid)),
-            in_reply_to=wamid, question=question, history=self.turns[-HISTORY_TURNS:],
+            in_reply_to=wamid, question=question, history=list(self.recent_turns),
             customer=self.customer, phone=self.phone, cause_id=cause_id,
         )
 
@@ -482,26 +578,13 @@ class Conversation(Aggregate):
             customer_last_message_at=self.last_customer_message_at, cause_id=cause_id,
         )
 
-    def _last_customer_wamid(self) -> str | None:
-        for turn in reversed(self.turns):
-            if turn["author"] == "customer":
-                return str(turn["message_id"])
-        return None
-
 
 #: Delivery statuses in the order they can happen; a status never goes back.
 _STATUS_RANK = {"sent": 1, "delivered": 2, "read": 3, "failed": 4, "deleted": 5}
 
 
-def _assignment_key(ticket_id: str, agent_id: str, assignment_id: str | None) -> str:
-    if assignment_id is not None:
-        return f"assigned:{assignment_id}"
-    return f"assigned:{ticket_id}:{agent_id}"
-
-
-def _turn(author: str, text: str, at: datetime, message_id: str | None) -> JSON:
-    return {"author": author, "text": text, "at": at.isoformat(), "message_id": message_id,
-            "message_type": "text"}
+def _assignment_key(agent_id: str, assignment_id: str | None) -> str:
+    return assignment_id if assignment_id is not None else f"agent:{agent_id}"
 
 
 __all__ = ["HISTORY_TURNS", "UNREADABLE_REPLY", "Conversation", "is_readable"]

@@ -13,6 +13,8 @@ from functools import singledispatch
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.utils import get_topic
+
 from helpline.catalog import (
     AgentAnswerGenerated,
     AgentAssigned,
@@ -48,6 +50,11 @@ def _envelope(event: Any, correlation_id: object, cause: str | None, index: int 
 def messages_for(event: object) -> list[CatalogMessage]:
     """The catalog messages a stored domain event publishes (most publish none)."""
     return []
+
+
+def emitting_topics() -> list[str]:
+    """The topics of the stored events that publish messages (what an outbox relay reads)."""
+    return [get_topic(cls) for cls in messages_for.registry if cls is not object]
 
 
 def _register(cls: type[Any]) -> Callable[[Callable[[Any], list[CatalogMessage]]], Any]:

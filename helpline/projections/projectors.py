@@ -19,6 +19,7 @@ from eventsourcing.utils import get_topic
 from helpline.domain.conversation import Conversation
 from helpline.domain.roster import Roster
 from helpline.domain.ticket import Ticket
+from helpline.domain.transcript import turn_for
 from helpline.projections.schema import Op
 from helpline.projections.views import HelpdeskView
 
@@ -132,11 +133,14 @@ def _conv(e: Any, **params: Any) -> dict[str, Any]:
     return {"conversation_id": str(e.originator_id), "at": _ts(e.timestamp), **params}
 
 
-def _turn(e: Any, author: str, text: str, message_id: str | None) -> Op:
-    # The same turn the Conversation aggregate appends, keyed by the event's version.
-    return ("turn", {"conversation_id": str(e.originator_id), "seq": e.originator_version,
-                     "author": author, "text": text, "at": e.timestamp.isoformat(),
-                     "message_id": message_id})
+def _turn(e: Any) -> list[Op]:
+    # The event's transcript line (helpline.domain.transcript), keyed by the event's version.
+    line = turn_for(e)
+    if line is None:
+        return []
+    return [("turn", {"conversation_id": str(e.originator_id), "seq": e.originator_version,
+                      "author": line["author"], "text": line["text"], "at": line["at"],
+                      "message_id": line["message_id"]})]
 
 
 def _started(e: Conversation.Started) -> list[Op]:
@@ -153,37 +157,23 @@ def _customer_updated(e: Conversation.CustomerInfoUpdated) -> list[Op]:
 
 
 def _customer_message(e: Conversation.CustomerMessageReceived) -> list[Op]:
-    return [("conversation_customer_message", _conv(e)),
-            _turn(e, "customer", e.text, e.wamid)]
+    return [("conversation_customer_message", _conv(e)), *_turn(e)]
 
 
 def _ai_answer(e: Conversation.AIAnswerReceived) -> list[Op]:
-    return [("conversation_ai_answer", _conv(e)), _turn(e, "ai", e.text, e.answer_id)]
+    return [("conversation_ai_answer", _conv(e)), *_turn(e)]
 
 
 def _agent_answer(e: Conversation.AgentAnswerReceived) -> list[Op]:
-    return [("conversation_agent_answer", _conv(e)), _turn(e, "agent", e.text, e.answer_id)]
+    return [("conversation_agent_answer", _conv(e)), *_turn(e)]
 
 
 def _ticket_requested(e: Conversation.TicketRequested) -> list[Op]:
     return [("conversation_ticket_requested", _conv(e, ticket_id=e.ticket_id))]
 
 
-def _conv_ticket_opened(e: Conversation.TicketOpened) -> list[Op]:
-    return [_turn(e, "system", "Ticket opened", e.ticket_id)]
-
-
-def _conv_agent_assigned(e: Conversation.AgentAssigned) -> list[Op]:
-    return [_turn(e, "system", f"Agent {e.agent_name} assigned", e.ticket_id)]
-
-
 def _conv_ticket_closed(e: Conversation.TicketClosed) -> list[Op]:
-    return [("conversation_ticket_closed", _conv(e, ticket_id=e.ticket_id)),
-            _turn(e, "system", f"Ticket closed: {e.resolution}", e.ticket_id)]
-
-
-def _reply_failed(e: Conversation.ReplyFailed) -> list[Op]:
-    return [_turn(e, "system", f"Reply not delivered: {e.reason}", e.reply_id)]
+    return [("conversation_ticket_closed", _conv(e, ticket_id=e.ticket_id)), *_turn(e)]
 
 
 class ConversationsProjection(_RowProjection):
@@ -198,10 +188,11 @@ class ConversationsProjection(_RowProjection):
         Conversation.AIAnswerReceived: _ai_answer,
         Conversation.AgentAnswerReceived: _agent_answer,
         Conversation.TicketRequested: _ticket_requested,
-        Conversation.TicketOpened: _conv_ticket_opened,
-        Conversation.AgentAssigned: _conv_agent_assigned,
+        Conversation.TicketOpened: _turn,
+        Conversation.AgentAssigned: _turn,
         Conversation.TicketClosed: _conv_ticket_closed,
-        Conversation.ReplyFailed: _reply_failed,
+        Conversation.ReplyDispatched: _turn,
+        Conversation.ReplyFailed: _turn,
     }
 
 

@@ -142,8 +142,9 @@ def _check_stores(data_dir: Path, wamids: list[str]) -> None:
     for wamid in wamids:
         conv = store.conversation_for_phone(_phone(wamid))
         assert conv is not None, f"conversation of {wamid} lost"
-        seen.update(t["message_id"] for t in conv.turns if t["author"] == "customer")
-        assert [t["author"] for t in conv.turns] == ["customer", "ai"], conv.turns
+        turns = store.transcript(conv.id)
+        seen.update(t.message_id for t in turns if t.author == "customer")
+        assert [t.author for t in turns] == ["customer", "ai"], turns
     assert seen == Counter(wamids)
     store.close()
 

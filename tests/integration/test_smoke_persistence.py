@@ -33,4 +33,5 @@ def test_ai_path_and_redelivery_on_each_persistence(es_env: dict[str, str]) -> N
     reopened = ConversationStore(env=es_env) if es_env["PERSISTENCE_MODULE"] != (
         "eventsourcing.popo") else store
     conv = reopened.conversation_for_phone("34600123456")
-    assert conv is not None and [t["author"] for t in conv.turns] == ["customer", "ai"]
+    assert conv is not None
+    assert [t.author for t in reopened.transcript(conv.id)] == ["customer", "ai"]

@@ -53,22 +53,22 @@ def test_unreadable_message_gets_a_system_reply_in_the_customers_language() -> N
     assert isinstance(send, SendWhatsAppBusinessTextMessage)
     assert send.text == UNREADABLE_REPLY["en"] and send.author == "system"
     assert send.reply_to_wamid == "w1"
-    assert [t["author"] for t in conv.turns] == ["customer", "system"]
-    assert conv.turns[0]["message_type"] == "audio"
+    assert [t["author"] for t in conv.recent_turns] == ["customer", "system"]
+    assert conv.recent_turns[0]["message_type"] == "audio"
 
 
 def test_unknown_language_gets_both_languages() -> None:
     conv = _conv(None)
     _receive(conv, "w1", "sticker", "[sticker]")
-    assert UNREADABLE_REPLY["es"] in conv.turns[-1]["text"]
-    assert UNREADABLE_REPLY["en"] in conv.turns[-1]["text"]
+    assert UNREADABLE_REPLY["es"] in conv.recent_turns[-1]["text"]
+    assert UNREADABLE_REPLY["en"] in conv.recent_turns[-1]["text"]
 
 
 @pytest.mark.parametrize("message_type", ["reaction", "system"])
 def test_reactions_and_system_notices_are_recorded_and_not_answered(message_type: str) -> None:
     conv = _conv()
     assert _receive(conv, "w1", message_type, "[reaction 👍 to wamid.x]") == []
-    assert conv.turns[-1]["message_type"] == message_type
+    assert conv.recent_turns[-1]["message_type"] == message_type
 
 
 def test_captioned_media_goes_to_the_ai_and_unreadable_media_to_the_agent_on_a_ticket() -> None:

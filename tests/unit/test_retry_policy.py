@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from helpline.adapters.nats.consumer import RetryPolicy
-from helpline.adapters.nats.routers import RouterOptions
+from helpline.adapters.nats.runtime import default_retry_by_service
 from helpline.adapters.whatsapp.outbound import DEFAULT_LEASE
 
 pytestmark = pytest.mark.unit
@@ -19,6 +19,6 @@ def test_delays_grow_and_are_capped() -> None:
 
 
 def test_whatsapp_retries_outlast_the_send_lease() -> None:
-    policy = RouterOptions().retry_by_service["ms-whatsapp"]
+    policy = default_retry_by_service()["ms-whatsapp"]
     total = sum(policy.delay(n) for n in range(1, policy.max_deliver))
     assert timedelta(seconds=total) > DEFAULT_LEASE

@@ -12,8 +12,9 @@ from collections.abc import Iterator
 import uvicorn
 
 from helpline.adapters.nats.embedded import EmbeddedNatsServer, ensure_nats
-from helpline.adapters.nats.runtime import SERVICES, ServiceRuntime, parse_services
+from helpline.adapters.nats.runtime import ServiceRuntime, parse_services
 from helpline.adapters.nats.topology import Topology
+from helpline.catalog.base import SERVICES
 from helpline.config import Settings
 
 log = logging.getLogger("helpline")

@@ -16,13 +16,11 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 
 from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
-from faststream.nats import NatsBroker
 
-from helpline.adapters.nats.consumer import Metrics, publish_all
-from helpline.adapters.nats.topology import Topology
+from helpline.adapters.nats.consumer import Publisher
 from helpline.application.base import HelplineApplication
 from helpline.catalog import CatalogMessage, GetConversation
-from helpline.domain.emit import messages_for
+from helpline.domain.emit import emitting_topics, messages_for
 
 log = logging.getLogger("helpline.relay")
 
@@ -38,21 +36,18 @@ class OutboxRelay:
     def __init__(
         self,
         app: HelplineApplication,
-        broker: NatsBroker,
-        topology: Topology,
+        publisher: Publisher,
         *,
         on_query: QueryHandler | None = None,
-        batch: int = 200,
+        batch: int = 500,
         poll_interval_s: float = 0.2,
-        metrics: Metrics | None = None,
     ) -> None:
         self.app = app
-        self.broker = broker
-        self.topology = topology
+        self.publisher = publisher
         self.on_query = on_query
         self.batch = batch
         self.poll_interval_s = poll_interval_s
-        self.metrics = metrics or Metrics()
+        self.topics = emitting_topics()
         self.tracking: TrackingRecorder = app.factory.tracking_recorder()
         self._wake = asyncio.Event()
         self._stopped = asyncio.Event()
@@ -85,7 +80,7 @@ class OutboxRelay:
         """Publish the next batch of stored events' messages; returns how many events."""
         notifications = await asyncio.to_thread(
             self.app.recorder.select_notifications, self.position, self.batch,
-            inclusive_of_start=False)
+            topics=self.topics, inclusive_of_start=False)
         if not notifications:
             return 0
         events: list[CatalogMessage] = []
@@ -93,7 +88,9 @@ class OutboxRelay:
         for notification in notifications:
             for m in messages_for(self.app.mapper.to_domain_event(notification)):
                 (queries if isinstance(m, GetConversation) else events).append(m)
-        await publish_all(self.broker, self.topology, events, self.metrics)
+        # In the order of the log: a conversation's messages reach the stream in the order
+        # its events were stored.
+        await self.publisher.publish(events)
         # Queries run before the position moves: if one fails (ms-conv-store down), the batch
         # is relayed again (JetStream drops the republished copies) until it succeeds.
         for query in queries:

@@ -1,9 +1,13 @@
-"""Running services on NATS: one process with all five (``helpline up``) or one service per
-process (``helpline serve``). Builds the broker, the streams, the routers and the relays."""
+"""Running services on NATS inside an asyncio program: the streams, one batch consumer per
+message a service consumes, the outbox relays, and the Get Conversation responder.
+
+``helpline serve`` and ``helpline up`` run this; other programs can embed it.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -12,17 +16,34 @@ import nats
 from faststream.nats import NatsBroker
 from nats.js.errors import BadRequestError
 
-from helpline.adapters.nats.consumer import Handler, Metrics, RetryPolicy, publish_all
-from helpline.adapters.nats.query import get_conversation
+from helpline.adapters.nats.consumer import (
+    BatchConsumer,
+    BatchHandler,
+    MergingExecutor,
+    Metrics,
+    Publisher,
+    RetryPolicy,
+    in_thread,
+)
+from helpline.adapters.nats.query import create_query_router, get_conversation
 from helpline.adapters.nats.relay import OutboxRelay
-from helpline.adapters.nats.routers import SUBSCRIPTIONS, RouterOptions, create_router
 from helpline.adapters.nats.topology import Topology
-from helpline.application.runner import Services
+from helpline.application.runner import EVENT_SOURCED, SUBSCRIPTIONS, Services
 from helpline.catalog import CatalogMessage, GetConversation
+from helpline.catalog.base import SERVICES
 
 log = logging.getLogger("helpline.runtime")
 
-SERVICES = tuple(SUBSCRIPTIONS)
+#: How many messages a consumer takes at a time (``HELPLINE_BATCH_SIZE``); see the README's
+#: performance section for the sweep behind it.
+DEFAULT_BATCH_SIZE = 64
+
+
+def default_retry_by_service() -> dict[str, RetryPolicy]:
+    """Per-service redelivery policies that differ from the default."""
+    # A send whose earlier attempt still holds its ledger lease (2 min) is retried until the
+    # lease expires, so it is never dead-lettered while it may still be in flight.
+    return {"ms-whatsapp": RetryPolicy(max_deliver=10, base_delay_s=0.5, max_delay_s=60.0)}
 
 
 async def ensure_streams(url: str, topology: Topology) -> None:
@@ -48,14 +69,18 @@ class ServiceRuntime:
     nats_url: str
     topology: Topology = field(default_factory=Topology)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
-    retry_by_service: dict[str, RetryPolicy] = field(
-        default_factory=lambda: RouterOptions().retry_by_service)
+    retry_by_service: dict[str, RetryPolicy] = field(default_factory=default_retry_by_service)
     metrics: Metrics = field(default_factory=Metrics)
     query_timeout_s: float = 3.0
-    handlers: dict[type[CatalogMessage], Handler] = field(default_factory=dict)
-    """Handlers that replace an application's method (e.g. the async Graph API sender)."""
+    batch_size: int = DEFAULT_BATCH_SIZE
+    handlers: dict[str, BatchHandler] = field(default_factory=dict)
+    """Batch handlers that replace a service's application (e.g. ms-whatsapp's async Graph
+    API sender), by service name."""
     relays: dict[str, OutboxRelay] = field(default_factory=dict)
     broker: NatsBroker | None = None
+    publisher: Publisher | None = None
+    consumers: list[BatchConsumer] = field(default_factory=list)
+    _executors: list[MergingExecutor] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
@@ -63,43 +88,58 @@ class ServiceRuntime:
         unknown = set(self.names) - set(SERVICES)
         if unknown:
             raise ValueError(f"unknown service(s): {', '.join(sorted(unknown))}")
+        self.services.check()
         await ensure_streams(self.nats_url, self.topology)
         self.broker = NatsBroker(self.nats_url, logger=logging.getLogger("helpline.faststream"),
                                  graceful_timeout=8.0)
-        options = RouterOptions(topology=self.topology, retry=self.retry,
-                                retry_by_service=self.retry_by_service, metrics=self.metrics,
-                                on_saved=self._wake)
-        for name in self.names:
-            self.broker.include_router(create_router(name, self.services, self.broker, options,
-                                                     self.handlers))
-        await self.broker.start()
         if "ms-conv-store" in self.names:
-            self.relays["ms-conv-store"] = OutboxRelay(self.services.store, self.broker,
-                                                       self.topology, metrics=self.metrics)
+            self.broker.include_router(create_query_router(self.services.store, self.topology))
+        await self.broker.start()
+        nc = self.broker.connection
+        js = nc.jetstream()
+        self.publisher = Publisher(js, self.topology, self.metrics)
+        if "ms-conv-store" in self.names:
+            self.relays["ms-conv-store"] = OutboxRelay(self.services.store, self.publisher)
         if "ms-agents" in self.names:
-            self.relays["ms-agents"] = OutboxRelay(self.services.desk, self.broker,
-                                                   self.topology, on_query=self._ask,
-                                                   metrics=self.metrics)
-        self._tasks = [asyncio.create_task(r.run(), name=f"relay:{n}")
-                       for n, r in self.relays.items()]
+            self.relays["ms-agents"] = OutboxRelay(self.services.desk, self.publisher,
+                                                   on_query=self._ask)
+        for name in self.names:
+            handler = self.handlers.get(name) or self._default_handler(name)
+            for cls in SUBSCRIPTIONS[name]:
+                consumer = BatchConsumer(
+                    service=name, message_cls=cls, handler=handler, nc=nc, js=js,
+                    topology=self.topology,
+                    publisher=None if name in EVENT_SOURCED else self.publisher,
+                    retry=self.retry_by_service.get(name, self.retry), metrics=self.metrics,
+                    batch_size=self.batch_size)
+                subscription = await consumer.subscribe()
+                self.consumers.append(consumer)
+                self._tasks.append(asyncio.create_task(consumer.run(subscription),
+                                                       name=f"consume:{consumer.key}"))
+        self._tasks += [asyncio.create_task(r.run(), name=f"relay:{n}")
+                        for n, r in self.relays.items()]
 
-    def _wake(self, service: str) -> None:
-        relay = self.relays.get(service)
-        if relay is not None:
-            relay.wake()
+    def _default_handler(self, name: str) -> BatchHandler:
+        app = self.services.application(name)
+        if name not in EVENT_SOURCED:
+            return in_thread(app.handle_batch)
+        relay = self.relays[name]
+        executor = MergingExecutor(app.handle_batch, on_committed=relay.wake)
+        self._executors.append(executor)
+        return executor
 
     async def _ask(self, query: CatalogMessage) -> None:
         """ms-agents' Get Conversation: ask ms-conv-store, keep the document for the agent."""
         assert self.broker is not None and isinstance(query, GetConversation)
         doc = await get_conversation(self.broker, self.topology, query, self.query_timeout_s)
-        await asyncio.to_thread(self.services.desk.conversation_document, doc)
-        self._wake("ms-agents")
+        await asyncio.to_thread(self.services.desk.handle, doc)
+        self.wake_relays()
 
     async def publish(self, messages: Sequence[CatalogMessage]) -> None:
         """Publish into JetStream and wait for the acks (the webhook's durable publish)."""
-        if self.broker is None:
+        if self.publisher is None:
             raise RuntimeError("not connected to NATS")
-        await publish_all(self.broker, self.topology, messages, self.metrics)
+        await self.publisher.publish(messages)
 
     def wake_relays(self) -> None:
         """Something outside a handler (the agent API) saved: publish now."""
@@ -115,22 +155,26 @@ class ServiceRuntime:
             return False
 
     async def stop(self) -> None:
-        """Stop consuming (in-flight handlers finish or their messages are redelivered), then
-        let the relays publish what was saved, then disconnect."""
-        if self.broker is not None:
-            for sub in self.broker.subscribers:
-                await sub.stop()
+        """Stop consuming (the batch in progress finishes; unacked messages are redelivered),
+        then let the relays publish what was saved, then disconnect."""
+        for consumer in self.consumers:
+            consumer.stop()
         for relay in self.relays.values():
             relay.stop()
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=5.0)
+        for task in self._tasks:
+            task.cancel()
+        for executor in self._executors:
+            await executor.stop()
         for relay in self.relays.values():
             try:
                 await asyncio.wait_for(relay.relay_once(), 2.0)
             except Exception:
                 log.exception("final relay of %s failed; it resumes on restart", relay.app.name)
         if self.broker is not None:
-            await self.broker.stop()
+            with contextlib.suppress(Exception):  # NATS may be gone already
+                await self.broker.stop()
             self.broker = None
 
 

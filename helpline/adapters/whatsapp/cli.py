@@ -11,6 +11,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "fake-graph", help="serve a fake WhatsApp Cloud API (Graph API messages endpoint)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8081, help="port to listen on")
+    parser.add_argument("--log-level", default="info", choices=["warning", "info", "debug"],
+                        help="uvicorn's log level (info logs every request)")
     parser.set_defaults(func=_run)
 
 
@@ -24,5 +26,6 @@ def _run(args: argparse.Namespace) -> int:
     if not token:
         print("fake-graph: WHATSAPP_ACCESS_TOKEN is empty; set it to the token clients will use")
         return 2
-    uvicorn.run(create_fake_graph_app(token), host=args.host, port=args.port, log_level="info")
+    uvicorn.run(create_fake_graph_app(token), host=args.host, port=args.port,
+                log_level=args.log_level, access_log=args.log_level != "warning")
     return 0

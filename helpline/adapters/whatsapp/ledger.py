@@ -13,6 +13,8 @@ import asyncio
 import json
 import sqlite3
 import threading
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -51,8 +53,8 @@ class Claim:
 class SendLedgerStore(Protocol):
     """Where ms-whatsapp remembers sends (implemented in memory, SQLite, PostgreSQL)."""
 
-    async def outcome(self, command_id: str) -> Outcome | None:
-        """The recorded outcome of ``command_id``, if it has one."""
+    async def outcomes(self, command_ids: Sequence[str]) -> dict[str, Outcome]:
+        """The recorded outcomes of those of ``command_ids`` that have one."""
         ...
 
     async def claim_part(self, command_id: str, part: int, now: float, lease: float) -> Claim:
@@ -67,8 +69,9 @@ class SendLedgerStore(Protocol):
         """Drop a claim whose call certainly failed, so a redelivery may try again."""
         ...
 
-    async def record_outcome(self, command_id: str, outcome: Outcome) -> None:
-        """Record the final outcome (the first one recorded wins)."""
+    async def record_outcomes(self, outcomes: dict[str, Outcome]) -> dict[str, Outcome]:
+        """Record final outcomes in one transaction (for each command the first one recorded
+        wins); returns the outcomes as recorded."""
         ...
 
 
@@ -103,11 +106,11 @@ class MemorySendLedger:
 
     def __init__(self) -> None:
         self.parts: dict[tuple[str, int], tuple[float, str | None]] = {}
-        self.outcomes: dict[str, Outcome] = {}
+        self.recorded: dict[str, Outcome] = {}
 
-    async def outcome(self, command_id: str) -> Outcome | None:
+    async def outcomes(self, command_ids: Sequence[str]) -> dict[str, Outcome]:
         """See :class:`SendLedgerStore`."""
-        return self.outcomes.get(command_id)
+        return {k: self.recorded[k] for k in command_ids if k in self.recorded}
 
     async def claim_part(self, command_id: str, part: int, now: float, lease: float) -> Claim:
         """See :class:`SendLedgerStore`."""
@@ -127,28 +130,37 @@ class MemorySendLedger:
         if row is not None and row[1] is None:
             del self.parts[(command_id, part)]
 
-    async def record_outcome(self, command_id: str, outcome: Outcome) -> None:
+    async def record_outcomes(self, outcomes: dict[str, Outcome]) -> dict[str, Outcome]:
         """See :class:`SendLedgerStore`."""
-        self.outcomes.setdefault(command_id, outcome)
+        return {k: self.recorded.setdefault(k, o) for k, o in outcomes.items()}
 
 
 Rows = list[tuple[object, ...]]
 
 
-class _SqlSendLedger:
+class _SqlSendLedger(ABC):
     """The SQL shared by the SQLite and PostgreSQL ledgers (``?`` placeholders)."""
 
+    @abstractmethod
     async def _run(self, sql: str, args: tuple[object, ...]) -> tuple[int, Rows]:
-        raise NotImplementedError
+        """Run one statement (its own transaction)."""
 
-    async def outcome(self, command_id: str) -> Outcome | None:
+    @abstractmethod
+    async def _run_many(self, sql: str, rows: list[tuple[object, ...]]) -> None:
+        """Run one statement for each of ``rows`` in one transaction."""
+
+    async def outcomes(self, command_ids: Sequence[str]) -> dict[str, Outcome]:
         """See :class:`SendLedgerStore`."""
-        _, rows = await self._run("SELECT wamids, code, reason FROM whatsapp_send_outcomes "
-                                  "WHERE command_id = ?", (command_id,))
-        if not rows:
-            return None
-        wamids, code, reason = rows[0]
-        return _outcome_from_row(_opt_str(wamids), _opt_int(code), _opt_str(reason))
+        found: dict[str, Outcome] = {}
+        for start in range(0, len(command_ids), 500):
+            chunk = tuple(command_ids[start:start + 500])
+            _, rows = await self._run(
+                "SELECT command_id, wamids, code, reason FROM whatsapp_send_outcomes "
+                f"WHERE command_id IN ({', '.join('?' * len(chunk))})", chunk)
+            for command_id, wamids, code, reason in rows:
+                found[str(command_id)] = _outcome_from_row(_opt_str(wamids), _opt_int(code),
+                                                           _opt_str(reason))
+        return found
 
     async def claim_part(self, command_id: str, part: int, now: float, lease: float) -> Claim:
         """See :class:`SendLedgerStore`."""
@@ -173,23 +185,28 @@ class _SqlSendLedger:
         await self._run("DELETE FROM whatsapp_send_parts WHERE command_id = ? AND part = ? "
                         "AND wamid IS NULL", (command_id, part))
 
-    async def record_outcome(self, command_id: str, outcome: Outcome) -> None:
+    async def record_outcomes(self, outcomes: dict[str, Outcome]) -> dict[str, Outcome]:
         """See :class:`SendLedgerStore`."""
-        await self._run("INSERT INTO whatsapp_send_outcomes (command_id, wamids, code, reason) "
-                        "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                        (command_id, *_outcome_to_row(outcome)))
+        await self._run_many(
+            "INSERT INTO whatsapp_send_outcomes (command_id, wamids, code, reason) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            [(k, *_outcome_to_row(o)) for k, o in outcomes.items()])
+        return await self.outcomes(list(outcomes))
 
 
 
 class SqliteSendLedger(_SqlSendLedger):
     """A :class:`SendLedgerStore` in a SQLite file (calls run in a worker thread)."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, synchronous: str = "NORMAL") -> None:
+        if synchronous not in ("NORMAL", "FULL"):
+            raise ValueError("synchronous must be NORMAL or FULL")
         self._db = sqlite3.connect(str(path), timeout=10, check_same_thread=False,
                                    isolation_level=None)
         self._lock = threading.Lock()
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute(f"PRAGMA synchronous={synchronous}")
             self._db.execute(_PARTS)
             self._db.execute(_OUTCOMES)
 
@@ -204,6 +221,19 @@ class SqliteSendLedger(_SqlSendLedger):
                 return cursor.rowcount, cursor.fetchall()
 
         return await asyncio.to_thread(call)
+
+    async def _run_many(self, sql: str, rows: list[tuple[object, ...]]) -> None:
+        def call() -> None:
+            with self._lock:
+                self._db.execute("BEGIN")
+                try:
+                    self._db.executemany(sql, rows)
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+
+        await asyncio.to_thread(call)
 
 
 class PostgresSendLedger(_SqlSendLedger):
@@ -232,3 +262,6 @@ class PostgresSendLedger(_SqlSendLedger):
             rows = await cursor.fetchall() if cursor.description else []
             return cursor.rowcount, rows
 
+    async def _run_many(self, sql: str, rows: list[tuple[object, ...]]) -> None:
+        async with self._lock, self._conn.transaction(), self._conn.cursor() as cursor:
+            await cursor.executemany(sql.replace("?", "%s").encode(), rows)

@@ -23,10 +23,13 @@ and the command is tried again later.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from datetime import timedelta
 
 from helpline.adapters.whatsapp.graph_client import GraphClient, TransientSendError, split_text
 from helpline.adapters.whatsapp.ledger import ClaimState, Outcome, SendLedgerStore
+from helpline.application.handlers import BatchResult
 from helpline.application.ports import Clock, PermanentSendError, SendResult, utc_now
 from helpline.catalog import (
     CatalogMessage,
@@ -46,6 +49,10 @@ DEFAULT_LEASE = timedelta(minutes=2)
 
 class SendInProgressError(TransientSendError):
     """Another delivery of the same command is sending this piece right now."""
+
+
+class HeldBackError(TransientSendError):
+    """An earlier reply to the same customer in the batch failed; this one waits for it."""
 
 
 class OutboundWhatsApp:
@@ -74,14 +81,49 @@ class OutboundWhatsApp:
         Raises :class:`TransientSendError` (including :class:`SendInProgressError`) when the
         command should be delivered again later.
         """
-        key = str(cmd.message_id)
-        outcome = await self.ledger.outcome(key)
-        if outcome is None:
-            outcome = await self._carry_out(cmd, key)
-            await self.ledger.record_outcome(key, outcome)
-            # Read back: if two deliveries raced to record, both report the first one.
-            outcome = await self.ledger.outcome(key) or outcome
-        return [self._event(cmd, key, outcome)]
+        result = await self.handle_batch([cmd])
+        if result.errors:
+            raise result.errors[0]
+        return result.emitted
+
+    async def handle_batch(self, messages: Sequence[CatalogMessage]) -> BatchResult:
+        """Send a batch of commands: each customer's in order, different customers at the
+        same time. After a failure, the customer's later commands in the batch are held back
+        (retried later) so replies never overtake each other. The ledger is read and the
+        outcomes are recorded once per batch."""
+        cmds = [m for m in messages if isinstance(m, SendWhatsAppBusinessTextMessage)]
+        if len(cmds) != len(messages):
+            raise TypeError("ms-whatsapp sends Send WhatsApp Business Text Message commands only")
+        keys = [str(c.message_id) for c in cmds]
+        known = await self.ledger.outcomes(keys)
+        outcomes: dict[int, Outcome] = {}
+        raised: dict[int, BaseException] = {}
+        by_customer: dict[str, list[int]] = {}
+        for i, cmd in enumerate(cmds):
+            by_customer.setdefault(cmd.conversation_id, []).append(i)
+
+        async def send_in_order(indices: list[int]) -> None:
+            for n, i in enumerate(indices):
+                if keys[i] in known:
+                    outcomes[i] = known[keys[i]]
+                    continue
+                try:
+                    outcomes[i] = await self._carry_out(cmds[i], keys[i])
+                except Exception as e:  # reported per command; later ones wait their turn
+                    raised[i] = e
+                    for j in indices[n + 1:]:
+                        raised[j] = HeldBackError(f"held back behind {keys[i]}: {e}")
+                    return
+
+        await asyncio.gather(*(send_in_order(ix) for ix in by_customer.values()))
+        new: dict[str, Outcome] = {keys[i]: o for i, o in outcomes.items() if keys[i] not in known}
+        # If two deliveries raced to record, the first outcome recorded is the one reported.
+        recorded = {**known, **(await self.ledger.record_outcomes(new) if new else {})}
+        batch = BatchResult(errors=dict(raised))
+        for i, cmd in enumerate(cmds):
+            if i not in raised:
+                batch.emitted.append(self._event(cmd, keys[i], recorded.get(keys[i], outcomes[i])))
+        return batch
 
     async def _carry_out(self, cmd: SendWhatsAppBusinessTextMessage, key: str) -> Outcome:
         now = self.clock()

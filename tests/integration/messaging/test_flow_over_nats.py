@@ -40,9 +40,9 @@ async def test_ai_path_and_redelivered_inbound(
         assert "9:00" in sender.sent[0].text
         conv = container.services.store.conversation_for_phone(CUSTOMER.phone)
         assert conv is not None
-        await wait_until(lambda: container.services.store.conversation(conv.id).replies
-                         and all(v == "sent" for v in
-                                 container.services.store.conversation(conv.id).replies.values()))
+        # ms-whatsapp's Sent event settles the reply in the conversation.
+        await wait_until(lambda: container.services.store.conversation(conv.id).unsettled == [])
+        assert container.services.store.conversation(conv.id).outbound_status
     finally:
         await runtime.stop()
         container.close()

@@ -65,7 +65,7 @@ async def test_human_path_over_nats_with_postgres(
         assert len(sender.sent) == 1  # the AI's hand-over message
         conv = services.store.conversation(conv_id)  # type: ignore[arg-type]
         ticket_id = conv.ticket["ticket_id"]  # type: ignore[index]
-        texts = [t["text"] for t in conv.turns]
+        texts = [t.text for t in services.store.transcript(conv_id)]  # type: ignore[arg-type]
         assert "Ticket opened" in texts and "Agent Marta assigned" in texts
 
         # The agent answers: Agent Answer Generated → Send WhatsApp Business Text Message.

@@ -162,7 +162,7 @@ async def ledger(
 
 async def test_ledger_contract(ledger: SendLedgerStore) -> None:
     key = str(uuid.uuid4())
-    assert await ledger.outcome(key) is None
+    assert await ledger.outcomes([key]) == {}
     assert (await ledger.claim_part(key, 0, 1000.0, 60)).state is ClaimState.CLAIMED
     assert (await ledger.claim_part(key, 0, 1010.0, 60)).state is ClaimState.BUSY
     assert (await ledger.claim_part(key, 0, 1061.0, 60)).state is ClaimState.STALE
@@ -174,11 +174,13 @@ async def test_ledger_contract(ledger: SendLedgerStore) -> None:
     assert (await ledger.claim_part(key, 1, 1000.0, 60)).state is ClaimState.CLAIMED
     await ledger.release_part(key, 1)
     assert (await ledger.claim_part(key, 1, 1000.0, 60)).state is ClaimState.CLAIMED
-    await ledger.record_outcome(key, SendResult(("wamid.A", "wamid.B")))
-    await ledger.record_outcome(key, PermanentSendError(100, "late"))  # first one wins
-    assert await ledger.outcome(key) == SendResult(("wamid.A", "wamid.B"))
+    first = SendResult(("wamid.A", "wamid.B"))
+    assert await ledger.record_outcomes({key: first}) == {key: first}
+    late = await ledger.record_outcomes({key: PermanentSendError(100, "late")})
+    assert late == {key: first}  # the first one recorded wins, and is what is reported
+    assert await ledger.outcomes([key]) == {key: first}
     other = str(uuid.uuid4())
-    await ledger.record_outcome(other, PermanentSendError(131047, "outside the window"))
-    failed = await ledger.outcome(other)
+    await ledger.record_outcomes({other: PermanentSendError(131047, "outside the window")})
+    failed = (await ledger.outcomes([key, other, "unknown"]))[other]
     assert isinstance(failed, PermanentSendError)
     assert (failed.code, failed.reason) == (131047, "outside the window")

@@ -19,6 +19,7 @@ from app_helpers import (
 )
 
 from helpline.application import ConversationStore, UnknownConversationError
+from helpline.application.unit_of_work import UnitOfWork
 from helpline.catalog import (
     AgentAnswerGenerated,
     AgentAssigned,
@@ -35,6 +36,7 @@ from helpline.catalog import (
     WhatsAppBusinessTextMessageSent,
     WhatsAppBusinessTextMessageStatusUpdated,
 )
+from helpline.domain import Conversation
 from helpline.domain.ids import derived_id
 
 pytestmark = pytest.mark.unit
@@ -147,14 +149,14 @@ def test_open_ticket_routes_to_the_agent_until_closed(store: ConversationStore) 
 
 
 def test_ticket_requested_only_once_while_open(store: ConversationStore) -> None:
-    open_ticket_flow(store)
-    # Two messages the AI was asked about before the ticket (e.g. raced): a late AI answer
-    # asking for a human again must not order a second ticket.
-    store.whatsapp_business_text_message_with_user_info_received(with_info("w2"))
-    late = AIAgentAnswerGenerated(**envelope(), conversation_id=CONV_ID, in_reply_to="w2",
-                                  text="persona", open_ticket=True)
-    out = store.ai_agent_answer_generated(late)
-    assert [type(m) for m in out] == [SendWhatsAppBusinessTextMessage]
+    # Two messages the AI was asked about before a ticket (raced): the second answer asks for
+    # a human too, once the first one ordered a ticket. It is sent, but orders no second one.
+    (ask1,) = store.whatsapp_business_text_message_with_user_info_received(with_info("w1"))
+    (ask2,) = store.whatsapp_business_text_message_with_user_info_received(with_info("w2"))
+    first = store.ai_agent_answer_generated(ai_answer(ask1, open_ticket=True))
+    assert [type(m) for m in first] == [SendWhatsAppBusinessTextMessage, OpenTicket]
+    late = store.ai_agent_answer_generated(ai_answer(ask2, open_ticket=True))
+    assert [type(m) for m in late] == [SendWhatsAppBusinessTextMessage]
 
 
 def test_ticket_log_and_document(store: ConversationStore) -> None:
@@ -230,7 +232,7 @@ def test_send_outcomes(store: ConversationStore) -> None:
     assert_redelivery_is_harmless(store, store.whatsapp_business_text_message_status_updated,
                                   status)
     conv = store.conversation(CONV_ID)
-    assert conv.replies[str(send.message_id)] == "sent"
+    assert str(send.message_id) not in conv.unsettled
     assert conv.outbound_status["wamid.out.1"] == "read"
 
 
@@ -288,19 +290,19 @@ def test_a_version_clash_retries_on_a_fresh_copy(es_env: dict[str, str]) -> None
     store.whatsapp_business_text_message_with_user_info_received(with_info("w1"))
     attempts = []
 
-    def decision() -> list[Any]:
-        conv = store.conversation(CONV_ID)
+    def decide(uow: UnitOfWork) -> None:
+        conv = uow.get(CONV_ID, Conversation)
+        assert conv is not None
         if not attempts:  # a concurrent handler saves first
             other.whatsapp_business_text_message_with_user_info_received(with_info("w2"))
         attempts.append(conv.version)
         conv.receive_customer_message(wamid="w3", text="x", message_type="text", sent_at=T0,
                                       channel=conv.channel, customer=conv.customer, at=T0)
-        return [conv]
 
-    out = store.decide(decision)
+    out = store.run(decide)
     assert len(attempts) == 2 and attempts[1] > attempts[0]
     assert [type(m).__name__ for m in out] == ["GenerateAIAgentAnswerWithUserInfo"]
-    assert list(store.conversation(CONV_ID).inbound) == ["w1", "w2", "w3"]
+    assert [t.message_id for t in store.transcript(CONV_ID)] == ["w1", "w2", "w3"]
     store.close()
     other.close()
 
@@ -313,17 +315,17 @@ def test_a_clash_that_never_ends_raises(store: ConversationStore) -> None:
     store.whatsapp_business_text_message_with_user_info_received(with_info("w1"))
     attempts = []
 
-    def decision() -> list[Any]:
-        conv = store.conversation(CONV_ID)
+    def decide(uow: UnitOfWork) -> None:
+        conv = uow.get(CONV_ID, Conversation)
+        assert conv is not None
         attempts.append(conv.version)
         store.whatsapp_business_text_message_with_user_info_received(
             with_info(f"other-{len(attempts)}"))
         conv.receive_customer_message(wamid="mine", text="x", message_type="text", sent_at=T0,
                                       channel=conv.channel, customer=conv.customer, at=T0)
-        return [conv]
 
     with pytest.raises(IntegrityError):
-        store.decide(decision)
+        store.run(decide)
     assert len(attempts) == CONCURRENCY_RETRIES
     assert not store.conversation(CONV_ID).knows_message("mine")
 

@@ -1,18 +1,61 @@
-"""The NATS wiring against the catalog: each service subscribes to exactly what it consumes."""
+"""The wiring against the catalog: each service has a handler for exactly what the catalog
+says it consumes (subscriptions come from the catalog, handlers from ``@decides`` /
+``@handles``; ``Services.check`` must catch any disagreement)."""
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
 import pytest
 
-from helpline.adapters.nats.routers import SUBSCRIPTIONS
-from helpline.catalog import MESSAGES, SERVICES
+from helpline.application import ConversationStore
+from helpline.application.runner import SUBSCRIPTIONS, Services, subscriptions
+from helpline.bootstrap import bootstrap
+from helpline.catalog import (
+    MESSAGES,
+    SERVICES,
+    ConversationDocument,
+    GetConversation,
+    WhatsAppBusinessTextMessageStatusUpdated,
+)
+from helpline.config import Settings
 
 pytestmark = pytest.mark.unit
 
 
+@pytest.fixture
+def services(tmp_path: Path) -> Services:
+    settings = Settings(helpline_data_dir=tmp_path, persistence_module="eventsourcing.popo")
+    return bootstrap(settings).services
+
+
 @pytest.mark.parametrize("service", SERVICES)
-def test_jetstream_subscriptions_are_the_catalog_consumers(service: str) -> None:
+def test_stream_subscriptions_are_the_catalog_consumers(service: str) -> None:
     # Queries and replies travel over core NATS request/reply, not JetStream subscriptions.
-    expected = {m for m in MESSAGES if service in m.consumers and m.kind in ("event", "command")}
-    assert set(SUBSCRIPTIONS[service]) == expected
-    assert len(SUBSCRIPTIONS[service]) == len(expected)
+    expected = [m for m in MESSAGES if service in m.consumers and m.kind in ("event", "command")]
+    assert list(subscriptions(service)) == expected == list(SUBSCRIPTIONS[service])
+    assert GetConversation not in SUBSCRIPTIONS[service]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_service_handles_what_it_consumes(services: Services, service: str) -> None:
+    services.check()
+    handled = set(services.application(service).handlers)
+    expected = set(SUBSCRIPTIONS[service])
+    if service == "ms-agents":
+        expected.add(ConversationDocument)
+    assert handled == expected
+
+
+def test_a_missing_handler_is_caught(services: Services) -> None:
+    class Forgetful(ConversationStore):
+        pass
+
+    del_status = {k: v for k, v in ConversationStore.handlers.items()
+                  if k is not WhatsAppBusinessTextMessageStatusUpdated}
+    Forgetful.handlers = del_status
+    broken = dataclasses.replace(services, store=Forgetful({"PERSISTENCE_MODULE":
+                                                            "eventsourcing.popo"}))
+    with pytest.raises(LookupError, match=r"ms-conv-store.*status-updated"):
+        broken.check()

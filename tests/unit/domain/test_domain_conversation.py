@@ -51,7 +51,7 @@ def test_started_with_deterministic_id() -> None:
     conv = new_conversation()
     assert conv.id == conversation_id_for(PHONE)
     assert Conversation.start(phone=PHONE, channel=CH2, customer=None, at=at(9)).id == conv.id
-    assert conv.channel == CH1 and conv.customer == CUSTOMER and conv.turns == []
+    assert conv.channel == CH1 and conv.customer == CUSTOMER and conv.recent_turns == []
     assert not conv.has_open_ticket
 
 
@@ -66,8 +66,9 @@ def test_customer_message_asks_the_ai() -> None:
     assert request.in_reply_to == "w1" and request.question == "¿horario?"
     assert request.cause_id == "cause-w1" and request.phone == PHONE
     assert [t["message_id"] for t in request.history] == ["w1"]
-    assert conv.knows_message("w1") and conv.inbound["w1"] == "ai-requested"
-    assert conv.turns[-1]["author"] == "customer" and conv.turns[-1]["text"] == "¿horario?"
+    assert conv.knows_message("w1") and conv.pending["w1"] == {"state": "ai", "text": "¿horario?"}
+    assert conv.recent_turns[-1]["author"] == "customer"
+    assert conv.recent_turns[-1]["text"] == "¿horario?"
     assert conv.last_customer_message_at == at(1).isoformat()
 
 
@@ -77,7 +78,7 @@ def test_same_wamid_is_ignored() -> None:
     conv.collect_events()
     assert receive(conv, "w1", "otra vez", channel=CH2) is False
     assert conv.collect_events() == []
-    assert len(conv.turns) == 1 and conv.channel == CH1
+    assert len(conv.recent_turns) == 1 and conv.channel == CH1
 
 
 def test_new_channel_becomes_active_and_customer_info_updates() -> None:
@@ -114,7 +115,7 @@ def test_ai_answer_dispatches_reply_on_active_channel() -> None:
     assert reply.channel == CH2 and reply.author == "ai" and reply.text == "De 9 a 20"
     assert reply.reply_to_wamid == "w1" and reply.cause_id == "a1"
     assert reply.customer_last_message_at == at(1).isoformat()
-    assert conv.inbound["w1"] == "answered" and "a1" in conv.answers
+    assert "w1" not in conv.pending and conv.unsettled == [reply.reply_id]
     assert not conv.has_open_ticket
 
 
@@ -178,7 +179,7 @@ def test_messages_go_to_the_agent_while_ticket_open() -> None:
     request = events[1]
     assert isinstance(request, Conversation.AgentAnswerRequested)
     assert request.ticket_id == tid and request.in_reply_to == "w2" and request.text == "mi pedido"
-    assert conv.inbound["w2"] == "agent-requested"
+    assert conv.pending["w2"] == {"state": "agent", "text": "mi pedido"}
 
 
 def test_ticket_log_opened_and_assigned() -> None:
@@ -192,9 +193,9 @@ def test_ticket_log_opened_and_assigned() -> None:
     assert conv.ticket["status"] == "open"
     assert conv.log_agent_assigned(ticket_id=tid, agent_id="A", agent_name="Ana", at=at(4))
     assert conv.log_agent_assigned(ticket_id=tid, agent_id="A", agent_name="Ana", at=at(4)) is False
-    assert conv.ticket == {"ticket_id": tid, "status": "assigned", "agent_id": "A",
-                           "agent_name": "Ana"}
-    assert [t["text"] for t in conv.turns[-2:]] == ["Ticket opened", "Agent Ana assigned"]
+    assert {k: conv.ticket[k] for k in ("ticket_id", "status", "agent_id", "agent_name")} == {
+        "ticket_id": tid, "status": "assigned", "agent_id": "A", "agent_name": "Ana"}
+    assert [t["text"] for t in conv.recent_turns[-2:]] == ["Ticket opened", "Agent Ana assigned"]
 
 
 def test_assignment_logged_for_another_ticket_leaves_current_one() -> None:
@@ -202,9 +203,11 @@ def test_assignment_logged_for_another_ticket_leaves_current_one() -> None:
     receive(conv, "w1")
     ai_answer(conv, "a1", "w1", open_ticket=True)
     before = dict(conv.ticket or {})
-    conv.log_ticket_opened(ticket_id="other", at=at(3))
-    conv.log_agent_assigned(ticket_id="other", agent_id="A", agent_name="Ana", at=at(4))
-    assert conv.ticket == before
+    conv.collect_events()
+    assert conv.log_ticket_opened(ticket_id="other", at=at(3)) is False
+    assert conv.log_agent_assigned(ticket_id="other", agent_id="A", agent_name="Ana",
+                                   at=at(4)) is False
+    assert conv.ticket == before and conv.collect_events() == []
 
 
 def test_agent_answer_replies_and_answers_forwarded_messages() -> None:
@@ -223,7 +226,7 @@ def test_agent_answer_replies_and_answers_forwarded_messages() -> None:
     reply = events[1]
     assert isinstance(reply, Conversation.ReplyDispatched)
     assert reply.author == "agent" and reply.channel == CH2 and reply.reply_to_wamid == "w3"
-    assert conv.inbound["w2"] == conv.inbound["w3"] == "answered"
+    assert conv.pending == {}
     assert conv.receive_agent_answer(answer_id="g1", ticket_id=tid, agent_id="A",
                                      agent_name="Ana", text="Hola", at=at(5)) is False
     assert conv.collect_events() == []
@@ -245,7 +248,8 @@ def test_closing_gives_the_conversation_back_to_the_ai() -> None:
     tid = conv.ticket["ticket_id"]
     assert conv.close_ticket(ticket_id=tid, resolution="hecho", agent_id="A", at=at(3))
     assert conv.close_ticket(ticket_id=tid, resolution="hecho", agent_id="A", at=at(3)) is False
-    assert not conv.has_open_ticket and conv.turns[-1]["text"] == "Ticket closed: hecho"
+    assert not conv.has_open_ticket
+    assert conv.recent_turns[-1]["text"] == "Ticket closed: hecho"
     conv.collect_events()
     receive(conv, "w2", t=4)
     assert names(conv) == ["CustomerMessageReceived", "AIAnswerRequested"]
@@ -263,12 +267,11 @@ def test_reply_outcomes_are_recorded_once() -> None:
     conv = new_conversation()
     receive(conv, "w1")
     ai_answer(conv, "a1", "w1")
-    reply_id = next(iter(conv.replies))
-    assert conv.replies[reply_id] == "dispatched"
+    (reply_id,) = conv.unsettled
     assert conv.record_reply_sent(reply_id=reply_id, wamids=["wamid.out"], at=at(3))
     assert conv.record_reply_sent(reply_id=reply_id, wamids=["wamid.out"], at=at(3)) is False
     assert conv.record_reply_failed(reply_id=reply_id, code=1, reason="x", at=at(3)) is False
-    assert conv.replies[reply_id] == "sent" and conv.outbound_status["wamid.out"] == "sent"
+    assert conv.unsettled == [] and conv.outbound_status["wamid.out"] == "sent"
     assert conv.record_status(wamid="wamid.out", status="read", errors=[], at=at(4))
     assert conv.record_status(wamid="wamid.out", status="read", errors=[], at=at(4)) is False
     assert conv.outbound_status["wamid.out"] == "read"
@@ -278,12 +281,12 @@ def test_reply_failure_is_recorded_and_shown() -> None:
     conv = new_conversation()
     receive(conv, "w1")
     ai_answer(conv, "a1", "w1")
-    reply_id = next(iter(conv.replies))
+    (reply_id,) = conv.unsettled
     assert conv.record_reply_failed(reply_id=reply_id, code=131047, reason="24h", at=at(3))
     assert conv.record_reply_failed(reply_id=reply_id, code=131047, reason="24h", at=at(3)) is False
     assert conv.record_reply_sent(reply_id=reply_id, wamids=["x"], at=at(3)) is False
-    assert conv.replies[reply_id] == "failed"
-    assert conv.turns[-1] == {"author": "system", "text": "Reply not delivered: 24h",
+    assert conv.unsettled == []
+    assert conv.recent_turns[-1] == {"author": "system", "text": "Reply not delivered: 24h",
                               "at": at(3).isoformat(), "message_id": reply_id,
                               "message_type": "text"}
 
@@ -293,4 +296,52 @@ def test_reply_ids_are_deterministic() -> None:
     for conv in (a, b):
         receive(conv, "w1")
         ai_answer(conv, "a1", "w1")
-    assert a.replies.keys() == b.replies.keys()
+    assert a.unsettled == b.unsettled
+
+
+def test_closing_a_ticket_again_after_many_others_is_still_ignored() -> None:
+    conv = new_conversation()
+    receive(conv, "w1")
+    ai_answer(conv, "a1", "w1", open_ticket=True)
+    assert conv.ticket is not None
+    tid = conv.ticket["ticket_id"]
+    conv.log_ticket_opened(ticket_id=tid, at=at(2))
+    conv.close_ticket(ticket_id=tid, resolution="ok", agent_id=None, at=at(3))
+    conv.collect_events()
+    # A late Ticket Opened for the closed ticket does not reopen it.
+    assert conv.log_ticket_opened(ticket_id=tid, at=at(4)) is False
+    assert conv.close_ticket(ticket_id=tid, resolution="ok", agent_id=None, at=at(5)) is False
+    assert not conv.has_open_ticket and conv.collect_events() == []
+
+
+def test_state_stays_bounded_however_long_the_conversation() -> None:
+    """ARCHITECTURE rule 6: the aggregate keeps what its decisions need, not the history."""
+    conv = new_conversation()
+
+    def size() -> int:
+        return len(repr({k: v for k, v in vars(conv).items() if k != "_pending_events"}))
+
+    sizes = []
+    for i in range(1, 601):
+        receive(conv, f"wamid.{i:06d}", f"pregunta {i:06d}", t=2 * i)
+        ai_answer(conv, f"answer.{i:06d}", f"wamid.{i:06d}", text=f"respuesta {i:06d}",
+                  t=2 * i + 1)
+        (reply_id,) = conv.unsettled
+        conv.record_reply_sent(reply_id=reply_id, wamids=[f"out.{i:06d}"], at=at(2 * i + 1))
+        conv.collect_events()
+        if i in (100, 600):
+            sizes.append(size())
+    assert abs(sizes[1] - sizes[0]) < 16  # the version number grows a digit, nothing else
+    assert len(conv.recent_turns) == HISTORY_TURNS and conv.pending == {}
+    assert len(conv.recent_wamids) == len(conv.outbound_status) == 64
+
+
+def test_a_message_not_waiting_for_the_ai_ignores_an_ai_answer() -> None:
+    conv = new_conversation()
+    receive(conv, "w1", "quiero una persona")
+    ai_answer(conv, "a1", "w1", open_ticket=True)
+    receive(conv, "w2", "mi pedido")  # forwarded to the agent
+    conv.collect_events()
+    assert ai_answer(conv, "a2", "w2") is False
+    assert ai_answer(conv, "a3", "unknown-wamid") is False
+    assert conv.collect_events() == []

@@ -35,9 +35,11 @@ def test_transcript_is_the_conversation_turns(helpdesk: Helpdesk) -> None:
     helpdesk.runner.publish(*desk.close_ticket(ticket_id, agent_id=agent_id, resolution="ok"))
     helpdesk.projections.catch_up()
 
-    conv = helpdesk.container.services.store.conversation(conversation_id_for(PHONE))
+    store = helpdesk.container.services.store
+    conv = store.conversation(conversation_id_for(PHONE))
     transcript = helpdesk.view.transcript(str(conv.id))
-    expected = [{k: t[k] for k in ("author", "text", "at", "message_id")} for t in conv.turns]
+    expected = [{"author": t.author, "text": t.text, "at": t.at.isoformat(),
+                 "message_id": t.message_id} for t in store.transcript(conv.id)]
     got = [{"author": t.author, "text": t.text, "at": t.at, "message_id": t.message_id}
            for t in transcript]
     assert got == expected
