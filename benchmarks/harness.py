@@ -156,6 +156,7 @@ async def _post_all(webhook: str, bodies: list[tuple[str, bytes]], concurrency: 
                     ) -> tuple[dict[str, float], list[float]]:
     sent_at: dict[str, float] = {}
     acks: list[float] = []
+    retries: list[str] = []
     queue: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
     for item in bodies:
         queue.put_nowait(item)
@@ -168,14 +169,21 @@ async def _post_all(webhook: str, bodies: list[tuple[str, bytes]], concurrency: 
                            "Content-Type": "application/json"}
                 while True:
                     started = time.time()
-                    response = await client.post(webhook, content=body, headers=headers)
+                    try:
+                        response = await client.post(webhook, content=body, headers=headers)
+                    except httpx.TransportError:  # a dropped keep-alive connection
+                        retries.append(wamid)
+                        continue
                     if response.status_code == 200:
                         break
+                    retries.append(wamid)
                     await asyncio.sleep(0.5)  # 503: Meta retries later, so do we
                 sent_at.setdefault(wamid, started)
                 acks.append((time.time() - started) * 1000)
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
+    if retries:
+        print(f"  ({len(retries)} webhook posts were retried, as Meta would)")
     return sent_at, acks
 
 

@@ -32,10 +32,24 @@ class Settings(BaseSettings):
     postgres_user: str = "postgres"
     postgres_password: SecretStr = SecretStr("")
     postgres_schema: str = Field(
-        default="", description="PostgreSQL schema of the event stores (empty: the default)")
+        default="", pattern=r"^([a-z_][a-z0-9_]{0,62})?$",
+        description="PostgreSQL schema of every table (empty: the default, public)")
     nats_url: str = "nats://127.0.0.1:4222"
     helpline_subject_prefix: str = Field(
         default="helpline", description="first token of every subject; one per deployment")
+    helpline_batch_size: int = Field(
+        default=64, ge=1, le=1000, description="messages a consumer takes (and commits) at "
+        "a time")
+    helpline_ack_wait_seconds: float = Field(
+        default=30.0, gt=0, description="how long JetStream waits for an ack before it "
+        "delivers a message again (e.g. after a crash)")
+    helpline_aggregate_cache: int = Field(
+        default=10_000, ge=0, description="aggregates an application keeps in memory between "
+        "batches (0: load every time, from the latest snapshot)")
+    helpline_up_processes: str | None = Field(
+        default=None, description="helpline up: service groups run in child processes, "
+        "';' between groups, ',' within one (empty: one process; unset: one process per "
+        "core, up to four)")
     helpline_http_host: str = "127.0.0.1"
     helpline_http_port: int = 8000
     helpline_admin_token: SecretStr = SecretStr("")
@@ -68,9 +82,11 @@ class Settings(BaseSettings):
 
     @property
     def use_fake_graph(self) -> bool:
-        """Whether replies go to the in-process fake Graph API."""
+        """Whether replies go to the in-process fake Graph API: by default in demo mode,
+        unless ``WHATSAPP_GRAPH_URL`` was set (then replies go there)."""
         if self.helpline_fake_graph is None:
-            return self.helpline_mode == "demo"
+            return (self.helpline_mode == "demo"
+                    and "whatsapp_graph_url" not in self.model_fields_set)
         return self.helpline_fake_graph
 
     def resolved(self) -> Settings:
@@ -85,6 +101,7 @@ class Settings(BaseSettings):
             if not getattr(self, name).get_secret_value()
         }
         if self.use_fake_graph:
+            update["helpline_fake_graph"] = True
             update["whatsapp_graph_url"] = (
                 f"http://{self.helpline_http_host}:{self.helpline_http_port}/fake-graph")
         return self.model_copy(update=update)
@@ -103,25 +120,29 @@ class Settings(BaseSettings):
 
     def eventsourcing_env(self, app_file: str) -> dict[str, str]:
         """The eventsourcing environment for an application stored in ``app_file``."""
+        cache = {"HELPLINE_AGGREGATE_CACHE": str(self.helpline_aggregate_cache)}
         if self.persistence_module == "eventsourcing.sqlite":
             self.helpline_data_dir.mkdir(parents=True, exist_ok=True)
-            return {"PERSISTENCE_MODULE": "helpline.adapters.sqlite_store:Factory",
+            return {**cache, "PERSISTENCE_MODULE": "helpline.adapters.sqlite_store:Factory",
                     "SQLITE_DBNAME": str(self.helpline_data_dir / f"{app_file}.sqlite"),
                     "SQLITE_LOCK_TIMEOUT": "10",
                     "SQLITE_SYNCHRONOUS": self.sqlite_synchronous}
         if self.persistence_module == "eventsourcing.postgres":
-            return {"PERSISTENCE_MODULE": "eventsourcing.postgres",
+            return {**cache, "PERSISTENCE_MODULE": "eventsourcing.postgres",
                     "POSTGRES_DBNAME": self.postgres_dbname,
                     "POSTGRES_HOST": self.postgres_host,
                     "POSTGRES_PORT": str(self.postgres_port),
                     "POSTGRES_USER": self.postgres_user,
                     "POSTGRES_PASSWORD": self.postgres_password.get_secret_value(),
                     "POSTGRES_SCHEMA": self.postgres_schema}
-        return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+        return {**cache, "PERSISTENCE_MODULE": "eventsourcing.popo"}
 
     def postgres_conninfo(self) -> str:
         """A libpq connection string for the PostgreSQL settings."""
         password = self.postgres_password.get_secret_value()
         conninfo = (f"dbname={self.postgres_dbname} host={self.postgres_host} "
                     f"port={self.postgres_port} user={self.postgres_user}")
+        if self.postgres_schema:
+            # Every table (ledger, directory) in the configured schema, like the event stores.
+            conninfo += f" options='-c search_path={self.postgres_schema}'"
         return conninfo + (f" password={password}" if password else "")

@@ -54,12 +54,12 @@ def _closer(close: Any) -> Any:
 
 
 def edge_routers(settings: Settings, container: Container, runtime: ServiceRuntime,
-                 names: tuple[str, ...], stack: AsyncExitStack) -> list[APIRouter]:
-    """The HTTP routers of the services in this process: the webhook (ms-whatsapp) with, in
-    demo mode, the customer simulator; the agent API and console (ms-agents), which read the
-    projections this process keeps up to date."""
+                 edge: set[str], stack: AsyncExitStack) -> list[APIRouter]:
+    """The public HTTP routers this process serves: ``webhook`` (ms-whatsapp's edge) with, in
+    demo mode, the customer simulator; ``agents``: the agent API and console (ms-agents),
+    which read the projections this process keeps up to date."""
     routers: list[APIRouter] = []
-    if "ms-agents" in names:
+    if "agents" in edge:
         projections = build_projections(open_view(settings), desk=container.services.desk,
                                         store=container.services.store)
         projections.start()
@@ -68,7 +68,7 @@ def edge_routers(settings: Settings, container: Container, runtime: ServiceRunti
             container.services.desk, projections.view, container.services.gateway.directory,
             settings.helpline_admin_token.get_secret_value()))
         routers.append(create_console_router())
-    if "ms-whatsapp" in names:
+    if "webhook" in edge:
         routers.append(create_webhook_router(settings, runtime.publish))
         if settings.use_fake_graph:
             base = f"http://{settings.helpline_http_host}:{settings.helpline_http_port}"

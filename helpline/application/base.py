@@ -10,7 +10,6 @@ others.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, ClassVar, Concatenate, ParamSpec, TypeVar
@@ -50,8 +49,7 @@ class HelplineApplication(Application[UUID]):
         super().__init__(env)
         self.clock = clock
         size = cache_size if cache_size is not None else int(
-            (env or {}).get("HELPLINE_AGGREGATE_CACHE", os.environ.get(
-                "HELPLINE_AGGREGATE_CACHE", DEFAULT_CACHE_SIZE)))
+            self.env.get("HELPLINE_AGGREGATE_CACHE") or DEFAULT_CACHE_SIZE)
         self.cache = AggregateCache(size)
 
     def find(self, aggregate_id: UUID | str, cls: type[A]) -> A | None:

@@ -13,6 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from uuid import UUID
 
+from eventsourcing.persistence import Tracking
+from eventsourcing.utils import get_topic
+
 from helpline.application.base import HelplineApplication
 from helpline.application.errors import UnknownConversationError
 from helpline.application.handlers import decides
@@ -198,6 +201,33 @@ class ConversationStore(HelplineApplication):
         lines = reversed(list(self._lines(UUID(str(conversation_id)), None)))
         return [Turn.model_validate(line) for _, line in lines]
 
+    # -- upgrades -----------------------------------------------------------------------------
+
+    def migrate(self) -> int:
+        """Give the messages recorded by versions older than the receipts (before
+        2026-11-26, when a Conversation kept every wamid in its state) their receipts, so a
+        late redelivery of one stays harmless. Runs once per store (a tracking record says
+        it ran); returns how many receipts it wrote."""
+        tracking = self.factory.tracking_recorder()
+        if tracking.max_tracking_id(RECEIPTS_MIGRATION) is not None:
+            return 0
+        end = self.recorder.max_notification_id() or 0
+        topics = [get_topic(Conversation.CustomerMessageReceived),
+                  get_topic(Conversation.AgentAnswerReceived)]
+        written, position = 0, 0
+        while position < end:
+            notifications = self.recorder.select_notifications(
+                position, 500, stop=end, topics=topics, inclusive_of_start=False)
+            if not notifications:
+                break
+            keys = [_receipt_key(self.mapper.to_domain_event(n)) for n in notifications]
+            new: list[str] = []
+            self.run(_record_receipts, keys, new)
+            written += len(new)
+            position = notifications[-1].id
+        tracking.insert_tracking(Tracking(RECEIPTS_MIGRATION, end))
+        return written
+
     # -- helpers ------------------------------------------------------------------------------
 
     def _load(self, uow: UnitOfWork, conversation_id: str) -> Conversation:
@@ -231,3 +261,19 @@ class ConversationStore(HelplineApplication):
                 return page[::-1], version + 1
             page.append(line)
         return page[::-1], None
+
+
+#: The tracking name that records that ``ConversationStore.migrate`` ran.
+RECEIPTS_MIGRATION = "receipts-migration"
+
+
+def _receipt_key(event: object) -> str:
+    if isinstance(event, Conversation.CustomerMessageReceived):
+        return f"wamid:{event.wamid}"
+    assert isinstance(event, Conversation.AgentAnswerReceived)
+    return f"agent-answer:{event.answer_id}"
+
+
+def _record_receipts(uow: UnitOfWork, keys: list[str], new: list[str]) -> None:
+    new.clear()  # a retry starts again
+    new.extend(key for key in keys if uow.first_time(key))

@@ -129,24 +129,26 @@ class SqliteCustomerDirectory:
 
 
 class PostgresCustomerDirectory:
-    """The customer registry in PostgreSQL (production)."""
+    """The customer registry in PostgreSQL (production), over a small connection pool that
+    replaces a connection PostgreSQL dropped (a restart) before handing it out."""
 
     def __init__(self, conninfo: str, table: str = "helpline_customers") -> None:
-        import psycopg
         from psycopg import sql
+        from psycopg_pool import ConnectionPool
 
-        self._psycopg = psycopg
-        self._conninfo = conninfo
         self._table = sql.Identifier(table)
         self._sql = sql
-        with psycopg.connect(conninfo, autocommit=True) as conn:
+        self._pool = ConnectionPool(conninfo, min_size=1, max_size=4, open=True,
+                                    check=ConnectionPool.check_connection,
+                                    kwargs={"autocommit": True})
+        with self._pool.connection() as conn:
             conn.execute(sql.SQL(
                 "CREATE TABLE IF NOT EXISTS {} (phone TEXT PRIMARY KEY, customer_id TEXT NOT "
                 "NULL, name TEXT NOT NULL, email TEXT, language TEXT)").format(self._table))
 
     def find_by_phone(self, phone: str) -> CustomerInfo | None:
         """The customer registered with ``phone``."""
-        with self._psycopg.connect(self._conninfo) as conn:
+        with self._pool.connection() as conn:
             row = conn.execute(self._sql.SQL(
                 "SELECT customer_id, name, phone, email, language FROM {} WHERE phone = %s"
             ).format(self._table), (phone,)).fetchone()
@@ -159,7 +161,7 @@ class PostgresCustomerDirectory:
     def upsert_many(self, customers: Iterable[CustomerInfo]) -> int:
         """Register or update many customers in one transaction; returns how many."""
         rows = [tuple(getattr(c, k) for k in _FIELDS) for c in customers]
-        with self._psycopg.connect(self._conninfo) as conn, conn.cursor() as cur:
+        with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             cur.executemany(self._sql.SQL(
                 "INSERT INTO {} (customer_id, name, phone, email, language) VALUES "
                 "(%s, %s, %s, %s, %s) ON CONFLICT (phone) DO UPDATE SET customer_id = "
@@ -168,7 +170,8 @@ class PostgresCustomerDirectory:
         return len(rows)
 
     def close(self) -> None:
-        """Nothing to close: each call uses its own connection."""
+        """Close the pool's connections."""
+        self._pool.close()
 
 
 def _row(row: Any) -> CustomerInfo | None:

@@ -107,21 +107,45 @@ class Services:
 class InProcessRunner:
     """Delivers each message to its consumer and the messages that causes, until quiet.
 
+    ``batched``: deliver everything waiting for a service as one batch (``handle_batch``,
+    one unit of work), as the NATS consumers do, instead of one message at a time.
     ``log`` keeps every message delivered, in order: the conversation's catalog trace."""
 
     services: Services
+    batched: bool = False
     log: list[CatalogMessage] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._routes = self.services.routes()
+        self._consumer = {cls: service for service, classes in SUBSCRIPTIONS.items()
+                          for cls in classes}
 
     def publish(self, *messages: CatalogMessage) -> list[CatalogMessage]:
         """Deliver ``messages`` and everything they cause; returns what was delivered."""
         queue = deque(messages)
         delivered: list[CatalogMessage] = []
         while queue:
+            if self.batched and type(queue[0]) in self._consumer:
+                batch = self._take_batch(queue)
+                delivered.extend(batch)
+                queue.extend(self._deliver_batch(batch))
+                continue
             msg = queue.popleft()
             delivered.append(msg)
             queue.extend(self._routes[type(msg)](msg))
         self.log.extend(delivered)
         return delivered
+
+    def _take_batch(self, queue: deque[CatalogMessage]) -> list[CatalogMessage]:
+        """Every queued message for the service of the first one, in queue order."""
+        service = self._consumer[type(queue[0])]
+        batch = [m for m in queue if self._consumer.get(type(m)) == service]
+        for m in batch:
+            queue.remove(m)
+        return batch
+
+    def _deliver_batch(self, batch: Sequence[CatalogMessage]) -> list[CatalogMessage]:
+        result = self.services.application(self._consumer[type(batch[0])]).handle_batch(batch)
+        if result.errors:
+            raise next(iter(result.errors.values()))
+        return result.emitted

@@ -163,16 +163,35 @@ def build_projections(
     return Projections(view=view, workers=workers)
 
 
+class SchemaDatastore(PostgresDatastore):
+    """eventsourcing's datastore whose connections also look up unqualified table names (the
+    views') in its schema."""
+
+    def after_connect_func(self) -> Callable[[Any], None]:
+        """eventsourcing's set-up of a new connection, then the ``search_path``."""
+        from psycopg.sql import SQL, Identifier
+
+        configure = super().after_connect_func()
+        statement = SQL("SET search_path TO {0}").format(Identifier(self.schema))
+
+        def after_connect(conn: Any) -> None:
+            configure(conn)
+            conn.cursor().execute(statement)
+
+        return after_connect
+
+
 def open_view(settings: Settings, prefix: str = "helpline_view_", **options: Any) -> HelpdeskView:
     """The view database for the configured persistence: ``projections.sqlite`` in the
     data directory, the PostgreSQL database (tables named with ``prefix``), or an
     in-memory SQLite database for ``eventsourcing.popo``."""
     view: HelpdeskView
     if settings.persistence_module == "eventsourcing.postgres":
-        datastore = PostgresDatastore(
+        datastore = SchemaDatastore(
             settings.postgres_dbname, settings.postgres_host, settings.postgres_port,
             settings.postgres_user, settings.postgres_password.get_secret_value(),
-            pool_size=options.get("pool_size", 2), max_overflow=options.get("max_overflow", 4))
+            pool_size=options.get("pool_size", 2), max_overflow=options.get("max_overflow", 4),
+            schema=settings.postgres_schema)
         view = PostgresHelpdeskView(datastore, prefix=prefix)
     else:
         if settings.persistence_module == "eventsourcing.popo":

@@ -44,14 +44,17 @@ class Cluster:
         self.url, self.topology, self.data_dir = url, topology, data_dir
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
 
-    def start(self, name: str, service: str) -> None:
+    def start(self, name: str, service: str, *, module: str = "helpline.cli",
+              env: dict[str, str] | None = None) -> None:
         env = {**os.environ, "NATS_URL": self.url, "HELPLINE_DATA_DIR": str(self.data_dir),
                "HELPLINE_SUBJECT_PREFIX": self.topology.prefix,
-               "HELPLINE_HTTP_PORT": str(_free_port())}
+               "HELPLINE_HTTP_PORT": str(_free_port()), "HELPLINE_ACK_WAIT_SECONDS": "5",
+               **(env or {})}
         log = open(self.data_dir / f"{name}.log", "ab")  # noqa: SIM115
+        args = ["serve", service] if module == "helpline.cli" else [service]
         self.procs[name] = subprocess.Popen(
-            [sys.executable, "-m", "helpline.cli", "serve", service], env=env,
-            stdout=log, stderr=subprocess.STDOUT)
+            [sys.executable, "-m", module, *args], env=env, stdout=log,
+            stderr=subprocess.STDOUT)
 
     def kill(self, name: str) -> None:
         self.procs[name].send_signal(signal.SIGKILL)
@@ -189,6 +192,38 @@ async def test_two_conv_store_replicas_share_the_work(nats_available: str,
         wamids = [f"wamid.replica.{i}" for i in range(100)]
         await _publish_inbound(nats_available, topology, wamids)
         sends = await _wait_for_sends(nats_available, topology, 100, 120)
+        _assert_one_send_per_message(sends, wamids)
+    finally:
+        cluster.stop_all()
+        await cluster.cleanup()
+    _check_stores(tmp_path, wamids)
+
+
+async def test_sigkill_in_the_middle_of_a_batch_commit(nats_available: str,
+                                                       tmp_path: Path) -> None:
+    """ms-conv-store is killed while a unit of work of several messages is written but not
+    committed: the batch is lost as a whole, never acked, redelivered to the restarted
+    process, and every message is answered exactly once."""
+    topology = Topology(prefix=f"t{uuid.uuid4().hex[:10]}")
+    cluster = Cluster(nats_available, topology, tmp_path)
+    await cluster.prepare()
+    for service in ("ms-whatsapp", "ms-gateway", "ms-rag", "ms-agents"):
+        cluster.start(service, service)
+    marker = tmp_path / "stalled"
+    cluster.start("ms-conv-store", "ms-conv-store", module="tests.e2e.commit_stall",
+                  env={"HELPLINE_TEST_STALL_MARKER": str(marker)})
+    try:
+        await asyncio.sleep(4)
+        wamids = [f"wamid.batch.{i}" for i in range(120)]
+        await _publish_inbound(nats_available, topology, wamids)
+        deadline = time.monotonic() + 60
+        while not marker.exists():
+            assert time.monotonic() < deadline, "no batch commit was stalled"
+            await asyncio.sleep(0.05)
+        assert int(marker.read_text().split()[0]) >= 12  # a unit of several messages
+        cluster.kill("ms-conv-store")
+        cluster.start("ms-conv-store-again", "ms-conv-store")
+        sends = await _wait_for_sends(nats_available, topology, len(wamids), 120)
         _assert_one_send_per_message(sends, wamids)
     finally:
         cluster.stop_all()

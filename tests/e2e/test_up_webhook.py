@@ -1,4 +1,5 @@
-"""``helpline up`` end to end: a signed webhook delivered 4 times → one Graph API call."""
+"""``helpline up`` end to end: a signed webhook delivered 4 times → one Graph API call; a
+burst of one customer's messages → the replies go out in the customer's order."""
 
 from __future__ import annotations
 
@@ -81,3 +82,40 @@ def test_signed_webhook_four_times_gives_one_graph_call(nats_available: str,
         out, _ = proc.communicate(timeout=20)
     assert time.monotonic() - started < 10, "shutdown took 10 s or more"
     assert proc.returncode == 0, out.decode()[-2000:]
+
+
+def test_a_burst_from_one_customer_is_answered_in_order(nats_available: str,
+                                                         tmp_path: Path) -> None:
+    """50 messages written in a burst by one customer cross the five services (in their
+    processes, in batches) and the 50 replies reach the Graph API in the same order."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "NATS_URL": nats_available, "HELPLINE_DATA_DIR": str(tmp_path),
+           "HELPLINE_HTTP_PORT": str(port),
+           "HELPLINE_SUBJECT_PREFIX": f"t{uuid.uuid4().hex[:10]}"}
+    proc = subprocess.Popen([sys.executable, "-m", "helpline.cli", "up"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    phone = "34600555444"
+    wamids = [f"wamid.burst.{i:02d}" for i in range(50)]
+    try:
+        _wait_healthy(base, proc)
+        with httpx.Client(base_url=base) as client:
+            for i, wamid in enumerate(wamids):
+                body = json.dumps(build_text_notification(
+                    phone_number_id="106540352242922", sender_phone=phone,
+                    text=f"¿cuál es el horario? ({i})", wamid=wamid,
+                    timestamp=int(time.time()))).encode()
+                response = client.post("/webhooks/whatsapp", content=body, headers={
+                    "X-Hub-Signature-256": sign(body, DEMO_SECRET),
+                    "Content-Type": "application/json"})
+                assert response.status_code == 200
+            deadline = time.monotonic() + 60
+            sent: list[dict[str, object]] = []
+            while time.monotonic() < deadline and len(sent) < len(wamids):
+                sent = client.get("/fake-graph/_fake/messages", params={"to": phone}).json()[
+                    "messages"]
+                time.sleep(0.3)
+        assert [m["context_message_id"] for m in sent] == wamids
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=20)

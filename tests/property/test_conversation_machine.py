@@ -183,6 +183,21 @@ class ConversationMachine(RuleBasedStateMachine):
     @rule(phone=st.sampled_from(PHONES), number=st.sampled_from(BUSINESS_NUMBERS),
           handover=st.booleans())
     def customer_writes(self, phone: str, number: str, handover: bool) -> None:
+        self.publish(self.new_message(phone, number, handover))
+
+    @rule(writers=st.lists(st.tuples(st.sampled_from(PHONES), st.sampled_from(BUSINESS_NUMBERS)),
+                           min_size=2, max_size=5),
+          handover=st.booleans())
+    def customers_write_at_once(self, writers: list[tuple[str, str]], handover: bool) -> None:
+        """Several messages arrive together (one batch per service when batched). Only the
+        last may ask for a human: the others are routed before any answer comes back."""
+        last = len(writers) - 1
+        self.publish(*(self.new_message(phone, number, handover and i == last)
+                       for i, (phone, number) in enumerate(writers)))
+
+    def new_message(self, phone: str, number: str, handover: bool
+                    ) -> WhatsAppBusinessTextMessageReceived:
+        """A new customer message, and what the oracle expects of it."""
         self.counter += 1
         wamid, text = f"wamid.{self.counter}", f"q{self.counter}"
         self.answerer.handover[text] = handover
@@ -204,7 +219,7 @@ class ConversationMachine(RuleBasedStateMachine):
                 model.ticket_open = True
                 model.tickets += 1
         self.inbound.append(msg)
-        self.publish(msg)
+        return msg
 
     @rule(data=st.data(), same_envelope=st.booleans())
     def meta_redelivers(self, data: st.DataObject, same_envelope: bool) -> None:
@@ -380,3 +395,16 @@ ConversationMachine.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 test_conversation_machine = ConversationMachine.TestCase
+
+
+class BatchedConversationMachine(ConversationMachine):
+    """The same rules and oracle, with every service handling what waits for it as one
+    batch (one unit of work, one commit), as the NATS consumers do."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.runner.batched = True
+
+
+BatchedConversationMachine.TestCase.settings = ConversationMachine.TestCase.settings
+test_batched_conversation_machine = BatchedConversationMachine.TestCase

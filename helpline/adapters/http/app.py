@@ -17,8 +17,13 @@ def create_app(
     metrics: Metrics,
     routers: Iterable[APIRouter] = (),
     title: str = "helpline",
+    health_groups: Callable[[], dict[str, bool]] = dict,
+    more_metrics: Callable[[], list[str]] = list,
+    merge: Callable[[list[str]], str] = "".join,
 ) -> FastAPI:
-    """The HTTP app. ``GET /healthz`` answers 200 only when every check passes."""
+    """The HTTP app. ``GET /healthz`` answers 200 only when every check passes (and every
+    check ``health_groups`` reports, e.g. the child processes of ``helpline up``);
+    ``GET /metrics`` adds ``more_metrics`` (the children's) to this process's counters."""
     app = FastAPI(title=title, version="0.1.0")
 
     @app.get("/healthz", tags=["operations"])
@@ -30,6 +35,7 @@ def create_app(
                 results[name] = bool(check())
             except Exception:
                 results[name] = False
+        results.update(health_groups())
         status = 200 if all(results.values()) else 503
         return JSONResponse({"ok": status == 200, "checks": results}, status_code=status)
 
@@ -39,12 +45,13 @@ def create_app(
         lines = [f"helpline_published_total {metrics.published}"]
         for name, counter in (("processed", metrics.processed),
                               ("redelivered", metrics.redelivered),
-                              ("dead_lettered", metrics.dead_lettered)):
+                              ("dead_lettered", metrics.dead_lettered),
+                              ("batches", metrics.batches)):
             for key, value in sorted(counter.items()):
                 service, message = key.split(":", 1)
                 lines.append(f'helpline_{name}_total{{service="{service}",'
                              f'message="{message}"}} {value}')
-        return "\n".join(lines) + "\n"
+        return merge(["\n".join(lines) + "\n", *more_metrics()])
 
     for router in routers:
         app.include_router(router)

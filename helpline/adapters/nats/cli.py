@@ -1,4 +1,4 @@
-"""``helpline up`` (all five services in one process) and ``helpline serve SERVICE``."""
+"""``helpline up`` (all five services, on every core) and ``helpline serve SERVICE...``."""
 
 from __future__ import annotations
 
@@ -6,16 +6,22 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import uvicorn
 
 from helpline.adapters.nats.embedded import EmbeddedNatsServer, ensure_nats
 from helpline.adapters.nats.runtime import ServiceRuntime, parse_services
 from helpline.adapters.nats.topology import Topology
+from helpline.adapters.supervisor import SUPERVISED, Supervisor, merge_metrics, parse_groups
 from helpline.catalog.base import SERVICES
 from helpline.config import Settings
+
+if TYPE_CHECKING:
+    from helpline.bootstrap import Container
 
 log = logging.getLogger("helpline")
 
@@ -31,13 +37,22 @@ class _Server(uvicorn.Server):
         yield
 
 
-async def run_process(settings: Settings, names: tuple[str, ...], *, embedded: bool) -> None:
-    """Run ``names`` on NATS with the HTTP app until SIGINT/SIGTERM, then shut down."""
+async def run_process(settings: Settings, names: tuple[str, ...], *, embedded: bool,
+                      supervise: tuple[tuple[str, ...], ...] = ()) -> None:
+    """Run ``names`` on NATS with the HTTP app until SIGINT/SIGTERM, then shut down.
+
+    ``supervise``: groups of services to run in child processes (``helpline up``); this
+    process then serves the public HTTP edge for all of them. A supervised child
+    (``HELPLINE_SUPERVISED=1``) serves only ``/healthz`` and ``/metrics``."""
     from helpline.adapters.edge import edge_routers, mount_fake_graph, whatsapp_handlers
     from helpline.adapters.http.app import create_app
     from helpline.bootstrap import bootstrap
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    for noisy in ("helpline.faststream", "httpx", "httpcore"):  # a line per message
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     settings = settings.resolved()
+    supervised = os.environ.get(SUPERVISED) == "1"
     server: EmbeddedNatsServer | None = None
     if embedded:
         server = await asyncio.to_thread(ensure_nats, settings.nats_url,
@@ -48,22 +63,28 @@ async def run_process(settings: Settings, names: tuple[str, ...], *, embedded: b
     container = bootstrap(settings)
     stack = contextlib.AsyncExitStack()
     runtime = ServiceRuntime(container.services, names, settings.nats_url,
-                             Topology(prefix=settings.helpline_subject_prefix))
+                             Topology(prefix=settings.helpline_subject_prefix),
+                             batch_size=settings.helpline_batch_size,
+                             ack_wait_s=settings.helpline_ack_wait_seconds)
+    children = Supervisor(supervise, env=_child_env(settings))
+    edge = set() if supervised else {"webhook", "agents"} & (
+        _edge_of({*names, *(s for g in supervise for s in g)}))
     try:
         if "ms-whatsapp" in names:
             runtime.handlers.update(await whatsapp_handlers(settings, stack))
         await runtime.start()
+        await children.start()
         if "ms-rag" in names:
             stack.push_async_callback(_cancel, asyncio.create_task(
                 _reload_knowledge_base(container.services.rag.answerer,
                                        settings.helpline_kb_reload_seconds)))
         app = create_app(
-            health_checks={"nats": lambda: runtime.connected,
-                           "stores": container.stores_ok},
-            metrics=runtime.metrics,
-            routers=edge_routers(settings, container, runtime, names, stack),
+            health_checks={"nats": lambda: runtime.connected, "stores": container.stores_ok},
+            health_groups=children.health,
+            metrics=runtime.metrics, more_metrics=children.metrics, merge=merge_metrics,
+            routers=edge_routers(settings, container, runtime, edge, stack),
         )
-        if settings.use_fake_graph and "ms-whatsapp" in names:
+        if settings.use_fake_graph and "webhook" in edge:
             mount_fake_graph(app, settings)
         http = _Server(uvicorn.Config(app, host=settings.helpline_http_host,
                                       port=settings.helpline_http_port, log_level="warning",
@@ -72,29 +93,56 @@ async def run_process(settings: Settings, names: tuple[str, ...], *, embedded: b
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, lambda: setattr(http, "should_exit", True))
         base = f"http://{settings.helpline_http_host}:{settings.helpline_http_port}"
-        if settings.helpline_mode == "demo" and {"ms-agents", "ms-gateway"} <= set(names):
-            from helpline.adapters.demo_seed import seed_demo
-
-            for line in await asyncio.to_thread(seed_demo, container,
-                                                settings.helpline_demo_customers):
-                print(f"helpline: {line}", flush=True)
-            runtime.wake_relays()
-        print(f"helpline: {', '.join(names)} running on NATS {settings.nats_url}; HTTP on "
-              f"{base} (Ctrl-C stops)", flush=True)
-        if settings.use_fake_graph:
-            print(f"helpline: customer simulator {base}/simulator · agent console "
-                  f"{base}/console · API docs {base}/docs", flush=True)
+        if not supervised:
+            await _announce(settings, container, runtime, names, supervise, edge, base)
         await http.serve()
     finally:
+        await children.stop(SHUTDOWN_BUDGET_S - 3)
         try:
-            await asyncio.wait_for(runtime.stop(), SHUTDOWN_BUDGET_S - 2)
+            await asyncio.wait_for(runtime.stop(), SHUTDOWN_BUDGET_S - 3)
         except TimeoutError:
             log.error("shutdown took too long; unacked messages will be redelivered")
         await stack.aclose()
         container.close()
         if server is not None:
             await asyncio.to_thread(server.stop)
-    print("helpline: stopped", flush=True)
+    if not supervised:
+        print("helpline: stopped", flush=True)
+
+
+def _edge_of(services: set[str]) -> set[str]:
+    """The public HTTP parts of these services: the webhook (ms-whatsapp), the agent API
+    and console (ms-agents)."""
+    return ({"webhook"} if "ms-whatsapp" in services else set()) | (
+        {"agents"} if "ms-agents" in services else set())
+
+
+def _child_env(settings: Settings) -> dict[str, str]:
+    """What a supervised child must know beyond the environment: where NATS is (maybe just
+    started here) and where the Graph API is (the parent serves the fake)."""
+    return {"NATS_URL": settings.nats_url, "WHATSAPP_GRAPH_URL": settings.whatsapp_graph_url,
+            "HELPLINE_FAKE_GRAPH": "false"}
+
+
+async def _announce(settings: Settings, container: Container, runtime: ServiceRuntime,
+                    names: tuple[str, ...], supervise: tuple[tuple[str, ...], ...],
+                    edge: set[str], base: str) -> None:
+    """Seed the demo and print what runs where."""
+    every = {*names, *(s for g in supervise for s in g)}
+    if settings.helpline_mode == "demo" and {"ms-agents", "ms-gateway"} <= every:
+        from helpline.adapters.demo_seed import seed_demo
+
+        for line in await asyncio.to_thread(seed_demo, container,
+                                            settings.helpline_demo_customers):
+            print(f"helpline: {line}", flush=True)
+        runtime.wake_relays()
+    where = [f"{', '.join(names) or 'the HTTP edge'} in this process (pid {os.getpid()})",
+             *(f"{', '.join(g)} in a child process" for g in supervise)]
+    print(f"helpline: running on NATS {settings.nats_url}: {'; '.join(where)}. HTTP on "
+          f"{base} (Ctrl-C stops)", flush=True)
+    if settings.use_fake_graph and "webhook" in edge:
+        print(f"helpline: customer simulator {base}/simulator · agent console "
+              f"{base}/console · API docs {base}/docs", flush=True)
 
 
 async def _reload_knowledge_base(answerer: object, every_s: float) -> None:
@@ -118,7 +166,14 @@ async def _cancel(task: asyncio.Task[None]) -> None:
 
 
 def _up(_: argparse.Namespace) -> int:
-    asyncio.run(run_process(Settings(), SERVICES, embedded=True))
+    settings = Settings()
+    groups = parse_groups(settings.helpline_up_processes)
+    in_children = {s for g in groups for s in g}
+    unknown = in_children - set(SERVICES)
+    if unknown:
+        raise SystemExit(f"HELPLINE_UP_PROCESSES: unknown service(s) {', '.join(unknown)}")
+    here = tuple(s for s in SERVICES if s not in in_children)
+    asyncio.run(run_process(settings, here, embedded=True, supervise=groups))
     return 0
 
 
@@ -129,8 +184,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``helpline up`` and ``helpline serve``."""
-    up = sub.add_parser("up", help="all five services, the relays and the HTTP app in one "
-                        "process (starts nats-server when NATS_URL does not answer)")
+    up = sub.add_parser("up", help="all five services and the HTTP app, on every core "
+                        "(starts nats-server when NATS_URL does not answer)")
     up.set_defaults(func=_up)
     serve = sub.add_parser("serve", help="one service (or several) per process, for "
                            "production deployments")

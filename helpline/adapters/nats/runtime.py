@@ -73,6 +73,7 @@ class ServiceRuntime:
     metrics: Metrics = field(default_factory=Metrics)
     query_timeout_s: float = 3.0
     batch_size: int = DEFAULT_BATCH_SIZE
+    ack_wait_s: float = 30.0
     handlers: dict[str, BatchHandler] = field(default_factory=dict)
     """Batch handlers that replace a service's application (e.g. ms-whatsapp's async Graph
     API sender), by service name."""
@@ -89,6 +90,10 @@ class ServiceRuntime:
         if unknown:
             raise ValueError(f"unknown service(s): {', '.join(sorted(unknown))}")
         self.services.check()
+        if "ms-conv-store" in self.names:
+            migrated = await asyncio.to_thread(self.services.store.migrate)
+            if migrated:
+                log.info("gave %d messages of an older version their receipts", migrated)
         await ensure_streams(self.nats_url, self.topology)
         self.broker = NatsBroker(self.nats_url, logger=logging.getLogger("helpline.faststream"),
                                  graceful_timeout=8.0)
@@ -111,7 +116,7 @@ class ServiceRuntime:
                     topology=self.topology,
                     publisher=None if name in EVENT_SOURCED else self.publisher,
                     retry=self.retry_by_service.get(name, self.retry), metrics=self.metrics,
-                    batch_size=self.batch_size)
+                    batch_size=self.batch_size, ack_wait_s=self.ack_wait_s)
                 subscription = await consumer.subscribe()
                 self.consumers.append(consumer)
                 self._tasks.append(asyncio.create_task(consumer.run(subscription),

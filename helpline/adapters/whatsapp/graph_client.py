@@ -23,6 +23,9 @@ from helpline.application.ports import PermanentSendError
 from helpline.catalog import MAX_TEXT_LENGTH
 from helpline.config import Settings
 
+#: Connections to the Graph API a sender keeps open.
+CONNECTIONS = 16
+
 #: Meta's default throughput for a business phone number (messages per second).
 DEFAULT_RATE_PER_SECOND = 80.0
 
@@ -163,8 +166,11 @@ class GraphClient:
         retry: RetryPolicy | None = None, timeout: float = 10.0,
     ) -> GraphClient:
         """A client for ``WHATSAPP_GRAPH_URL`` / ``WHATSAPP_API_VERSION`` / the access token."""
+        # Connections are reused (keep-alive) and few: httpcore's pool scans all of them on
+        # every request, so a large pool costs more than it gives.
+        limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
         client = cls(
-            httpx.AsyncClient(timeout=timeout),
+            httpx.AsyncClient(timeout=timeout, limits=limits),
             graph_url=settings.whatsapp_graph_url,
             api_version=settings.whatsapp_api_version,
             access_token=settings.whatsapp_access_token.get_secret_value(),
