@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol, TypeVar
 from uuid import UUID
@@ -152,10 +152,6 @@ class UnitOfWork:
         """The aggregates and receipts with new events (what ``commit`` saves)."""
         changed: list[Aggregate] = [a for a in self._aggregates.values() if a.pending_events]
         return [*changed, *self._receipts.values()]
-
-    def aggregates(self) -> Iterator[Aggregate]:
-        """Every aggregate loaded or added."""
-        return iter(self._aggregates.values())
 
     def keep(self) -> None:
         """After a successful commit: keep the aggregates in the cache for the next batch."""

@@ -119,3 +119,61 @@ def test_a_burst_from_one_customer_is_answered_in_order(nats_available: str,
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=20)
+
+
+def test_up_restarts_a_child_that_dies_and_ctrl_c_stops_all(nats_available: str,
+                                                           tmp_path: Path) -> None:
+    """``helpline up`` on two child processes: one is SIGKILLed, ``/healthz`` names it until
+    it is back, the log says so; Ctrl-C (SIGINT to the process group, as a terminal sends it)
+    stops every process within 10 s."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "NATS_URL": nats_available, "HELPLINE_DATA_DIR": str(tmp_path),
+           "HELPLINE_HTTP_PORT": str(port), "HELPLINE_SUBJECT_PREFIX": f"t{uuid.uuid4().hex[:10]}",
+           "HELPLINE_UP_PROCESSES": "ms-conv-store;ms-rag,ms-gateway,ms-whatsapp"}
+    log = tmp_path / "up.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "helpline.cli", "up"], env=env,
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        _wait_healthy(base, proc)
+        children = _children(proc.pid)
+        assert len(children) == 2
+        store = next(pid for pid, cmd in children.items() if "ms-conv-store" in cmd)
+        os.kill(store, signal.SIGKILL)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            health = httpx.get(f"{base}/healthz", timeout=2)
+            if health.status_code == 503:
+                break
+            time.sleep(0.1)
+        assert health.status_code == 503
+        assert health.json()["checks"]["process:ms-conv-store"] is False
+        _wait_healthy(base, proc)
+        assert f"ms-conv-store (pid {store}) exited with code -9" in log.read_text()
+        assert len(_children(proc.pid)) == 2
+    finally:
+        started = time.monotonic()
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(timeout=20)
+        stopped = time.monotonic() - started
+    assert stopped < 10, f"stopping took {stopped:.1f} s"
+    assert _children(proc.pid) == {}
+    assert proc.returncode == 0, log.read_text()[-2000:]
+
+
+def _children(pid: int) -> dict[int, str]:
+    """The live child processes of ``pid`` and their command lines (from /proc)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found[int(entry.name)] = cmd
+    return found

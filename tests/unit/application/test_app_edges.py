@@ -138,7 +138,9 @@ def test_postgres_directory(pg_available: None) -> None:
         assert directory.find_by_phone(PHONE) is None
         directory.upsert(CUSTOMER)
         assert directory.upsert_many([CUSTOMER.model_copy(update={"name": "Lucía F."})]) == 1
-        found = PostgresCustomerDirectory(postgres_conninfo(), table=table).find_by_phone(PHONE)
+        other = PostgresCustomerDirectory(postgres_conninfo(), table=table)
+        found = other.find_by_phone(PHONE)
+        other.close()
         assert found is not None and found.name == "Lucía F." and found.language == "es"
         directory.close()
     finally:
