@@ -8,12 +8,9 @@ under the end-to-end load of ``bench_e2e``, against the bare relay of the same r
 from __future__ import annotations
 
 import os
-import tempfile
-from pathlib import Path
 
-from benchmarks.bench_e2e import baseline, drop_schema, helpline, load, postgres_schema
-from benchmarks.harness import fake_graph, free_port
-from helpline.adapters.nats.embedded import EmbeddedNatsServer
+from benchmarks.bench_e2e import baseline, helpline, load
+from benchmarks.harness import drop_schema, postgres_schema, transport
 
 
 def main() -> None:
@@ -21,27 +18,18 @@ def main() -> None:
     sizes = [int(s) for s in os.environ.get("BENCH_BATCH_SIZES", "1,8,32,64,128").split(",")]
     store = os.environ.get("BENCH_BATCH_STORE", "sqlite")
     work = load()
-    with tempfile.TemporaryDirectory() as tmp_name:
-        tmp = Path(tmp_name)
-        nats_url = f"nats://127.0.0.1:{free_port()}"
-        server = EmbeddedNatsServer(nats_url, tmp / "nats")
-        server.start()
-        try:
-            with fake_graph(tmp) as graph:
-                base = baseline(nats_url, graph, tmp, work)
-                print(base.line(), flush=True)
-                for size in sizes:
-                    extra = {"HELPLINE_BATCH_SIZE": str(size)}
-                    schema = postgres_schema() if store == "postgres" else None
-                    if schema:
-                        extra.update(PERSISTENCE_MODULE="eventsourcing.postgres",
-                                     POSTGRES_DBNAME="test", POSTGRES_SCHEMA=schema)
-                    try:
-                        result = helpline(f"batch {size} {store}", nats_url, graph, tmp, work,
-                                          extra)
-                    finally:
-                        if schema:
-                            drop_schema(schema)
-                    print(f"{result.line()}  ratio {result.rate / base.rate:.2f}", flush=True)
-        finally:
-            server.stop()
+    with transport() as (nats_url, graph, tmp):
+        base = baseline(nats_url, graph, tmp, work)
+        print(base.line(), flush=True)
+        for size in sizes:
+            extra = {"HELPLINE_BATCH_SIZE": str(size)}
+            schema = postgres_schema() if store == "postgres" else None
+            if schema:
+                extra.update(PERSISTENCE_MODULE="eventsourcing.postgres",
+                             POSTGRES_DBNAME="test", POSTGRES_SCHEMA=schema)
+            try:
+                result = helpline(f"batch {size} {store}", nats_url, graph, tmp, work, extra)
+            finally:
+                if schema:
+                    drop_schema(schema)
+            print(f"{result.line()}  ratio {result.rate / base.rate:.2f}", flush=True)

@@ -18,6 +18,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+from benchmarks.harness import drop_schema, postgres_schema
 from helpline.application import AIAgent, ConversationStore, KeywordAnswerer
 from helpline.catalog import (
     WhatsAppBusinessTextMessageSent,
@@ -62,7 +63,7 @@ def main() -> None:
         stores: dict[str, dict[str, str]] = {
             "sqlite": {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
                        "SQLITE_DBNAME": str(Path(tmp) / "conv.sqlite")}}
-        schema = _postgres_schema()
+        schema = postgres_schema()
         if schema:
             stores["postgres"] = {"PERSISTENCE_MODULE": "eventsourcing.postgres",
                                   "POSTGRES_DBNAME": "test", "POSTGRES_HOST": "127.0.0.1",
@@ -79,25 +80,4 @@ def main() -> None:
                           f"{late * 1000:6.2f} ms  ratio {late / early:.2f}", flush=True)
         finally:
             if schema:
-                _drop(schema)
-
-
-def _postgres_schema() -> str | None:
-    try:
-        import psycopg
-
-        schema = f"bench_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect("dbname=test host=127.0.0.1 user=postgres", autocommit=True,
-                             connect_timeout=2) as conn:
-            conn.execute(f'CREATE SCHEMA "{schema}"')
-        return schema
-    except Exception as e:
-        print(f"PostgreSQL (dbname=test on 127.0.0.1:5432) is not reachable: {e}")
-        return None
-
-
-def _drop(schema: str) -> None:
-    import psycopg
-
-    with psycopg.connect("dbname=test host=127.0.0.1 user=postgres", autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+                drop_schema(schema)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 import uuid
 from pathlib import Path
 
@@ -25,13 +24,14 @@ from benchmarks.harness import (
     SECRET,
     Load,
     Result,
-    fake_graph,
+    drop_schema,
     free_port,
+    postgres_schema,
     process,
     run_load,
+    transport,
     wait_http,
 )
-from helpline.adapters.nats.embedded import EmbeddedNatsServer
 
 
 def load() -> Load:
@@ -75,61 +75,29 @@ def helpline(name: str, nats_url: str, graph: str, tmp: Path, work: Load,
                         data.name)
 
 
-def postgres_schema() -> str | None:
-    """A fresh schema in the test database, or ``None`` if PostgreSQL does not answer."""
-    try:
-        import psycopg
-
-        with psycopg.connect("dbname=test host=127.0.0.1 user=postgres", autocommit=True,
-                             connect_timeout=2) as conn:
-            schema = f"bench_{uuid.uuid4().hex[:12]}"
-            conn.execute(f'CREATE SCHEMA "{schema}"')
-            return schema
-    except Exception as e:
-        print(f"PostgreSQL (dbname=test on 127.0.0.1:5432) is not reachable: {e}")
-        return None
-
-
-def drop_schema(schema: str) -> None:
-    """Drop a schema made by ``postgres_schema``."""
-    import psycopg
-
-    with psycopg.connect("dbname=test host=127.0.0.1 user=postgres", autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-
-
 def main() -> None:
     """Baseline, then helpline on each store; print each run and its ratio."""
     work = load()
     stores = os.environ.get("BENCH_E2E_STORES", "sqlite,postgres").split(",")
     print(f"{work.customers} customers x {work.per_customer} messages over {work.numbers} "
           f"business numbers, {work.concurrency} webhooks in flight")
-    with tempfile.TemporaryDirectory() as tmp_name:
-        tmp = Path(tmp_name)
-        nats_url = f"nats://127.0.0.1:{free_port()}"
-        server = EmbeddedNatsServer(nats_url, tmp / "nats")
-        server.start()
-        try:
-            with fake_graph(tmp) as graph:
-                base = baseline(nats_url, graph, tmp, work)
-                print(base.line(), flush=True)
-                if "sqlite" in stores:
-                    result = helpline("helpline sqlite", nats_url, graph, tmp, work)
-                    print(result.line(), flush=True)
-                    print(f"ratio helpline(sqlite)/bare = {result.rate / base.rate:.2f}; "
-                          f"webhook ack p99 {result.ack_p99_ms:.1f} ms vs bare "
-                          f"{base.ack_p99_ms:.1f} ms", flush=True)
-                schema = postgres_schema() if "postgres" in stores else None
-                if schema is not None:
-                    try:
-                        result = helpline("helpline postgres", nats_url, graph, tmp, work, {
-                            "PERSISTENCE_MODULE": "eventsourcing.postgres",
-                            "POSTGRES_DBNAME": "test", "POSTGRES_SCHEMA": schema})
-                    finally:
-                        drop_schema(schema)
-                    print(result.line(), flush=True)
-                    print(f"ratio helpline(postgres)/bare = {result.rate / base.rate:.2f}; "
-                          f"webhook ack p99 {result.ack_p99_ms:.1f} ms vs bare "
-                          f"{base.ack_p99_ms:.1f} ms", flush=True)
-        finally:
-            server.stop()
+    with transport() as (nats_url, graph, tmp):
+        base = baseline(nats_url, graph, tmp, work)
+        print(base.line(), flush=True)
+        for store in stores:
+            extra = {}
+            schema = postgres_schema() if store == "postgres" else None
+            if store == "postgres" and schema is None:
+                continue
+            if schema:
+                extra = {"PERSISTENCE_MODULE": "eventsourcing.postgres",
+                         "POSTGRES_DBNAME": "test", "POSTGRES_SCHEMA": schema}
+            try:
+                result = helpline(f"helpline {store}", nats_url, graph, tmp, work, extra)
+            finally:
+                if schema:
+                    drop_schema(schema)
+            print(result.line(), flush=True)
+            print(f"ratio helpline({store})/bare = {result.rate / base.rate:.2f}; webhook ack "
+                  f"p99 {result.ack_p99_ms:.1f} ms vs bare {base.ack_p99_ms:.1f} ms",
+                  flush=True)

@@ -17,7 +17,9 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -91,6 +93,49 @@ def fake_graph(tmp: Path) -> Iterator[str]:
         base = f"http://127.0.0.1:{port}"
         wait_http(f"{base}/_fake/stats", proc)
         yield base
+
+
+@contextlib.contextmanager
+def transport() -> Iterator[tuple[str, str, Path]]:
+    """An embedded nats-server and a fake Graph API on free ports, in a temporary folder:
+    yields (NATS URL, Graph API URL, the folder)."""
+    from helpline.adapters.nats.embedded import EmbeddedNatsServer
+
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        nats_url = f"nats://127.0.0.1:{free_port()}"
+        server = EmbeddedNatsServer(nats_url, tmp / "nats")
+        server.start()
+        try:
+            with fake_graph(tmp) as graph:
+                yield nats_url, graph, tmp
+        finally:
+            server.stop()
+
+
+PG_CONNINFO = "dbname=test host=127.0.0.1 user=postgres"
+
+
+def postgres_schema() -> str | None:
+    """A fresh schema in the test database, or ``None`` if PostgreSQL does not answer."""
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_CONNINFO, autocommit=True, connect_timeout=2) as conn:
+            schema = f"bench_{uuid.uuid4().hex[:12]}"
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+            return schema
+    except Exception as e:
+        print(f"PostgreSQL (dbname=test on 127.0.0.1:5432) is not reachable: {e}")
+        return None
+
+
+def drop_schema(schema: str) -> None:
+    """Drop a schema made by ``postgres_schema``."""
+    import psycopg
+
+    with psycopg.connect(PG_CONNINFO, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 @dataclass(frozen=True)

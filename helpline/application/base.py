@@ -19,7 +19,13 @@ from eventsourcing.application import AggregateNotFoundError, Application, Proce
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
-from helpline.application.handlers import BatchResult, Decision, Emitted, decisions_of
+from helpline.application.handlers import (
+    BatchResult,
+    Decision,
+    Emitted,
+    decisions_of,
+    one_by_one,
+)
 from helpline.application.ports import Clock, utc_now
 from helpline.application.unit_of_work import AggregateCache, UnitOfWork
 from helpline.catalog import CatalogMessage
@@ -82,15 +88,9 @@ class HelplineApplication(Application[UUID]):
                 for msg in messages:
                     self.handlers[type(msg)].decide(self, msg, uow)
                 return BatchResult(emitted=self._commit(uow))
-            except Exception:
+            except Exception:  # each message is handled alone below, where errors are kept
                 pass
-        result = BatchResult()
-        for i, msg in enumerate(messages):
-            try:
-                result.emitted.extend(self.handle(msg))
-            except Exception as e:
-                result.errors[i] = e
-        return result
+        return one_by_one(self.handle, messages)
 
     def run(self, decide: Callable[Concatenate[UnitOfWork, P], object], *args: P.args,
             **kwargs: P.kwargs) -> Emitted:

@@ -120,13 +120,20 @@ class Service:
 
     def handle_batch(self, messages: Sequence[CatalogMessage]) -> BatchResult:
         """Handle messages in order; a failure fails only its own message."""
-        result = BatchResult()
-        for i, msg in enumerate(messages):
-            try:
-                result.emitted.extend(self.handle(msg))
-            except Exception as e:
-                result.errors[i] = e
-        return result
+        return one_by_one(self.handle, messages)
 
 
-__all__ = ["BatchResult", "Decision", "Service", "decides", "decisions_of", "handles"]
+def one_by_one(handle: Callable[[CatalogMessage], Sequence[CatalogMessage]],
+               messages: Sequence[CatalogMessage]) -> BatchResult:
+    """Handle ``messages`` one at a time, in order; a failure fails only its own message."""
+    result = BatchResult()
+    for i, msg in enumerate(messages):
+        try:
+            result.emitted.extend(handle(msg))
+        except Exception as e:
+            result.errors[i] = e
+    return result
+
+
+__all__ = ["BatchResult", "Decision", "Service", "decides", "decisions_of", "handles",
+           "one_by_one"]

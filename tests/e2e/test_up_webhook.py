@@ -12,6 +12,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -42,15 +43,23 @@ def _wait_healthy(base: str, proc: subprocess.Popen[bytes], timeout_s: float = 4
     raise AssertionError("helpline up did not become healthy")
 
 
+def _up(nats_url: str, data_dir: Path, out: Any = subprocess.PIPE,
+        **env: str) -> tuple[subprocess.Popen[bytes], str]:
+    """``helpline up`` on ``nats_url`` with a subject prefix and an HTTP port of its own;
+    returns the process (in a session of its own) and its base URL."""
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "helpline.cli", "up"], stdout=out, stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env={**os.environ, "NATS_URL": nats_url, "HELPLINE_DATA_DIR": str(data_dir),
+             "HELPLINE_HTTP_PORT": str(port),
+             "HELPLINE_SUBJECT_PREFIX": f"t{uuid.uuid4().hex[:10]}", **env})
+    return proc, f"http://127.0.0.1:{port}"
+
+
 def test_signed_webhook_four_times_gives_one_graph_call(nats_available: str,
                                                          tmp_path: Path) -> None:
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "NATS_URL": nats_available, "HELPLINE_DATA_DIR": str(tmp_path),
-           "HELPLINE_HTTP_PORT": str(port),
-           "HELPLINE_SUBJECT_PREFIX": f"t{uuid.uuid4().hex[:10]}"}
-    proc = subprocess.Popen([sys.executable, "-m", "helpline.cli", "up"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc, base = _up(nats_available, tmp_path)
     try:
         _wait_healthy(base, proc)
         body = json.dumps(build_text_notification(
@@ -88,13 +97,7 @@ def test_a_burst_from_one_customer_is_answered_in_order(nats_available: str,
                                                          tmp_path: Path) -> None:
     """50 messages written in a burst by one customer cross the five services (in their
     processes, in batches) and the 50 replies reach the Graph API in the same order."""
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "NATS_URL": nats_available, "HELPLINE_DATA_DIR": str(tmp_path),
-           "HELPLINE_HTTP_PORT": str(port),
-           "HELPLINE_SUBJECT_PREFIX": f"t{uuid.uuid4().hex[:10]}"}
-    proc = subprocess.Popen([sys.executable, "-m", "helpline.cli", "up"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc, base = _up(nats_available, tmp_path)
     phone = "34600555444"
     wamids = [f"wamid.burst.{i:02d}" for i in range(50)]
     try:
@@ -126,15 +129,10 @@ def test_up_restarts_a_child_that_dies_and_ctrl_c_stops_all(nats_available: str,
     """``helpline up`` on two child processes: one is SIGKILLed, ``/healthz`` names it until
     it is back, the log says so; Ctrl-C (SIGINT to the process group, as a terminal sends it)
     stops every process within 10 s."""
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "NATS_URL": nats_available, "HELPLINE_DATA_DIR": str(tmp_path),
-           "HELPLINE_HTTP_PORT": str(port), "HELPLINE_SUBJECT_PREFIX": f"t{uuid.uuid4().hex[:10]}",
-           "HELPLINE_UP_PROCESSES": "ms-conv-store;ms-rag,ms-gateway,ms-whatsapp"}
     log = tmp_path / "up.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "helpline.cli", "up"], env=env,
-                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        proc, base = _up(nats_available, tmp_path, out,
+                         HELPLINE_UP_PROCESSES="ms-conv-store;ms-rag,ms-gateway,ms-whatsapp")
     try:
         _wait_healthy(base, proc)
         children = _children(proc.pid)
