@@ -1,7 +1,7 @@
 """A long conversation: does a turn cost more at a customer's 5,000th message than at the
 10th? Through the library, as other teams use it (``ConversationStore`` + ``AIAgent``, the
 README's example): per turn the customer's message, the AI's answer and the Sent report of
-the reply. Reported: the mean turn time over 20 turns from message 10 and from message
+the reply. Reported: the mean turn time over 50 turns from message 10 and from message
 5,000, and their ratio, on SQLite and PostgreSQL, with the aggregate cache (the default) and
 without it (every turn loads the conversation from its latest snapshot).
 
@@ -26,11 +26,11 @@ from helpline.catalog import (
 )
 
 TURNS = int(os.environ.get("BENCH_CONVERSATION_TURNS", "5000"))
-WINDOW = 20
+WINDOW = 50
 
 
-def run(env: dict[str, str]) -> tuple[float, float]:
-    """Mean seconds per turn around message 10 and around message ``TURNS``."""
+def run(env: dict[str, str]) -> tuple[float, float, float, float]:
+    """Mean and median seconds per turn from message 10 and from message ``TURNS``."""
     store = ConversationStore(env=env)
     rag = AIAgent(KeywordAnswerer({"horario": "Abrimos de 9:00 a 20:00."}))
     phone = f"3460{uuid.uuid4().int % 10**8:08d}"
@@ -51,14 +51,15 @@ def run(env: dict[str, str]) -> tuple[float, float]:
             wamids=(f"wamid.out.{n}",), to=phone))
         times[n] = time.perf_counter() - started
     store.close()
-    early = statistics.mean(times[n] for n in range(10, 10 + WINDOW))
-    late = statistics.mean(times[n] for n in range(TURNS, TURNS + WINDOW))
-    return early, late
+    early = [times[n] for n in range(10, 10 + WINDOW)]
+    late = [times[n] for n in range(TURNS, TURNS + WINDOW)]
+    return (statistics.mean(early), statistics.mean(late), statistics.median(early),
+            statistics.median(late))
 
 
 def main() -> None:
     """SQLite and PostgreSQL, with and without the aggregate cache."""
-    print(f"mean turn time over {WINDOW} turns at message 10 and at message {TURNS}")
+    print(f"turn time over {WINDOW} turns from message 10 and from message {TURNS}")
     with tempfile.TemporaryDirectory() as tmp:
         stores: dict[str, dict[str, str]] = {
             "sqlite": {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
@@ -74,10 +75,13 @@ def main() -> None:
                 for cache in ("10000", "0"):
                     if name == "sqlite":
                         env["SQLITE_DBNAME"] = str(Path(tmp) / f"conv-{cache}.sqlite")
-                    early, late = run({**env, "HELPLINE_AGGREGATE_CACHE": cache})
+                    early, late, early_p50, late_p50 = run(
+                        {**env, "HELPLINE_AGGREGATE_CACHE": cache})
                     label = f"{name}, cache {'on' if cache != '0' else 'off'}"
-                    print(f"{label:<22} message 10: {early * 1000:6.2f} ms  message {TURNS}: "
-                          f"{late * 1000:6.2f} ms  ratio {late / early:.2f}", flush=True)
+                    print(f"{label:<22} mean at message 10: {early * 1000:6.2f} ms, at message "
+                          f"{TURNS}: {late * 1000:6.2f} ms, ratio {late / early:.2f} (medians "
+                          f"{early_p50 * 1000:.2f} / {late_p50 * 1000:.2f} ms, ratio "
+                          f"{late_p50 / early_p50:.2f})", flush=True)
         finally:
             if schema:
                 drop_schema(schema)
