@@ -10,10 +10,11 @@ others.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, ClassVar, Concatenate, ParamSpec, TypeVar
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
@@ -27,7 +28,7 @@ from helpline.application.handlers import (
     one_by_one,
 )
 from helpline.application.ports import Clock, utc_now
-from helpline.application.unit_of_work import AggregateCache, UnitOfWork
+from helpline.application.unit_of_work import AggregateCache, StoreGeneration, UnitOfWork
 from helpline.catalog import CatalogMessage
 from helpline.domain.emit import messages_for
 
@@ -57,6 +58,20 @@ class HelplineApplication(Application[UUID]):
         size = cache_size if cache_size is not None else int(
             self.env.get("HELPLINE_AGGREGATE_CACHE") or DEFAULT_CACHE_SIZE)
         self.cache = AggregateCache(size)
+        self._generation: str | None = None
+
+    @property
+    def generation(self) -> str:
+        """This event store's generation (made on first use, then read from the store)."""
+        if self._generation is None:
+            found = self.find(StoreGeneration.ID, StoreGeneration)
+            if found is None:
+                with contextlib.suppress(IntegrityError):  # another process made it first
+                    self.save(StoreGeneration.make(uuid4().hex, self.clock()))
+                found = self.find(StoreGeneration.ID, StoreGeneration)
+            assert found is not None
+            self._generation = found.value
+        return self._generation
 
     def find(self, aggregate_id: UUID | str, cls: type[A]) -> A | None:
         """The stored aggregate ``aggregate_id``, or ``None`` if it does not exist."""
@@ -110,7 +125,7 @@ class HelplineApplication(Application[UUID]):
         touched = uow.touched()
         recordings = self.save(*touched) if touched else []
         uow.keep()
-        return [m for r in recordings for m in messages_for(r.domain_event)]
+        return [m for r in recordings for m in messages_for(r.domain_event, self.generation)]
 
     # -- snapshots ------------------------------------------------------------------------------
 

@@ -87,7 +87,8 @@ class ConversationStore(HelplineApplication):
         at = self.clock()
         if conv is None:
             conv = uow.add(Conversation.start(phone=msg.sender_phone, channel=channel,
-                                              customer=customer, at=at))
+                                              customer=customer, at=at,
+                                              generation=self.generation))
         conv.receive_customer_message(
             wamid=msg.wamid, text=msg.text, message_type=msg.message_type, sent_at=msg.sent_at,
             channel=channel, customer=customer, at=at, cause_id=str(msg.message_id))

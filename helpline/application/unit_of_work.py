@@ -53,6 +53,27 @@ class Receipt(Aggregate):
         return cls._create(cls.Recorded, id=cls.id_for(key), timestamp=at, key=key)
 
 
+class StoreGeneration(Aggregate):
+    """The identity of one event store, made once when the store is first used: ids derived
+    from aggregates and their events include it, so a rebuilt store or another deployment
+    never repeats the ids this one published (see ``Conversation.derive``)."""
+
+    class Made(Aggregate.Created):
+        """The store's generation was chosen."""
+
+        value: str
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    ID = derived_id("store-generation")
+
+    @classmethod
+    def make(cls, value: str, at: datetime) -> StoreGeneration:
+        """The generation ``value`` (a random hex string)."""
+        return cls._create(cls.Made, id=cls.ID, timestamp=at, value=value)
+
+
 class AggregateCache:
     """The aggregates of the last batches, so the next batch need not load them again.
 
@@ -159,4 +180,4 @@ class UnitOfWork:
             self.loader.cache.put(aggregate)
 
 
-__all__ = ["AggregateCache", "Receipt", "UnitOfWork"]
+__all__ = ["AggregateCache", "Receipt", "StoreGeneration", "UnitOfWork"]

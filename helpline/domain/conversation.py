@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
@@ -51,11 +52,20 @@ class Conversation(Aggregate):
     """A customer's conversation: who answers next, on which channel, and what is pending."""
 
     class Started(Aggregate.Created):
-        """The first message of a phone number on a channel started a conversation."""
+        """The first message of a phone number on a channel started a conversation.
+        Version 2 records the store's ``generation``, which every id the conversation
+        derives includes (see ``derive``)."""
+
+        class_version = 2
 
         phone: str
         channel: JSON
         customer: JSON | None
+        generation: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: JSON) -> None:
+            state["generation"] = None
 
     class Event(Aggregate.Event):
         """A Conversation event; those that are transcript lines override ``turn``."""
@@ -309,8 +319,12 @@ class Conversation(Aggregate):
         def apply(self, agg: Conversation) -> None:
             agg.set_status(self.wamid, self.status)
 
-    def __init__(self, phone: str, channel: JSON, customer: JSON | None) -> None:
+    def __init__(self, phone: str, channel: JSON, customer: JSON | None,
+                 generation: str | None) -> None:
         self.phone = phone
+        self.generation = generation
+        """The event store's generation when the conversation started (``None`` for
+        conversations started before generations existed)."""
         self.channel = channel
         self.customer = customer
         self.recent_turns: list[JSON] = []
@@ -358,9 +372,11 @@ class Conversation(Aggregate):
 
     @classmethod
     def start(
-        cls, *, phone: str, channel: JSON, customer: JSON | None, at: datetime
+        cls, *, phone: str, channel: JSON, customer: JSON | None, at: datetime,
+        generation: str | None = None,
     ) -> Conversation:
-        """Start the conversation of ``phone`` (its id is derived from the phone)."""
+        """Start the conversation of ``phone`` (its id is derived from the phone).
+        ``generation`` identifies the event store (see ``derive``)."""
         return cls._create(
             cls.Started,
             id=conversation_id_for(phone),
@@ -368,7 +384,17 @@ class Conversation(Aggregate):
             phone=phone,
             channel=channel,
             customer=customer,
+            generation=generation,
         )
+
+    def derive(self, *parts: object) -> UUID:
+        """An id derived from this conversation and ``parts``: the same for every retry and
+        replay, and different in another store generation (a rebuilt store, another
+        deployment on the same database or NATS), whose ids must not meet these in a send
+        ledger, a desk or JetStream's duplicate window."""
+        if self.generation is None:  # started before generations: the ids it always had
+            return derived_id(self.id, *parts)
+        return derived_id(self.id, self.generation, *parts)
 
     # -- queries ----------------------------------------------------------------------------
 
@@ -429,7 +455,7 @@ class Conversation(Aggregate):
         if self.ticket is not None:
             self.trigger_event(
                 self.AgentAnswerRequested, timestamp=at,
-                request_id=str(derived_id(self.id, "agent-request", wamid)),
+                request_id=str(self.derive("agent-request", wamid)),
                 ticket_id=self.ticket["ticket_id"], in_reply_to=wamid, text=text,
                 customer=self.customer, phone=self.phone, cause_id=cause_id,
             )
@@ -464,7 +490,7 @@ class Conversation(Aggregate):
             language = (self.customer or {}).get("language")
             self.trigger_event(
                 self.TicketRequested, timestamp=at,
-                ticket_id=str(derived_id(self.id, "ticket", self.tickets_requested + 1)),
+                ticket_id=str(self.derive("ticket", self.tickets_requested + 1)),
                 reason=reason or "the AI agent asked for a human", customer=self.customer,
                 language=language, phone=self.phone, cause_id=answer_id,
             )
@@ -563,7 +589,7 @@ class Conversation(Aggregate):
     ) -> None:
         self.trigger_event(
             self.AIAnswerRequested, timestamp=at,
-            request_id=str(derived_id(self.id, "ai-request", wamid)),
+            request_id=str(self.derive("ai-request", wamid)),
             in_reply_to=wamid, question=question, history=list(self.recent_turns),
             customer=self.customer, phone=self.phone, cause_id=cause_id,
         )
@@ -573,7 +599,7 @@ class Conversation(Aggregate):
     ) -> None:
         self.trigger_event(
             self.ReplyDispatched, timestamp=at,
-            reply_id=str(derived_id(self.id, "reply", cause_id)), text=text, author=author,
+            reply_id=str(self.derive("reply", cause_id)), text=text, author=author,
             channel=self.channel, reply_to_wamid=reply_to,
             customer_last_message_at=self.last_customer_message_at, cause_id=cause_id,
         )

@@ -86,7 +86,8 @@ class OutboxRelay:
         events: list[CatalogMessage] = []
         queries: list[CatalogMessage] = []
         for notification in notifications:
-            for m in messages_for(self.app.mapper.to_domain_event(notification)):
+            for m in messages_for(self.app.mapper.to_domain_event(notification),
+                                  self.app.generation):
                 (queries if isinstance(m, GetConversation) else events).append(m)
         # In the order of the log: a conversation's messages reach the stream in the order
         # its events were stored.

@@ -49,6 +49,7 @@ def test_a_batch_is_one_transaction_and_loads_each_conversation_once(
     store: ConversationStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     other = "34600999888"
+    assert store.generation  # made once, before the batch
     loads: list[Any] = []
     real_find = store.find
     monkeypatch.setattr(store, "find", lambda i, c: loads.append(i) or real_find(i, c))
