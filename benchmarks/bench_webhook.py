@@ -92,7 +92,7 @@ def _start(kind: str, nats_url: str) -> tuple[subprocess.Popen[bytes], str]:
 
 
 def _bodies(count: int, offset: int) -> list[tuple[bytes, dict[str, str]]]:
-    from helpline.adapters.whatsapp.payloads import build_text_notification
+    from helpline.adapters.whatsapp.builders import build_text_notification
     from helpline.adapters.whatsapp.signature import SIGNATURE_HEADER, sign
 
     bodies = []

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import httpx
 
-from helpline.adapters.whatsapp.payloads import build_text_notification
+from helpline.adapters.whatsapp.builders import build_text_notification
 from helpline.adapters.whatsapp.signature import sign
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from helpline.application.agent_desk import AgentDesk
 from helpline.application.ai_agent import AIAgent, KeywordAnswerer
+from helpline.application.base import HelplineApplication
 from helpline.application.conversation_store import ConversationStore
 from helpline.application.customer_gateway import (
     CustomerGateway,
@@ -43,11 +45,18 @@ class Container:
         """The five services wired in-process."""
         return InProcessRunner(self.services)
 
-    def stores_ok(self) -> bool:
-        """Whether the event stores answer (a cheap read on each)."""
-        self.services.store.recorder.max_notification_id()
-        self.services.desk.recorder.max_notification_id()
-        return True
+    def health_checks(self) -> dict[str, Callable[[], bool]]:
+        """A cheap read on each store this container uses, by name (``/healthz``)."""
+        def store(app: HelplineApplication) -> Callable[[], bool]:
+            def ping() -> bool:
+                app.recorder.max_notification_id()  # raises when the store is away
+                return True
+
+            return ping
+
+        return {"conversation_store": store(self.services.store),
+                "agent_desk": store(self.services.desk),
+                "customer_directory": self.services.gateway.directory.ping}
 
     def close(self) -> None:
         """Release connections."""

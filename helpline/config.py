@@ -129,6 +129,8 @@ class Settings(BaseSettings):
                     "SQLITE_SYNCHRONOUS": self.sqlite_synchronous}
         if self.persistence_module == "eventsourcing.postgres":
             return {**cache, "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                    # A connection PostgreSQL dropped (a restart) is replaced before use.
+                    "POSTGRES_PRE_PING": "y", "POSTGRES_CONNECT_TIMEOUT": "5",
                     "POSTGRES_DBNAME": self.postgres_dbname,
                     "POSTGRES_HOST": self.postgres_host,
                     "POSTGRES_PORT": str(self.postgres_port),

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 
 from helpline.adapters.http.agent_api import create_agent_api_router
+from helpline.adapters.http.app import HealthCheck
 from helpline.adapters.http.console import create_console_router
 from helpline.adapters.http.simulator import create_simulator_router
 from helpline.adapters.http.webhook import create_webhook_router
@@ -24,7 +25,7 @@ from helpline.projections import build_projections, open_view
 
 
 async def whatsapp_handlers(
-    settings: Settings, stack: AsyncExitStack
+    settings: Settings, stack: AsyncExitStack, checks: dict[str, HealthCheck]
 ) -> dict[str, BatchHandler]:
     """ms-whatsapp's send handler: the Graph API client with its persistent ledger."""
     graph = GraphClient.from_settings(settings,
@@ -37,6 +38,7 @@ async def whatsapp_handlers(
         settings.helpline_data_dir.mkdir(parents=True, exist_ok=True)
         ledger = SqliteSendLedger(settings.helpline_data_dir / "whatsapp_ledger.sqlite",
                                   settings.sqlite_synchronous)
+    checks["send_ledger"] = ledger.ping
     close = getattr(ledger, "aclose", None) or getattr(ledger, "close", None)
     if close is not None:
         stack.push_async_callback(_closer(close))
@@ -54,7 +56,8 @@ def _closer(close: Any) -> Any:
 
 
 def edge_routers(settings: Settings, container: Container, runtime: ServiceRuntime,
-                 edge: set[str], stack: AsyncExitStack) -> list[APIRouter]:
+                 edge: set[str], stack: AsyncExitStack,
+                 checks: dict[str, HealthCheck]) -> list[APIRouter]:
     """The public HTTP routers this process serves: ``webhook`` (ms-whatsapp's edge) with, in
     demo mode, the customer simulator; ``agents``: the agent API and console (ms-agents),
     which read the projections this process keeps up to date."""
@@ -64,6 +67,7 @@ def edge_routers(settings: Settings, container: Container, runtime: ServiceRunti
                                         store=container.services.store)
         projections.start()
         stack.callback(projections.close)
+        checks["views"] = projections.ping
         routers.append(create_agent_api_router(
             container.services.desk, projections.view, container.services.gateway.directory,
             settings.helpline_admin_token.get_secret_value()))
@@ -78,6 +82,10 @@ def edge_routers(settings: Settings, container: Container, runtime: ServiceRunti
 
 
 def mount_fake_graph(app: FastAPI, settings: Settings) -> None:
-    """Serve the fake Graph API at ``/fake-graph`` (demo mode)."""
-    app.mount("/fake-graph",
-              create_fake_graph_app(settings.whatsapp_access_token.get_secret_value()))
+    """Serve the fake Graph API at ``/fake-graph`` (demo mode); it reports statuses to this
+    process's webhook, as Meta would."""
+    base = f"http://{settings.helpline_http_host}:{settings.helpline_http_port}"
+    app.mount("/fake-graph", create_fake_graph_app(
+        settings.whatsapp_access_token.get_secret_value(),
+        webhook_url=f"{base}/webhooks/whatsapp",
+        app_secret=settings.whatsapp_app_secret.get_secret_value()))

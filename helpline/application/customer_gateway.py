@@ -80,6 +80,10 @@ class InMemoryCustomerDirectory:
         """Register or update ``customer``."""
         self._by_phone[customer.phone] = customer
 
+    def ping(self) -> bool:
+        """Always reachable."""
+        return True
+
 
 class SqliteCustomerDirectory:
     """The customer registry in a SQLite file (the embedded default)."""
@@ -127,6 +131,12 @@ class SqliteCustomerDirectory:
         """Close the database connection."""
         self._conn.close()
 
+    def ping(self) -> bool:
+        """Whether the file answers."""
+        with self._lock:
+            self._conn.execute("SELECT 1")
+        return True
+
 
 class PostgresCustomerDirectory:
     """The customer registry in PostgreSQL (production), over a small connection pool that
@@ -172,6 +182,12 @@ class PostgresCustomerDirectory:
     def close(self) -> None:
         """Close the pool's connections."""
         self._pool.close()
+
+    def ping(self) -> bool:
+        """Whether PostgreSQL answers."""
+        with self._pool.connection() as conn:
+            conn.execute("SELECT 1")
+        return True
 
 
 def _row(row: Any) -> CustomerInfo | None:

@@ -33,6 +33,10 @@ class CustomerDirectory(Protocol):
         """Register or update a customer (keyed by phone)."""
         ...
 
+    def ping(self) -> bool:
+        """Whether the registry answers (raises or returns ``False`` when it does not)."""
+        ...
+
 
 @dataclass(frozen=True)
 class Answer:

@@ -16,6 +16,7 @@ from helpline.catalog import (
     SendWhatsAppBusinessTextMessage,
     WhatsAppBusinessTextMessageSendFailed,
     WhatsAppBusinessTextMessageSent,
+    WhatsAppBusinessTextMessageStatusUpdated,
 )
 from helpline.domain.ids import derived_id
 
@@ -58,6 +59,15 @@ class WhatsAppEdge(Service):
             **envelope, message_id=derived_id(key, "send-failed"),
             conversation_id=cmd.conversation_id, send_message_id=key,
             to=cmd.channel.customer_phone, code=outcome.code, reason=outcome.reason)]
+
+
+    @handles(WhatsAppBusinessTextMessageStatusUpdated)
+    def whatsapp_business_text_message_status_updated(
+        self, status: WhatsAppBusinessTextMessageStatusUpdated
+    ) -> list[CatalogMessage]:
+        """A status of a message we sent: nothing to settle here (this in-process edge
+        knows each outcome when its send returns); ms-conv-store records the status."""
+        return []
 
 
 class RecordingSender:

@@ -42,9 +42,10 @@ class WhatsAppBusinessTextMessageStatusUpdated(CatalogMessage):
     catalog_id = "whatsapp-business-text-message-status-updated"
     kind = "event"
     title = "WhatsApp Business Text Message Status Updated"
-    summary = "ms-whatsapp relays a status notification (sent, delivered, read, failed)."
+    summary = ("ms-whatsapp relays a status notification (sent, delivered, read, failed); "
+               "it also settles its own send ledger with it.")
     producer = "ms-whatsapp"
-    consumers = ("ms-conv-store",)
+    consumers = ("ms-conv-store", "ms-whatsapp")
     in_seed = False
     example = {
         **envelope("b4c5d6e7-f8a9-5b0c-9d1e-3f4a5b6c7d15", None, "2026-11-24T10:15:09Z"),
@@ -54,6 +55,7 @@ class WhatsAppBusinessTextMessageStatusUpdated(CatalogMessage):
         "recipient_phone": "34600123456",
         "phone_number_id": "106540352242922",
         "errors": [],
+        "callback_data": "e1f2a3b4-c5d6-5e7f-8a9b-0c1d2e3f4a12:0",
     }
 
     conversation_id: Id
@@ -62,6 +64,9 @@ class WhatsAppBusinessTextMessageStatusUpdated(CatalogMessage):
     recipient_phone: Phone
     phone_number_id: Id
     errors: tuple[dict[str, Any], ...] = ()
+    callback_data: str | None = Field(default=None, max_length=512)
+    """Meta's ``biz_opaque_callback_data``, echoed from the send: ``<send command id>:<piece>``
+    for our sends (it settles a send whose outcome a crash left unknown)."""
 
 
 class WhatsAppBusinessTextMessageSendFailed(CatalogMessage):

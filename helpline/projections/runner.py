@@ -21,6 +21,7 @@ from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
 from helpline.config import Settings
+from helpline.logs import OutageLog
 from helpline.projections.projectors import PROJECTIONS, _RowProjection
 from helpline.projections.views import HelpdeskView, PostgresHelpdeskView, SqliteHelpdeskView
 
@@ -104,13 +105,15 @@ class ProjectionWorker:
 
     def _run(self) -> None:
         delay = self.poll_interval
+        outage = OutageLog(f"projection {self.projection.name}", log)
         while not self._stopping.is_set():
             try:
                 read = self.step()
                 self.last_error = None
                 delay = self.poll_interval
+                outage.worked()
             except Exception as e:  # recorded and retried: a view must not die on a blip
-                log.exception("projection %s failed; retrying", self.projection.name)
+                outage.failed(e)
                 self.last_error = e
                 read, delay = 0, min(delay * 2, 5.0)
             if not read:
@@ -142,6 +145,11 @@ class Projections:
         """Rebuild the projection ``name`` (all when ``None``) from zero."""
         chosen = [self.workers[name]] if name else list(self.workers.values())
         return sum(w.rebuild(progress) for w in chosen)
+
+    def ping(self) -> bool:
+        """Whether the view's database answers (raises when it does not)."""
+        self.view.max_tracking_id("AgentDesk")
+        return True
 
     def close(self) -> None:
         """Stop and release the view's connections."""
@@ -191,7 +199,7 @@ def open_view(settings: Settings, prefix: str = "helpline_view_", **options: Any
             settings.postgres_dbname, settings.postgres_host, settings.postgres_port,
             settings.postgres_user, settings.postgres_password.get_secret_value(),
             pool_size=options.get("pool_size", 2), max_overflow=options.get("max_overflow", 4),
-            schema=settings.postgres_schema)
+            schema=settings.postgres_schema, pre_ping=True)
         view = PostgresHelpdeskView(datastore, prefix=prefix)
     else:
         if settings.persistence_module == "eventsourcing.popo":

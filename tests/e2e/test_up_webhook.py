@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from helpline.adapters.whatsapp.payloads import build_text_notification
+from helpline.adapters.whatsapp.builders import build_text_notification
 from helpline.adapters.whatsapp.signature import sign
 from helpline.config import DEMO_SECRET
 

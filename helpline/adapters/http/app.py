@@ -3,17 +3,34 @@ contribute (the WhatsApp webhook, the agent API and console, the simulator)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import asyncio
+import inspect
+from collections.abc import Awaitable, Callable, Iterable
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from helpline.adapters.nats.consumer import Metrics
 
+#: A dependency's check: a function, or a coroutine function, that answers whether it works.
+HealthCheck = Callable[[], bool] | Callable[[], Awaitable[bool]]
+#: How long one health check may take before it counts as failed.
+CHECK_TIMEOUT_S = 2.0
+
+
+async def _passes(check: HealthCheck) -> bool:
+    try:
+        async with asyncio.timeout(CHECK_TIMEOUT_S):
+            if inspect.iscoroutinefunction(check):
+                return bool(await check())
+            return bool(await asyncio.to_thread(check))
+    except Exception:  # a check that fails or hangs: the dependency is down
+        return False
+
 
 def create_app(
     *,
-    health_checks: dict[str, Callable[[], bool]],
+    health_checks: dict[str, HealthCheck],
     metrics: Metrics,
     routers: Iterable[APIRouter] = (),
     title: str = "helpline",
@@ -27,17 +44,17 @@ def create_app(
     app = FastAPI(title=title, version="0.1.0")
 
     @app.get("/healthz", tags=["operations"])
-    def healthz() -> JSONResponse:
-        """200 when NATS and the stores are connected, 503 otherwise (with which failed)."""
-        results = {}
-        for name, check in health_checks.items():
-            try:
-                results[name] = bool(check())
-            except Exception:
-                results[name] = False
-        results.update(health_groups())
-        status = 200 if all(results.values()) else 503
-        return JSONResponse({"ok": status == 200, "checks": results}, status_code=status)
+    async def healthz() -> JSONResponse:
+        """200 when every dependency (NATS, the stores, the ledger, the directory, the
+        views, the child processes) answers; 503 naming the ones that do not."""
+        names = list(health_checks)
+        passed = await asyncio.gather(*(_passes(health_checks[n]) for n in names))
+        results = dict(zip(names, passed, strict=True))
+        results.update(await asyncio.to_thread(health_groups))
+        down = sorted(name for name, ok in results.items() if not ok)
+        status = 200 if not down else 503
+        return JSONResponse({"ok": not down, "down": down, "checks": results},
+                            status_code=status)
 
     @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
     def metrics_text() -> str:

@@ -20,7 +20,7 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 
-from helpline.adapters.whatsapp.payloads import build_text_notification
+from helpline.adapters.whatsapp.builders import build_text_notification
 from helpline.adapters.whatsapp.signature import SIGNATURE_HEADER, sign
 from helpline.catalog import MAX_TEXT_LENGTH, normalise_phone
 from helpline.config import Settings

@@ -21,6 +21,7 @@ from helpline.adapters.whatsapp.payloads import WebhookPayloadError, parse_notif
 from helpline.adapters.whatsapp.signature import SIGNATURE_HEADER, signature_matches
 from helpline.catalog import CatalogMessage
 from helpline.config import Settings
+from helpline.logs import OutageLog
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ def create_webhook_router(
     checks signatures; ``publish`` receives the catalog messages of each valid notification.
     """
     router = APIRouter(tags=["whatsapp"])
+    outage = OutageLog("whatsapp webhook: storing notifications in JetStream", log)
     verify_token = settings.whatsapp_verify_token.get_secret_value()
     app_secret = settings.whatsapp_app_secret.get_secret_value()
 
@@ -83,10 +85,10 @@ def create_webhook_router(
         if parsed.messages:
             try:
                 await publish(parsed.messages)
-            except Exception:
-                log.exception("whatsapp webhook: publishing %d messages failed",
-                              len(parsed.messages))
+            except Exception as e:  # NATS away: Meta delivers the notification again
+                outage.failed(e)
                 return _error(503, "could not store the notification; retry later")
+            outage.worked()
         return JSONResponse({"accepted": len(parsed.messages)})
 
     return router

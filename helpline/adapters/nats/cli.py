@@ -45,7 +45,7 @@ async def run_process(settings: Settings, names: tuple[str, ...], *, embedded: b
     process then serves the public HTTP edge for all of them. A supervised child
     (``HELPLINE_SUPERVISED=1``) serves only ``/healthz`` and ``/metrics``."""
     from helpline.adapters.edge import edge_routers, mount_fake_graph, whatsapp_handlers
-    from helpline.adapters.http.app import create_app
+    from helpline.adapters.http.app import HealthCheck, create_app
     from helpline.bootstrap import bootstrap
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
@@ -69,20 +69,22 @@ async def run_process(settings: Settings, names: tuple[str, ...], *, embedded: b
     children = Supervisor(supervise, env=_child_env(settings))
     edge = set() if supervised else {"webhook", "agents"} & (
         _edge_of({*names, *(s for g in supervise for s in g)}))
+    checks: dict[str, HealthCheck] = {"nats": lambda: runtime.connected,
+                                       **container.health_checks()}
     try:
         if "ms-whatsapp" in names:
-            runtime.handlers.update(await whatsapp_handlers(settings, stack))
+            runtime.handlers.update(await whatsapp_handlers(settings, stack, checks))
         await runtime.start()
         await children.start()
         if "ms-rag" in names:
             stack.push_async_callback(_cancel, asyncio.create_task(
                 _reload_knowledge_base(container.services.rag.answerer,
                                        settings.helpline_kb_reload_seconds)))
+        routers = edge_routers(settings, container, runtime, edge, stack, checks)
         app = create_app(
-            health_checks={"nats": lambda: runtime.connected, "stores": container.stores_ok},
-            health_groups=children.health,
+            health_checks=checks, health_groups=children.health,
             metrics=runtime.metrics, more_metrics=children.metrics, merge=merge_metrics,
-            routers=edge_routers(settings, container, runtime, edge, stack),
+            routers=routers,
         )
         if settings.use_fake_graph and "webhook" in edge:
             mount_fake_graph(app, settings)

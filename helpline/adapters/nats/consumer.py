@@ -29,11 +29,13 @@ from nats.js.api import AckPolicy, ConsumerConfig
 from nats.js.errors import FetchTimeoutError
 from pydantic import ValidationError
 
+from helpline.adapters.faults import is_unavailable
 from helpline.adapters.nats.topology import Topology
 from helpline.application.errors import ApplicationError
 from helpline.application.handlers import BatchResult
 from helpline.catalog import CatalogMessage
 from helpline.domain.errors import DomainError
+from helpline.logs import OutageLog
 
 log = logging.getLogger("helpline.nats")
 
@@ -151,6 +153,12 @@ class BatchConsumer:
     batch_size: int = 64
     ack_wait_s: float = 30.0
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    _outage: OutageLog = field(init=False)
+    _fetching: OutageLog = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._outage = OutageLog(f"{self.key}: handling", log)
+        self._fetching = OutageLog(f"{self.key}: fetching from JetStream", log)
 
     @property
     def key(self) -> str:
@@ -187,9 +195,10 @@ class BatchConsumer:
             except ConnectionClosedError:
                 return
             except Exception as e:  # NATS away: the client reconnects; try again shortly
-                log.warning("%s: fetch failed (%s); retrying", self.key, e)
+                self._fetching.failed(e)
                 await asyncio.sleep(1.0)
                 continue
+            self._fetching.worked()
             if batch:
                 await self.process(batch)
 
@@ -210,6 +219,8 @@ class BatchConsumer:
                 await self.publisher.publish(result.emitted)
         except Exception as e:  # the whole batch failed (e.g. a store is down): retry it
             result = BatchResult(errors=dict.fromkeys(range(len(parsed)), e))
+        if len(result.errors) < len(parsed):
+            self._outage.worked()
         for i, (raw, _) in enumerate(parsed):
             error = result.errors.get(i)
             if error is None:
@@ -219,15 +230,21 @@ class BatchConsumer:
                 await self.settle_failure(raw, error)
 
     async def settle_failure(self, raw: Msg, error: BaseException) -> None:
-        """Dead-letter a message that cannot succeed; otherwise let it come back later."""
+        """Dead-letter a message that cannot succeed; otherwise let it come back later. A
+        dependency that is away (a database restarting) never dead-letters anything: the
+        message comes back every ``max_delay_s`` at most until it is back."""
         delivered = deliveries(raw)
+        self.metrics.bump(self.metrics.redelivered, self.key)
+        if is_unavailable(error):
+            self._outage.failed(error)
+            await raw.nak(delay=self.retry.delay(delivered))
+            return
         if isinstance(error, PERMANENT_ERRORS) or delivered >= self.retry.max_deliver:
             await self.dead_letter(raw, error)
             return
         delay = self.retry.delay(delivered)
         log.warning("%s failed (delivery %d), retrying in %.1fs: %r", self.key, delivered,
                     delay, error)
-        self.metrics.bump(self.metrics.redelivered, self.key)
         await raw.nak(delay=delay)
 
     async def dead_letter(self, raw: Msg, error: BaseException) -> None:

@@ -21,6 +21,7 @@ from helpline.adapters.nats.consumer import Publisher
 from helpline.application.base import HelplineApplication
 from helpline.catalog import CatalogMessage, GetConversation
 from helpline.domain.emit import emitting_topics, messages_for
+from helpline.logs import OutageLog
 
 log = logging.getLogger("helpline.relay")
 
@@ -64,11 +65,13 @@ class OutboxRelay:
 
     async def run(self) -> None:
         """Relay until stopped."""
+        outage = OutageLog(f"{self.app.name} outbox relay", log)
         while not self._stopped.is_set():
             try:
                 moved = await self.relay_once()
-            except Exception:
-                log.exception("%s relay failed; retrying", self.app.name)
+                outage.worked()
+            except Exception as e:  # a store or NATS away; the next round tries again
+                outage.failed(e)
                 moved = 0
                 await asyncio.sleep(1.0)
             if moved == 0:

@@ -95,8 +95,10 @@ class ServiceRuntime:
             if migrated:
                 log.info("gave %d messages of an older version their receipts", migrated)
         await ensure_streams(self.nats_url, self.topology)
+        # Reconnect for ever: NATS restarting or failing over is an outage, not the end.
         self.broker = NatsBroker(self.nats_url, logger=logging.getLogger("helpline.faststream"),
-                                 graceful_timeout=8.0)
+                                 graceful_timeout=8.0, max_reconnect_attempts=-1,
+                                 reconnect_time_wait=1)
         if "ms-conv-store" in self.names:
             self.broker.include_router(create_query_router(self.services.store, self.topology))
         await self.broker.start()

@@ -13,6 +13,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--port", type=int, default=8081, help="port to listen on")
     parser.add_argument("--log-level", default="info", choices=["warning", "info", "debug"],
                         help="uvicorn's log level (info logs every request)")
+    parser.add_argument("--webhook-url", default=None,
+                        help="report message statuses to this webhook, signed with "
+                        "WHATSAPP_APP_SECRET, as Meta does")
     parser.set_defaults(func=_run)
 
 
@@ -22,10 +25,16 @@ def _run(args: argparse.Namespace) -> int:
     from helpline.adapters.whatsapp.fake_graph import create_fake_graph_app
     from helpline.config import Settings
 
-    token = Settings().whatsapp_access_token.get_secret_value()
+    settings = Settings()
+    token = settings.whatsapp_access_token.get_secret_value()
+    secret = settings.whatsapp_app_secret.get_secret_value()
     if not token:
         print("fake-graph: WHATSAPP_ACCESS_TOKEN is empty; set it to the token clients will use")
         return 2
-    uvicorn.run(create_fake_graph_app(token), host=args.host, port=args.port,
+    if args.webhook_url and not secret:
+        print("fake-graph: --webhook-url needs WHATSAPP_APP_SECRET to sign the notifications")
+        return 2
+    app = create_fake_graph_app(token, webhook_url=args.webhook_url, app_secret=secret)
+    uvicorn.run(app, host=args.host, port=args.port,
                 log_level=args.log_level, access_log=args.log_level != "warning")
     return 0

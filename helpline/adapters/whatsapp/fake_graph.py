@@ -3,31 +3,43 @@ customer simulator.
 
 ``POST /{version}/{phone_number_id}/messages`` checks the bearer token (401 with Meta's
 ``OAuthException`` 190 otherwise) and the documented text-message body (400 with Meta's error
-JSON, code 100, otherwise), then answers like Meta and records the message. Test hooks:
+JSON, code 100, otherwise), then answers like Meta and records the message. Given a webhook
+URL and the app secret, it also reports each message's statuses (``sent``, ``delivered``) to
+that webhook like Meta does: signed, with the send's ``biz_opaque_callback_data``, retried
+with a growing delay until the webhook answers 200. Test hooks:
 
 - ``GET /_fake/messages?to=<phone>&after=<seq>``: what was accepted, in order;
 - ``GET /_fake/stats``: how many requests reached the endpoint (accepted or not);
 - ``POST /_fake/errors``: queue error answers (``{"code": 130429, "times": 2, "skip": 0}``;
   ``status`` defaults to what Meta answers for the code);
+- ``GET /_fake/statuses``: status reports delivered to the webhook, and still pending;
 - ``DELETE /_fake/messages``: forget messages, counters and queued errors.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import itertools
+import json
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from helpline.adapters.whatsapp.builders import build_status_notification
+from helpline.adapters.whatsapp.signature import sign
 from helpline.catalog import MAX_TEXT_LENGTH
 
-_TOP_KEYS = {"messaging_product", "recipient_type", "to", "type", "text", "context"}
+_TOP_KEYS = {"messaging_product", "recipient_type", "to", "type", "text", "context",
+             "biz_opaque_callback_data"}
 
 #: What Meta answers for a few well-known errors (HTTP status, message).
 KNOWN_ERRORS: dict[int, tuple[int, str]] = {
@@ -109,6 +121,9 @@ def validate_send_body(body: object) -> str | None:
         return f"text.body must be a string of 1 to {MAX_TEXT_LENGTH} characters"
     if not isinstance(text.get("preview_url", False), bool):
         return "text.preview_url must be a boolean"
+    callback = body.get("biz_opaque_callback_data")
+    if callback is not None and (not isinstance(callback, str) or len(callback) > 512):
+        return "biz_opaque_callback_data must be a string of at most 512 characters"
     context = body.get("context")
     if context is not None and (not isinstance(context, dict) or set(context) != {"message_id"}
                                 or not isinstance(context["message_id"], str)):
@@ -116,11 +131,68 @@ def validate_send_body(body: object) -> str | None:
     return None
 
 
-def create_fake_graph_app(access_token: str) -> FastAPI:
-    """The fake Graph API; requests must carry ``Authorization: Bearer <access_token>``."""
+class StatusReports:
+    """Posts status notifications to a webhook like Meta: signed with the app secret, retried
+    with a growing delay (0.5 s doubling, at most 10 s apart) until answered with 200, for up
+    to ``give_up_s`` seconds."""
+
+    def __init__(self, webhook_url: str, app_secret: str, give_up_s: float = 600.0) -> None:
+        self.webhook_url = webhook_url
+        self.app_secret = app_secret
+        self.give_up_s = give_up_s
+        self.delivered = 0
+        self.pending = 0
+        self._http: httpx.AsyncClient | None = None
+
+    def report(self, message: dict[str, Any], callback: str | None) -> None:
+        """Report ``sent`` then ``delivered`` for an accepted message (in the background)."""
+        if self._http is None:
+            self._http = httpx.AsyncClient(timeout=5.0)
+        self.pending += 1
+        task = asyncio.create_task(self._deliver(message, callback))
+        _TASKS.add(task)
+        task.add_done_callback(_TASKS.discard)
+
+    async def _deliver(self, message: dict[str, Any], callback: str | None) -> None:
+        try:
+            for status in ("sent", "delivered"):
+                note = build_status_notification(
+                    phone_number_id=message["phone_number_id"], recipient_phone=message["to"],
+                    wamid=message["id"], status=status, timestamp=int(time.time()),
+                    callback_data=callback)
+                if not await self._post(json.dumps(note).encode()):
+                    return
+            self.delivered += 1
+        finally:
+            self.pending -= 1
+
+    async def _post(self, body: bytes) -> bool:
+        assert self._http is not None
+        headers = {"Content-Type": "application/json",
+                   "X-Hub-Signature-256": sign(body, self.app_secret)}
+        delay, deadline = 0.5, time.monotonic() + self.give_up_s
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError):
+                if (await self._http.post(self.webhook_url, content=body,
+                                          headers=headers)).status_code == 200:
+                    return True
+            await asyncio.sleep(delay)
+            delay = min(10.0, delay * 2)
+        return False
+
+
+#: Status deliveries in flight (kept referenced until they finish).
+_TASKS: set[asyncio.Task[None]] = set()
+
+
+def create_fake_graph_app(access_token: str, *, webhook_url: str | None = None,
+                          app_secret: str | None = None) -> FastAPI:
+    """The fake Graph API; requests must carry ``Authorization: Bearer <access_token>``.
+    With ``webhook_url`` and ``app_secret`` it reports statuses to that webhook."""
     app = FastAPI(title="fake WhatsApp Cloud API", docs_url=None, redoc_url=None)
     state = FakeGraphState(access_token=access_token)
     app.state.fake_graph = state
+    reports = StatusReports(webhook_url, app_secret) if webhook_url and app_secret else None
 
     @app.post("/{version}/{phone_number_id}/messages")
     async def send_message(version: str, phone_number_id: str, request: Request) -> JSONResponse:
@@ -142,13 +214,17 @@ def create_fake_graph_app(access_token: str) -> FastAPI:
         seq = next(state._ids)
         wamid = "wamid." + base64.b64encode(f"fake:{phone_number_id}:{seq}".encode()).decode()
         wa_id = body["to"].lstrip("+")
-        state.messages.append({
+        accepted: dict[str, Any] = {
             "seq": seq, "id": wamid, "api_version": version, "phone_number_id": phone_number_id,
             "to": wa_id, "body": body["text"]["body"],
             "preview_url": body["text"].get("preview_url", False),
             "context_message_id": (body.get("context") or {}).get("message_id"),
+            "callback_data": body.get("biz_opaque_callback_data"),
             "received_at": datetime.now(UTC).isoformat(),
-        })
+        }
+        state.messages.append(accepted)
+        if reports is not None:
+            reports.report(accepted, body.get("biz_opaque_callback_data"))
         return JSONResponse({"messaging_product": "whatsapp",
                              "contacts": [{"input": body["to"], "wa_id": wa_id}],
                              "messages": [{"id": wamid}]})
@@ -163,6 +239,12 @@ def create_fake_graph_app(access_token: str) -> FastAPI:
     async def stats() -> dict[str, int]:
         return {"requests": state.requests, "messages": len(state.messages),
                 "queued_errors": sum(e.times for e in state.errors)}
+
+    @app.get("/_fake/statuses")
+    async def status_reports() -> dict[str, int]:
+        if reports is None:
+            return {"delivered": 0, "pending": 0}
+        return {"delivered": reports.delivered, "pending": reports.pending}
 
     @app.post("/_fake/errors")
     async def queue_errors(errors: FakeError | list[FakeError]) -> dict[str, int]:

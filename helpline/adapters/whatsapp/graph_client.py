@@ -1,10 +1,18 @@
 """An async client of the WhatsApp Cloud API's ``messages`` endpoint (Graph API, httpx).
 
 ``POST {graph_url}/{api_version}/{phone_number_id}/messages`` with a bearer token and the
-documented text body. 429, 5xx, Meta's throttling codes and network errors are retried with
-capped exponential backoff and full jitter, a bounded number of times, then
-:class:`TransientSendError` is raised (the caller nacks; NATS redelivers later). Every other
-refusal is permanent: :class:`~helpline.application.ports.PermanentSendError` with Meta's code.
+documented text body, and ``biz_opaque_callback_data`` naming our send (Meta echoes it in the
+status webhooks). Failures come in three kinds:
+
+- **certainly not sent** (429 and Meta's throttling codes, a connection that never opened):
+  retried here with capped exponential backoff and full jitter, a bounded number of times,
+  then :class:`TransientSendError`;
+- **maybe sent** (5xx, a timeout or a broken connection after the request went out):
+  :class:`AmbiguousSendError` at once, never retried here, because Meta takes no idempotency
+  key and a retry could send the text twice; the caller keeps its claim and learns the
+  outcome from the status webhooks;
+- **refused**: :class:`~helpline.application.ports.PermanentSendError` with Meta's code.
+
 A token bucket per phone number id keeps us under Meta's throughput limit.
 """
 
@@ -31,6 +39,11 @@ DEFAULT_RATE_PER_SECOND = 80.0
 
 #: Graph error codes that mean "later" rather than "never": rate limits and Meta-side outages.
 TRANSIENT_CODES = frozenset({1, 2, 4, 80007, 130429, 131000, 131016, 131048, 131056, 133004})
+#: Of those, the ones that certainly refused the message (rate limits): safe to try again.
+THROTTLED_CODES = frozenset({4, 80007, 130429, 131048, 131056})
+#: Transport errors raised before the request reached Meta.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.WriteError,
+             httpx.WriteTimeout)
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -45,6 +58,11 @@ class TransientSendError(Exception):
         self.code = code
         self.reason = reason
         self.retry_after = retry_after
+
+
+class AmbiguousSendError(TransientSendError):
+    """The request may have reached Meta and been sent: do not send it again before knowing
+    (a status webhook with our callback data, or the claim's lease running out)."""
 
 
 def split_text(text: str, limit: int = MAX_TEXT_LENGTH) -> list[str]:
@@ -193,10 +211,12 @@ class GraphClient:
         *,
         preview_url: bool = False,
         reply_to: str | None = None,
+        callback_data: str | None = None,
     ) -> str:
         """Send one text (at most 4096 characters) and return Meta's wamid for it.
 
-        Raises ``PermanentSendError`` when Meta refuses it for good, and
+        Raises ``PermanentSendError`` when Meta refuses it for good,
+        :class:`AmbiguousSendError` when it may have been sent, and
         :class:`TransientSendError` when the retries ran out.
         """
         payload: dict[str, Any] = {
@@ -208,6 +228,8 @@ class GraphClient:
         }
         if reply_to:
             payload["context"] = {"message_id": reply_to}
+        if callback_data:
+            payload["biz_opaque_callback_data"] = callback_data
         url = f"{self._base}/{phone_number_id}/messages"
         headers = {"Authorization": f"Bearer {self._token}"}
         last: TransientSendError | None = None
@@ -217,12 +239,19 @@ class GraphClient:
             await self.rate_limiter.acquire(phone_number_id)
             try:
                 response = await self._http.post(url, json=payload, headers=headers)
-            except httpx.TransportError as e:
+            except _NOT_SENT as e:
                 last = TransientSendError(f"network error: {type(e).__name__}: {e}")
                 continue
+            except httpx.TransportError as e:
+                raise AmbiguousSendError(
+                    f"no answer from the Graph API ({type(e).__name__}: {e}); the message "
+                    "may have been sent") from e
             outcome = _interpret(response)
             if isinstance(outcome, str):
                 return outcome
+            if outcome.code not in THROTTLED_CODES and response.status_code != 429:
+                raise AmbiguousSendError(f"{outcome.reason}; the message may have been sent",
+                                         outcome.code, outcome.retry_after)
             last = outcome
         assert last is not None
         raise TransientSendError(

@@ -18,9 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-import psycopg
+from psycopg_pool import AsyncConnectionPool
 
 from helpline.application.ports import PermanentSendError, SendResult
 
@@ -69,9 +69,23 @@ class SendLedgerStore(Protocol):
         """Drop a claim whose call certainly failed, so a redelivery may try again."""
         ...
 
+    async def settle_part(self, command_id: str, part: int, wamid: str) -> bool:
+        """A status webhook said piece ``part`` was sent as ``wamid``: complete its claim if
+        it is still open. ``True`` if it was."""
+        ...
+
+    async def reclaim_part(self, command_id: str, part: int, now: float, lease: float) -> bool:
+        """Take over a claim older than ``lease`` that was never completed (no status came
+        for it): ``True`` if this caller got it (it may send the piece again)."""
+        ...
+
     async def record_outcomes(self, outcomes: dict[str, Outcome]) -> dict[str, Outcome]:
         """Record final outcomes in one transaction (for each command the first one recorded
         wins); returns the outcomes as recorded."""
+        ...
+
+    async def ping(self) -> bool:
+        """Whether the ledger's store answers."""
         ...
 
 
@@ -130,9 +144,29 @@ class MemorySendLedger:
         if row is not None and row[1] is None:
             del self.parts[(command_id, part)]
 
+    async def settle_part(self, command_id: str, part: int, wamid: str) -> bool:
+        """See :class:`SendLedgerStore`."""
+        row = self.parts.get((command_id, part))
+        if row is None or row[1] is not None:
+            return False
+        self.parts[(command_id, part)] = (row[0], wamid)
+        return True
+
+    async def reclaim_part(self, command_id: str, part: int, now: float, lease: float) -> bool:
+        """See :class:`SendLedgerStore`."""
+        row = self.parts.get((command_id, part))
+        if row is None or row[1] is not None or now - row[0] < lease:
+            return False
+        self.parts[(command_id, part)] = (now, None)
+        return True
+
     async def record_outcomes(self, outcomes: dict[str, Outcome]) -> dict[str, Outcome]:
         """See :class:`SendLedgerStore`."""
         return {k: self.recorded.setdefault(k, o) for k, o in outcomes.items()}
+
+    async def ping(self) -> bool:
+        """Always reachable."""
+        return True
 
 
 Rows = list[tuple[object, ...]]
@@ -185,6 +219,20 @@ class _SqlSendLedger(ABC):
         await self._run("DELETE FROM whatsapp_send_parts WHERE command_id = ? AND part = ? "
                         "AND wamid IS NULL", (command_id, part))
 
+    async def settle_part(self, command_id: str, part: int, wamid: str) -> bool:
+        """See :class:`SendLedgerStore`."""
+        changed, _ = await self._run(
+            "UPDATE whatsapp_send_parts SET wamid = ? WHERE command_id = ? AND part = ? "
+            "AND wamid IS NULL", (wamid, command_id, part))
+        return changed == 1
+
+    async def reclaim_part(self, command_id: str, part: int, now: float, lease: float) -> bool:
+        """See :class:`SendLedgerStore`."""
+        changed, _ = await self._run(
+            "UPDATE whatsapp_send_parts SET claimed_at = ? WHERE command_id = ? AND part = ? "
+            "AND wamid IS NULL AND claimed_at <= ?", (now, command_id, part, now - lease))
+        return changed == 1
+
     async def record_outcomes(self, outcomes: dict[str, Outcome]) -> dict[str, Outcome]:
         """See :class:`SendLedgerStore`."""
         await self._run_many(
@@ -214,6 +262,11 @@ class SqliteSendLedger(_SqlSendLedger):
         """Close the database connection."""
         self._db.close()
 
+    async def ping(self) -> bool:
+        """Whether the file answers."""
+        await self._run("SELECT 1", ())
+        return True
+
     async def _run(self, sql: str, args: tuple[object, ...]) -> tuple[int, Rows]:
         def call() -> tuple[int, Rows]:
             with self._lock:
@@ -237,31 +290,40 @@ class SqliteSendLedger(_SqlSendLedger):
 
 
 class PostgresSendLedger(_SqlSendLedger):
-    """A :class:`SendLedgerStore` in PostgreSQL (psycopg 3, async, autocommit)."""
+    """A :class:`SendLedgerStore` in PostgreSQL (psycopg 3, async), over a small pool that
+    replaces a connection PostgreSQL dropped (a restart) before handing it out, and gives up
+    waiting for one after ``wait_s`` seconds (the caller retries the command later)."""
 
-    def __init__(self, conn: psycopg.AsyncConnection[tuple[object, ...]]) -> None:
-        self._conn = conn
-        self._lock = asyncio.Lock()
+    def __init__(self, pool: AsyncConnectionPool[Any]) -> None:
+        self._pool = pool
 
     @classmethod
-    async def connect(cls, conninfo: str) -> PostgresSendLedger:
+    async def connect(cls, conninfo: str, *, wait_s: float = 5.0) -> PostgresSendLedger:
         """Connect and create the ledger's tables if they are missing."""
-        conn = await psycopg.AsyncConnection.connect(conninfo, autocommit=True)
-        ledger = cls(conn)
+        pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
+            conninfo, min_size=1, max_size=4, open=False, timeout=wait_s,
+            check=AsyncConnectionPool.check_connection, kwargs={"autocommit": True})
+        await pool.open(wait=True, timeout=wait_s)
+        ledger = cls(pool)
         await ledger._run(_PARTS, ())
         await ledger._run(_OUTCOMES, ())
         return ledger
 
     async def aclose(self) -> None:
-        """Close the connection."""
-        await self._conn.close()
+        """Close the pool."""
+        await self._pool.close()
+
+    async def ping(self) -> bool:
+        """Whether PostgreSQL answers."""
+        await self._run("SELECT 1", ())
+        return True
 
     async def _run(self, sql: str, args: tuple[object, ...]) -> tuple[int, Rows]:
-        async with self._lock, self._conn.cursor() as cursor:
+        async with self._pool.connection() as conn, conn.cursor() as cursor:
             await cursor.execute(sql.replace("?", "%s").encode(), args)
             rows = await cursor.fetchall() if cursor.description else []
             return cursor.rowcount, rows
 
     async def _run_many(self, sql: str, rows: list[tuple[object, ...]]) -> None:
-        async with self._lock, self._conn.transaction(), self._conn.cursor() as cursor:
-            await cursor.executemany(sql.replace("?", "%s").encode(), rows)
+        async with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            await cur.executemany(sql.replace("?", "%s").encode(), rows)

@@ -1,24 +1,27 @@
 """OutboundWhatsApp: ms-whatsapp carries out *Send WhatsApp Business Text Message* (async).
 
-The crash window, and the choice made here
--------------------------------------------
-Meta's ``messages`` endpoint takes no idempotency key, so between Meta's answer and our ledger
-write there is a moment where a crash leaves us not knowing whether the customer got the text.
-We prefer *at most once*: each piece of a text is claimed in the ledger *before* its Graph API
-call and completed with its wamid after it. A redelivered command then finds:
+The crash window, and how Meta's own mechanism closes it
+-------------------------------------------------------
+Meta's ``messages`` endpoint takes no idempotency key, so a crash (or a timeout) during the
+Graph API call leaves us not knowing whether the customer got the text. Each piece of a text
+is *claimed* in the ledger before its call, sent with ``biz_opaque_callback_data`` =
+``<command id>:<piece>``, and *completed* with its wamid after it. Meta echoes the callback
+data in every status webhook of that message, and a status *settles* an open claim (ms-whatsapp
+consumes the statuses too). A redelivered command then finds:
 
 - the recorded outcome → the same event again (no call);
-- a completed piece → its wamid, and goes on with the next piece (no second call);
-- a claim younger than ``lease`` → another delivery is calling Meta right now:
-  :class:`SendInProgressError` (transient; NATS redelivers later, after which it finds the
-  outcome);
-- a claim older than ``lease`` that never completed → the process died mid-call: a
-  *…-send-failed* event saying the outcome is unknown, rather than risk a duplicate message.
+- a completed or settled piece → its wamid, and goes on with the next piece (no second call);
+- a claim younger than ``lease`` → another delivery is calling Meta right now, or a crash left
+  the claim and its status may still come: :class:`SendInProgressError` (transient; NATS
+  redelivers later);
+- a claim older than ``lease`` that no status settled → Meta never sent it: the piece is
+  claimed again and sent (a status arriving later than the lease is the one way to a
+  duplicate).
 
-``lease`` must exceed the longest a piece can take (retries x (timeout + backoff)); the NATS
-consumer's ack wait should exceed it too. When the retries run out the claim is released and
-:class:`~helpline.adapters.whatsapp.graph_client.TransientSendError` propagates: the caller nacks
-and the command is tried again later.
+A call that certainly did not reach Meta (a refused connection, a rate limit) releases its
+claim at once; one that may have (a 5xx, a timeout) keeps it, for the status to settle. The
+lease must exceed the longest a call can take; the NATS consumer's ack wait is shorter and the
+command comes back until the outcome is known.
 """
 
 from __future__ import annotations
@@ -27,7 +30,12 @@ import asyncio
 from collections.abc import Sequence
 from datetime import timedelta
 
-from helpline.adapters.whatsapp.graph_client import GraphClient, TransientSendError, split_text
+from helpline.adapters.whatsapp.graph_client import (
+    AmbiguousSendError,
+    GraphClient,
+    TransientSendError,
+    split_text,
+)
 from helpline.adapters.whatsapp.ledger import ClaimState, Outcome, SendLedgerStore
 from helpline.application.handlers import BatchResult
 from helpline.application.ports import Clock, PermanentSendError, SendResult, utc_now
@@ -36,6 +44,7 @@ from helpline.catalog import (
     SendWhatsAppBusinessTextMessage,
     WhatsAppBusinessTextMessageSendFailed,
     WhatsAppBusinessTextMessageSent,
+    WhatsAppBusinessTextMessageStatusUpdated,
 )
 from helpline.domain.ids import derived_id
 
@@ -87,13 +96,36 @@ class OutboundWhatsApp:
         return result.emitted
 
     async def handle_batch(self, messages: Sequence[CatalogMessage]) -> BatchResult:
-        """Send a batch of commands: each customer's in order, different customers at the
-        same time. After a failure, the customer's later commands in the batch are held back
-        (retried later) so replies never overtake each other. The ledger is read and the
-        outcomes are recorded once per batch."""
-        cmds = [m for m in messages if isinstance(m, SendWhatsAppBusinessTextMessage)]
-        if len(cmds) != len(messages):
-            raise TypeError("ms-whatsapp sends Send WhatsApp Business Text Message commands only")
+        """Settle the claims the batch's status reports name, then send its commands: each
+        customer's in order, different customers at the same time. After a failure, the
+        customer's later commands in the batch are held back (retried later) so replies never
+        overtake each other. The ledger's outcomes are read and recorded once per batch."""
+        batch = BatchResult()
+        statuses = [(i, m) for i, m in enumerate(messages)
+                    if isinstance(m, WhatsAppBusinessTextMessageStatusUpdated)]
+        for i, status in statuses:
+            try:
+                await self.settle(status)
+            except Exception as e:  # the ledger is away: the status comes back later
+                batch.errors[i] = e
+        indexed = [(i, m) for i, m in enumerate(messages)
+                   if isinstance(m, SendWhatsAppBusinessTextMessage)]
+        if len(indexed) + len(statuses) != len(messages):
+            raise TypeError("ms-whatsapp handles send commands and status reports only")
+        sent = await self._send_batch([m for _, m in indexed])
+        batch.emitted.extend(sent.emitted)
+        batch.errors.update({indexed[j][0]: e for j, e in sent.errors.items()})
+        return batch
+
+    async def settle(self, status: WhatsAppBusinessTextMessageStatusUpdated) -> bool:
+        """A status of one of our messages: settle the claim its callback data names (a send
+        whose outcome a crash or a timeout left unknown). ``True`` if it settled one."""
+        key, _, part = (status.callback_data or "").rpartition(":")
+        if not key or not part.isdigit():
+            return False  # not one of our sends (or sent before callback data)
+        return await self.ledger.settle_part(key, int(part), status.wamid)
+
+    async def _send_batch(self, cmds: list[SendWhatsAppBusinessTextMessage]) -> BatchResult:
         keys = [str(c.message_id) for c in cmds]
         known = await self.ledger.outcomes(keys)
         outcomes: dict[int, Outcome] = {}
@@ -137,30 +169,38 @@ class OutboundWhatsApp:
         pieces = split_text(cmd.text)
         wamids: list[str] = []
         for part, piece in enumerate(pieces):
-            claim = await self.ledger.claim_part(
-                key, part, self.clock().timestamp(), self.lease.total_seconds())
-            if claim.state is ClaimState.DONE and claim.wamid is not None:
-                wamids.append(claim.wamid)
-                continue
-            if claim.state is ClaimState.BUSY:
-                raise SendInProgressError(f"piece {part + 1} of {key} is being sent already")
-            if claim.state is ClaimState.STALE:
-                return PermanentSendError(None, (
-                    f"outcome unknown: an earlier attempt stopped during the Graph API call for "
-                    f"piece {part + 1} of {len(pieces)}; not sent again to avoid a duplicate"))
-            try:
-                wamid = await self.client.send_text(
-                    cmd.channel.phone_number_id, cmd.channel.customer_phone, piece,
-                    preview_url=cmd.preview_url, reply_to=cmd.reply_to_wamid if part == 0 else None)
-            except PermanentSendError as e:
-                sent = f" ({part} of {len(pieces)} pieces were sent)" if part else ""
-                return PermanentSendError(e.code, e.reason + sent)
-            except TransientSendError:
-                await self.ledger.release_part(key, part)
-                raise
-            await self.ledger.complete_part(key, part, wamid)
+            wamid = await self._send_piece(cmd, key, part, piece, len(pieces))
+            if isinstance(wamid, PermanentSendError):
+                return wamid
             wamids.append(wamid)
         return SendResult(tuple(wamids))
+
+    async def _send_piece(self, cmd: SendWhatsAppBusinessTextMessage, key: str, part: int,
+                          piece: str, pieces: int) -> str | PermanentSendError:
+        now = self.clock().timestamp()
+        lease = self.lease.total_seconds()
+        claim = await self.ledger.claim_part(key, part, now, lease)
+        if claim.state is ClaimState.DONE and claim.wamid is not None:
+            return claim.wamid
+        if claim.state is ClaimState.BUSY or (
+                claim.state is ClaimState.STALE
+                and not await self.ledger.reclaim_part(key, part, now, lease)):
+            raise SendInProgressError(f"piece {part + 1} of {key} is being sent already")
+        try:
+            wamid = await self.client.send_text(
+                cmd.channel.phone_number_id, cmd.channel.customer_phone, piece,
+                preview_url=cmd.preview_url, reply_to=cmd.reply_to_wamid if part == 0 else None,
+                callback_data=f"{key}:{part}")
+        except PermanentSendError as e:
+            sent = f" ({part} of {pieces} pieces were sent)" if part else ""
+            return PermanentSendError(e.code, e.reason + sent)
+        except AmbiguousSendError:
+            raise  # the claim stays: a status settles it, or the lease lets it go
+        except TransientSendError:
+            await self.ledger.release_part(key, part)
+            raise
+        await self.ledger.complete_part(key, part, wamid)
+        return wamid
 
     def _event(
         self, cmd: SendWhatsAppBusinessTextMessage, key: str, outcome: Outcome

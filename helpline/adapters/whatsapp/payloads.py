@@ -167,6 +167,9 @@ def _status(
     except WebhookPayloadError:
         # Group messages report a group id here: no customer conversation to record it in.
         return f"{where}: recipient_id {recipient!r} is not a phone number"
+    callback = status.get("biz_opaque_callback_data")
+    if callback is not None and not isinstance(callback, str):
+        raise WebhookPayloadError(f"{where}.biz_opaque_callback_data must be a string")
     try:
         return WhatsAppBusinessTextMessageStatusUpdated(
             message_id=derived_id("whatsapp-status", wamid, value),
@@ -179,6 +182,7 @@ def _status(
             recipient_phone=phone,
             phone_number_id=phone_number_id,
             errors=tuple(errors),
+            callback_data=callback,
         )
     except ValidationError as e:
         raise WebhookPayloadError(f"{where}: {_first_error(e)}") from e
@@ -350,34 +354,3 @@ def _error_text(error: object) -> str:
 def _first_error(e: ValidationError) -> str:
     err = e.errors()[0]
     return f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
-
-
-def build_text_notification(
-    *,
-    phone_number_id: str,
-    sender_phone: str,
-    text: str,
-    wamid: str,
-    timestamp: int,
-    profile_name: str = "Customer",
-    display_phone_number: str = "15550783881",
-    waba_id: str = "102290129340398",
-) -> dict[str, Any]:
-    """A documented-shape notification of one inbound text (for the simulator and tests)."""
-    return {
-        "object": WABA_OBJECT,
-        "entry": [{
-            "id": waba_id,
-            "changes": [{
-                "field": "messages",
-                "value": {
-                    "messaging_product": "whatsapp",
-                    "metadata": {"display_phone_number": display_phone_number,
-                                 "phone_number_id": phone_number_id},
-                    "contacts": [{"profile": {"name": profile_name}, "wa_id": sender_phone}],
-                    "messages": [{"from": sender_phone, "id": wamid, "timestamp": str(timestamp),
-                                  "type": "text", "text": {"body": text}}],
-                },
-            }],
-        }],
-    }

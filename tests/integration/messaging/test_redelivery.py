@@ -24,17 +24,18 @@ pytestmark = pytest.mark.integration
 
 
 class FlakyAnswerer:
-    """Fails ``failures`` times, then answers."""
+    """Fails ``failures`` times (with ``error``), then answers."""
 
-    def __init__(self, failures: int) -> None:
+    def __init__(self, failures: int, error: type[Exception] = RuntimeError) -> None:
         self.failures = failures
+        self.error = error
         self.calls = 0
 
     def answer(self, question: str, history: Sequence[Turn],
                customer: CustomerInfo | None) -> Answer:
         self.calls += 1
         if self.calls <= self.failures:
-            raise ConnectionError(f"knowledge base unavailable (call {self.calls})")
+            raise self.error(f"knowledge base failed (call {self.calls})")
         return Answer("Abrimos a las 9.", confidence=0.9)
 
 
@@ -91,6 +92,24 @@ async def test_exhausted_retries_and_malformed_messages_are_dead_lettered(
             "ms-gateway:whatsapp-business-text-message-received") == 1)
         assert await _dlq_count(nats_available, topology) == 2
         assert sender.sent == []
+    finally:
+        await runtime.stop()
+        container.close()
+
+
+async def test_a_dependency_that_is_away_never_dead_letters(
+    nats_available: str, topology: Topology, tmp_path
+) -> None:
+    """An outage (here the answerer's connection refused) outlasts max_deliver: the message
+    keeps coming back instead of going to the dead letters, and is answered once it ends."""
+    answerer = FlakyAnswerer(failures=5, error=ConnectionRefusedError)  # max_deliver is 3
+    runtime, container, sender = await _runtime(nats_available, topology, tmp_path, answerer)
+    try:
+        await publish_all(runtime.broker, topology, [inbound("¿a qué hora abrís?")])
+        await wait_until(lambda: len(sender.sent) == 1, timeout_s=30)
+        assert answerer.calls == 6
+        assert await _dlq_count(nats_available, topology) == 0
+        assert runtime.metrics.dead_lettered == {}
     finally:
         await runtime.stop()
         container.close()

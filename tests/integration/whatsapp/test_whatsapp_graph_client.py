@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from helpline.adapters.whatsapp.graph_client import (
+    AmbiguousSendError,
     GraphClient,
     RateLimiter,
     RetryPolicy,
@@ -37,22 +38,44 @@ async def test_no_context_when_not_replying(graph: GraphClient, fake: httpx.Asyn
     assert (await fake.get("/_fake/messages")).json()["messages"][0]["context_message_id"] is None
 
 
-@pytest.mark.parametrize(("code", "status"), [(130429, 429), (131000, 500), (1, 503)])
-async def test_throttling_and_server_errors_are_retried(
+@pytest.mark.parametrize(("code", "status"), [(130429, 429), (80007, 400), (4, 400)])
+async def test_throttling_is_retried(
     graph: GraphClient, fake: httpx.AsyncClient, code: int, status: int
 ) -> None:
+    """A rate limit certainly refused the message: trying again cannot send it twice."""
     await fake.post("/_fake/errors", json={"code": code, "status": status, "times": 2})
     assert await graph.send_text(PNID, "34600123456", "hola")
     counts = (await fake.get("/_fake/stats")).json()
     assert counts == {"requests": 3, "messages": 1, "queued_errors": 0}
 
 
+@pytest.mark.parametrize(("code", "status"), [(131000, 500), (1, 503), (2, 502)])
+async def test_server_errors_are_ambiguous_and_not_retried(
+    graph: GraphClient, fake: httpx.AsyncClient, code: int, status: int
+) -> None:
+    """A 5xx may come after Meta sent the message: retrying could send it twice, so the
+    caller is told it may have been sent (the status webhook will say)."""
+    await fake.post("/_fake/errors", json={"code": code, "status": status, "times": 2})
+    with pytest.raises(AmbiguousSendError) as caught:
+        await graph.send_text(PNID, "34600123456", "hola")
+    assert caught.value.code == code
+    assert (await fake.get("/_fake/stats")).json()["requests"] == 1
+
+
 async def test_retries_are_bounded(graph: GraphClient, fake: httpx.AsyncClient) -> None:
-    await fake.post("/_fake/errors", json={"code": 131000, "times": 10})
+    await fake.post("/_fake/errors", json={"code": 130429, "times": 10})
     with pytest.raises(TransientSendError) as caught:
         await graph.send_text(PNID, "34600123456", "hola")
-    assert caught.value.code == 131000
+    assert caught.value.code == 130429 and not isinstance(caught.value, AmbiguousSendError)
     assert (await fake.get("/_fake/stats")).json()["requests"] == 3
+
+
+async def test_the_send_names_itself_for_the_status_webhooks(
+    graph: GraphClient, fake: httpx.AsyncClient
+) -> None:
+    await graph.send_text(PNID, "34600123456", "hola", callback_data="cmd-1:0")
+    (sent,) = (await fake.get("/_fake/messages")).json()["messages"]
+    assert sent["callback_data"] == "cmd-1:0"
 
 
 @pytest.mark.parametrize("code", [131047, 131026, 100])

@@ -11,7 +11,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from helpline.adapters.whatsapp.graph_client import GraphClient, TransientSendError
+from helpline.adapters.whatsapp.graph_client import (
+    AmbiguousSendError,
+    GraphClient,
+    TransientSendError,
+)
 from helpline.adapters.whatsapp.ledger import (
     ClaimState,
     MemorySendLedger,
@@ -20,15 +24,18 @@ from helpline.adapters.whatsapp.ledger import (
     SqliteSendLedger,
 )
 from helpline.adapters.whatsapp.outbound import OutboundWhatsApp, SendInProgressError
+from helpline.application.handlers import BatchResult
 from helpline.application.ports import PermanentSendError, SendResult
 from helpline.catalog import (
     SendWhatsAppBusinessTextMessage,
     WhatsAppBusinessTextMessageSendFailed,
     WhatsAppBusinessTextMessageSent,
 )
+from helpline.catalog import WhatsAppBusinessTextMessageStatusUpdated as StatusUpdated
 from helpline.domain.ids import derived_id
 
 pytestmark = pytest.mark.integration
+PNID = "106540352242922"
 NOW = datetime(2026, 11, 24, 10, 15, tzinfo=UTC)
 
 
@@ -117,31 +124,74 @@ async def test_transient_failure_raises_and_a_redelivery_resumes_where_it_stoppe
 ) -> None:
     cmd = command(" ".join(["word"] * 1000))  # 4999 characters: two pieces
     service = OutboundWhatsApp(graph, MemorySendLedger(), clock=lambda: NOW)
-    await fake.post("/_fake/errors", json={"code": 131000, "times": 3, "skip": 1})
-    with pytest.raises(TransientSendError):
+    # Rate limits until the retries run out: the second piece was certainly not sent.
+    await fake.post("/_fake/errors", json={"code": 130429, "times": 3, "skip": 1})
+    with pytest.raises(TransientSendError) as caught:
         await service.send_whatsapp_business_text_message(cmd)
+    assert not isinstance(caught.value, AmbiguousSendError)
     assert (await stats(fake))["messages"] == 1  # the first piece went out
     (event,) = await service.send_whatsapp_business_text_message(cmd)  # NATS redelivers
     assert isinstance(event, WhatsAppBusinessTextMessageSent) and len(event.wamids) == 2
     assert (await stats(fake))["messages"] == 2  # the first piece was not sent twice
 
 
-async def test_the_crash_window_never_sends_twice(
+def status_of(sent: dict[str, object], status: str = "sent") -> StatusUpdated:
+    """The status webhook Meta sends for a message the fake received."""
+    data = {**StatusUpdated.example, "message_id": str(uuid.uuid4()), "wamid": sent["id"],
+            "status": status, "callback_data": sent["callback_data"]}
+    return StatusUpdated.model_validate(data)
+
+
+async def test_a_crash_during_the_call_is_settled_by_the_status_webhook(
     graph: GraphClient, fake: httpx.AsyncClient
 ) -> None:
+    """The process died after Meta accepted the text and before the ledger knew: the claim
+    is left. A redelivery waits (the claim is young); Meta's status, which echoes the send's
+    callback data, settles it; the next redelivery reports it sent, without a second call."""
     cmd = command()
     ledger = MemorySendLedger()
     key = str(cmd.message_id)
-    # A delivery claimed the piece and is (or was) calling Meta:
-    await ledger.claim_part(key, 0, NOW.timestamp(), 120)
+    await ledger.claim_part(key, 0, NOW.timestamp(), 120)  # claimed, then the crash:
+    await graph.send_text(PNID, "34600123456", cmd.text, callback_data=f"{key}:0")
     busy = OutboundWhatsApp(graph, ledger, clock=lambda: NOW + timedelta(seconds=30))
     with pytest.raises(SendInProgressError):
         await busy.send_whatsapp_business_text_message(cmd)
+    (sent,) = (await fake.get("/_fake/messages")).json()["messages"]
+    assert await busy.handle_batch([status_of(sent)]) == BatchResult()
     later = OutboundWhatsApp(graph, ledger, clock=lambda: NOW + timedelta(minutes=5))
     (event,) = await later.send_whatsapp_business_text_message(cmd)
-    assert isinstance(event, WhatsAppBusinessTextMessageSendFailed)
-    assert event.code is None and "outcome unknown" in event.reason
-    assert (await stats(fake))["requests"] == 0
+    assert isinstance(event, WhatsAppBusinessTextMessageSent) and event.wamids == (sent["id"],)
+    assert (await stats(fake))["requests"] == 1
+
+
+async def test_a_claim_no_status_settles_is_sent_again_after_the_lease(
+    graph: GraphClient, fake: httpx.AsyncClient
+) -> None:
+    """The process died before its call reached Meta: no status ever comes. After the lease
+    the piece is claimed again and sent, once, however many deliveries race for it."""
+    cmd = command()
+    ledger = MemorySendLedger()
+    await ledger.claim_part(str(cmd.message_id), 0, NOW.timestamp(), 120)
+    later = OutboundWhatsApp(graph, ledger, clock=lambda: NOW + timedelta(minutes=5))
+    (event,) = await later.send_whatsapp_business_text_message(cmd)
+    assert isinstance(event, WhatsAppBusinessTextMessageSent)
+    assert (await later.send_whatsapp_business_text_message(cmd)) == [event]
+    assert (await stats(fake))["requests"] == 1
+
+
+async def test_an_ambiguous_failure_keeps_the_claim_for_the_status(
+    graph: GraphClient, fake: httpx.AsyncClient
+) -> None:
+    """A 500 may come after Meta sent the text: the claim stays, so a redelivery does not
+    send it again before the status (or the lease) says what happened."""
+    cmd = command()
+    service = OutboundWhatsApp(graph, MemorySendLedger(), clock=lambda: NOW)
+    await fake.post("/_fake/errors", json={"code": 131000, "times": 1})
+    with pytest.raises(AmbiguousSendError):
+        await service.send_whatsapp_business_text_message(cmd)
+    with pytest.raises(SendInProgressError):
+        await service.send_whatsapp_business_text_message(cmd)
+    assert (await stats(fake))["requests"] == 1
 
 
 @pytest.fixture(params=["memory", "sqlite", "postgres"])
@@ -174,6 +224,16 @@ async def test_ledger_contract(ledger: SendLedgerStore) -> None:
     assert (await ledger.claim_part(key, 1, 1000.0, 60)).state is ClaimState.CLAIMED
     await ledger.release_part(key, 1)
     assert (await ledger.claim_part(key, 1, 1000.0, 60)).state is ClaimState.CLAIMED
+    # A claim older than the lease is taken over once; a status settles an open claim once.
+    assert not await ledger.reclaim_part(key, 1, 1030.0, 60)  # still young
+    assert await ledger.reclaim_part(key, 1, 1061.0, 60)
+    assert not await ledger.reclaim_part(key, 1, 1061.0, 60)  # the other racer loses
+    assert await ledger.settle_part(key, 1, "wamid.B")
+    assert not await ledger.settle_part(key, 1, "wamid.C")
+    settled = await ledger.claim_part(key, 1, 9000.0, 60)
+    assert (settled.state, settled.wamid) == (ClaimState.DONE, "wamid.B")
+    assert not await ledger.settle_part("unknown", 0, "wamid.D")
+    assert await ledger.ping()
     first = SendResult(("wamid.A", "wamid.B"))
     assert await ledger.record_outcomes({key: first}) == {key: first}
     late = await ledger.record_outcomes({key: PermanentSendError(100, "late")})

@@ -19,7 +19,7 @@ from typing import Any
 
 import uvicorn
 
-from helpline.adapters.whatsapp.payloads import build_text_notification
+from helpline.adapters.whatsapp.builders import build_text_notification
 from helpline.adapters.whatsapp.signature import SIGNATURE_HEADER, sign
 
 

@@ -13,13 +13,13 @@ import pytest
 from app_helpers import CONV_ID, StepClock, with_info
 
 from helpline.application import ConversationStore
+from helpline.catalog import AIAgentAnswerGenerated as Answer
 from helpline.catalog import (
     CatalogMessage,
     GenerateAIAgentAnswerWithUserInfo,
     OpenTicket,
     SendWhatsAppBusinessTextMessage,
 )
-from helpline.catalog import AIAgentAnswerGenerated as Answer
 from helpline.domain.ids import conversation_id_for, derived_id
 
 pytestmark = pytest.mark.unit

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from helpline.adapters.whatsapp.builders import build_status_notification, build_text_notification
 from helpline.adapters.whatsapp.payloads import (
     WebhookPayloadError,
-    build_text_notification,
     parse_notification,
     parse_notification_bytes,
 )
@@ -183,3 +183,18 @@ def test_invalid_shapes_raise_a_clear_error(data: Any) -> None:
 def test_non_json_bytes_raise(body: bytes) -> None:
     with pytest.raises(WebhookPayloadError):
         parse_notification_bytes(body)
+
+
+def test_status_callback_data_is_kept_and_must_be_a_string() -> None:
+    """Meta echoes ``biz_opaque_callback_data`` of a send in its statuses: it names the send
+    command (and piece) so ms-whatsapp can settle a send a crash left unknown."""
+    note = build_status_notification(phone_number_id="106540352242922",
+                                     recipient_phone="34600123456", wamid="wamid.out.1",
+                                     status="sent", timestamp=1739321030,
+                                     callback_data="cmd-1:0")
+    (status,) = parse_notification(note).messages
+    assert isinstance(status, WhatsAppBusinessTextMessageStatusUpdated)
+    assert status.callback_data == "cmd-1:0" and status.wamid == "wamid.out.1"
+    note["entry"][0]["changes"][0]["value"]["statuses"][0]["biz_opaque_callback_data"] = 7
+    with pytest.raises(WebhookPayloadError, match="biz_opaque_callback_data"):
+        parse_notification(note)
