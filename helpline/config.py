@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     helpline_ack_wait_seconds: float = Field(
         default=30.0, gt=0, description="how long JetStream waits for an ack before it "
         "delivers a message again (e.g. after a crash)")
+    helpline_send_lease_seconds: float = Field(
+        default=120.0, gt=0, description="how long a send's claim waits for Meta's status "
+        "before the send is tried again (after a crash or a timeout during the call)")
     helpline_aggregate_cache: int = Field(
         default=10_000, ge=0, description="aggregates an application keeps in memory between "
         "batches (0: load every time, from the latest snapshot)")

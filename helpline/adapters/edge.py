@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -42,7 +43,8 @@ async def whatsapp_handlers(
     close = getattr(ledger, "aclose", None) or getattr(ledger, "close", None)
     if close is not None:
         stack.push_async_callback(_closer(close))
-    outbound = OutboundWhatsApp(graph, ledger)
+    outbound = OutboundWhatsApp(graph, ledger,
+                                lease=timedelta(seconds=settings.helpline_send_lease_seconds))
     return {"ms-whatsapp": outbound.handle_batch}
 
 

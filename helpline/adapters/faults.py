@@ -14,6 +14,8 @@ import psycopg
 import psycopg_pool
 from eventsourcing.persistence import InterfaceError, OperationalError
 
+from helpline.application.errors import RetryLaterError
+
 #: Errors that mean "a dependency is unreachable right now".
 UNAVAILABLE: tuple[type[BaseException], ...] = (
     OperationalError, InterfaceError,  # eventsourcing's, from either database
@@ -22,12 +24,13 @@ UNAVAILABLE: tuple[type[BaseException], ...] = (
     nats.errors.ConnectionClosedError, nats.errors.NoServersError,
     nats.errors.ConnectionReconnectingError, nats.errors.StaleConnectionError,
     nats.errors.OutboundBufferLimitError,
-    ConnectionError, TimeoutError,
+    ConnectionError, TimeoutError, RetryLaterError,
 )
 
 
 def is_unavailable(error: BaseException) -> bool:
-    """Whether ``error`` (or what caused it) says a dependency is unreachable."""
+    """Whether ``error`` (or what caused it) says a dependency is unreachable, or that the
+    message must wait (:class:`~helpline.application.errors.RetryLaterError`)."""
     seen: BaseException | None = error
     for _ in range(5):
         if seen is None:

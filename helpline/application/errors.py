@@ -15,3 +15,8 @@ class UnknownTicketError(ApplicationError, LookupError):
 
 class NotAllowedError(ApplicationError, PermissionError):
     """The agent may not act on this ticket."""
+
+
+class RetryLaterError(Exception):
+    """Not now, certainly later: something this message waits for is in progress (a send
+    another delivery holds). Never dead-lettered: it comes back until it can go on."""

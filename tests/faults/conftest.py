@@ -151,8 +151,9 @@ class Up:
 
 
 def start_up(data_dir: Path, nats_url: str, prefix: str, **env: str) -> Up:
-    """Start ``helpline up`` (demo mode: the fake Graph API in-process)."""
-    port = free_port()
+    """Start ``helpline up`` (demo mode: the fake Graph API in-process, unless
+    ``WHATSAPP_GRAPH_URL`` is given); on ``HELPLINE_HTTP_PORT`` if given, else a free port."""
+    port = int(env.pop("HELPLINE_HTTP_PORT", 0)) or free_port()
     log = data_dir / f"up-{port}.log"
     with open(log, "ab") as out:
         proc = subprocess.Popen(

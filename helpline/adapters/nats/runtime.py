@@ -41,9 +41,9 @@ DEFAULT_BATCH_SIZE = 64
 
 def default_retry_by_service() -> dict[str, RetryPolicy]:
     """Per-service redelivery policies that differ from the default."""
-    # A send whose earlier attempt still holds its ledger lease (2 min) is retried until the
-    # lease expires, so it is never dead-lettered while it may still be in flight.
-    return {"ms-whatsapp": RetryPolicy(max_deliver=10, base_delay_s=0.5, max_delay_s=60.0)}
+    # A send another delivery holds (or a crash left) waits for its status or its lease: it
+    # is never dead-lettered for that (RetryLaterError), and comes back every 10 s at most.
+    return {"ms-whatsapp": RetryPolicy(max_deliver=10, base_delay_s=0.5, max_delay_s=10.0)}
 
 
 async def ensure_streams(url: str, topology: Topology) -> None:

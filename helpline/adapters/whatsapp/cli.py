@@ -16,6 +16,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--webhook-url", default=None,
                         help="report message statuses to this webhook, signed with "
                         "WHATSAPP_APP_SECRET, as Meta does")
+    parser.add_argument("--latency-ms", type=int, default=0,
+                        help="answer each send this late (it is recorded at once)")
     parser.set_defaults(func=_run)
 
 
@@ -34,7 +36,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.webhook_url and not secret:
         print("fake-graph: --webhook-url needs WHATSAPP_APP_SECRET to sign the notifications")
         return 2
-    app = create_fake_graph_app(token, webhook_url=args.webhook_url, app_secret=secret)
+    app = create_fake_graph_app(token, webhook_url=args.webhook_url, app_secret=secret,
+                                latency_s=args.latency_ms / 1000)
     uvicorn.run(app, host=args.host, port=args.port,
                 log_level=args.log_level, access_log=args.log_level != "warning")
     return 0

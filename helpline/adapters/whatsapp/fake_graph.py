@@ -186,9 +186,11 @@ _TASKS: set[asyncio.Task[None]] = set()
 
 
 def create_fake_graph_app(access_token: str, *, webhook_url: str | None = None,
-                          app_secret: str | None = None) -> FastAPI:
+                          app_secret: str | None = None, latency_s: float = 0.0) -> FastAPI:
     """The fake Graph API; requests must carry ``Authorization: Bearer <access_token>``.
-    With ``webhook_url`` and ``app_secret`` it reports statuses to that webhook."""
+    With ``webhook_url`` and ``app_secret`` it reports statuses to that webhook; with
+    ``latency_s`` it answers a send only after recording it and waiting that long (so a
+    crash test can catch sends in flight)."""
     app = FastAPI(title="fake WhatsApp Cloud API", docs_url=None, redoc_url=None)
     state = FakeGraphState(access_token=access_token)
     app.state.fake_graph = state
@@ -225,6 +227,8 @@ def create_fake_graph_app(access_token: str, *, webhook_url: str | None = None,
         state.messages.append(accepted)
         if reports is not None:
             reports.report(accepted, body.get("biz_opaque_callback_data"))
+        if latency_s:
+            await asyncio.sleep(latency_s)
         return JSONResponse({"messaging_product": "whatsapp",
                              "contacts": [{"input": body["to"], "wa_id": wa_id}],
                              "messages": [{"id": wamid}]})

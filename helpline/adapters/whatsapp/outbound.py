@@ -37,6 +37,7 @@ from helpline.adapters.whatsapp.graph_client import (
     split_text,
 )
 from helpline.adapters.whatsapp.ledger import ClaimState, Outcome, SendLedgerStore
+from helpline.application.errors import RetryLaterError
 from helpline.application.handlers import BatchResult
 from helpline.application.ports import Clock, PermanentSendError, SendResult, utc_now
 from helpline.catalog import (
@@ -56,11 +57,11 @@ REENGAGEMENT_CODE = 131047
 DEFAULT_LEASE = timedelta(minutes=2)
 
 
-class SendInProgressError(TransientSendError):
+class SendInProgressError(TransientSendError, RetryLaterError):
     """Another delivery of the same command is sending this piece right now."""
 
 
-class HeldBackError(TransientSendError):
+class HeldBackError(TransientSendError, RetryLaterError):
     """An earlier reply to the same customer in the batch failed; this one waits for it."""
 
 
