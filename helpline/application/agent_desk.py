@@ -122,6 +122,21 @@ class AgentDesk(HelplineApplication):
             return None
         return {k: v for k, v in agent.items() if k != "token_hash"}
 
+    def rotate_token(self, agent_id: str) -> str:
+        """Give the agent a new API token (returned once; the old one stops working)."""
+        token = secrets.token_urlsafe(32)
+        self.run(self._change_token, agent_id, hash_token(token))
+        return token
+
+    def revoke_token(self, agent_id: str) -> None:
+        """Stop the agent's API token from working (until a rotation gives a new one)."""
+        self.run(self._change_token, agent_id, "")
+
+    def remove_agent(self, agent_id: str) -> list[CatalogMessage]:
+        """Remove an agent: their token stops working and the tickets they held go to other
+        agents (or back to the front of the queue)."""
+        return self.run(self._remove, agent_id)
+
     def set_agent_status(self, agent_id: str, *, online: bool) -> list[CatalogMessage]:
         """An agent goes online (and takes waiting tickets) or offline."""
         return self.run(self._set_status, agent_id, online)
@@ -150,6 +165,20 @@ class AgentDesk(HelplineApplication):
 
     def _register(self, uow: UnitOfWork, /, **agent: Any) -> None:
         self._roster(uow).register(**agent, at=self.clock())
+
+    def _change_token(self, uow: UnitOfWork, agent_id: str, token_hash: str) -> None:
+        self._roster(uow).change_token(agent_id=agent_id, token_hash=token_hash,
+                                       at=self.clock())
+
+    def _remove(self, uow: UnitOfWork, agent_id: str) -> None:
+        roster = self._roster(uow)
+        held = {t: self._ticket(uow, t) for t in roster.agent(agent_id)["tickets"]}
+        at = self.clock()
+        roster.remove(agent_id=agent_id, languages={t: k.language for t, k in held.items()},
+                      at=at)
+        for ticket in held.values():
+            ticket.requeue(at=at)
+        self._assign_waiting(uow, roster)
 
     def _set_status(self, uow: UnitOfWork, agent_id: str, online: bool) -> None:
         roster = self._roster(uow)

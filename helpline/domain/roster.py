@@ -85,6 +85,26 @@ class Roster(Aggregate):
                     agent["tickets"].remove(self.ticket_id)
                     agent["idle_since"] = self.timestamp.isoformat()
 
+    class TokenChanged(Aggregate.Event):
+        """The agent's API token was rotated (a new hash) or revoked (``token_hash`` empty:
+        no token is theirs until the next rotation)."""
+
+        agent_id: str
+        token_hash: str
+
+        def apply(self, agg: Roster) -> None:
+            agg.agents[self.agent_id]["token_hash"] = self.token_hash
+
+    class AgentRemoved(Aggregate.Event):
+        """The agent left the desk; the tickets they held wait, first, for another agent."""
+
+        agent_id: str
+        requeued: list[JSON]
+
+        def apply(self, agg: Roster) -> None:
+            del agg.agents[self.agent_id]
+            agg.queue = [*self.requeued, *agg.queue]
+
     def __init__(self) -> None:
         self.agents: dict[str, JSON] = {}
         self.queue: list[JSON] = []
@@ -105,6 +125,8 @@ class Roster(Aggregate):
 
     def agent_by_token_hash(self, token_hash: str) -> JSON | None:
         """The agent whose token hashes to ``token_hash``, if any."""
+        if not token_hash:
+            return None
         for agent in self.agents.values():
             if agent["token_hash"] == token_hash:
                 return dict(agent)
@@ -142,6 +164,22 @@ class Roster(Aggregate):
         self.trigger_event(self.AgentRegistered, timestamp=at, agent_id=agent_id, name=name,
                            email=email, languages=list(languages), max_tickets=max_tickets,
                            token_hash=token_hash)
+
+    def change_token(self, *, agent_id: str, token_hash: str, at: datetime) -> None:
+        """Give the agent a new token hash (``""``: revoke their token)."""
+        self.agent(agent_id)
+        self.trigger_event(self.TokenChanged, timestamp=at, agent_id=agent_id,
+                           token_hash=token_hash)
+
+    def remove(self, *, agent_id: str, languages: dict[str, str | None], at: datetime
+               ) -> list[str]:
+        """Remove the agent; returns the tickets they held, which go back to the front of
+        the queue (``languages``: each ticket's customer language, to place it well)."""
+        held = list(self.agent(agent_id)["tickets"])
+        self.trigger_event(self.AgentRemoved, timestamp=at, agent_id=agent_id,
+                           requeued=[{"ticket_id": t, "language": languages.get(t)}
+                                     for t in held])
+        return held
 
     def set_online(self, *, agent_id: str, online: bool, at: datetime) -> bool:
         """Change an agent's status. ``False`` if unchanged."""

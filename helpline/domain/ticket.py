@@ -47,6 +47,16 @@ class Ticket(Aggregate):
             if agg.assigned_at is None:
                 agg.assigned_at = self.timestamp.isoformat()
 
+    class Requeued(Aggregate.Event):
+        """The agent holding the ticket left the desk: it waits for another agent."""
+
+        agent_id: str
+
+        def apply(self, agg: Ticket) -> None:
+            agg.agent_id = None
+            agg.agent_name = None
+            agg.status = "queued"
+
     class CustomerMessageForwarded(Aggregate.Event):
         """A customer message arrived while the ticket was open (Generate Agent Answer)."""
 
@@ -153,6 +163,14 @@ class Ticket(Aggregate):
         self.trigger_event(self.AgentAssigned, timestamp=at, agent_id=agent_id,
                            conversation_id=self.conversation_id,
                            agent_name=agent_name, previous_agent_id=self.agent_id)
+        return True
+
+    def requeue(self, *, at: datetime) -> bool:
+        """Its agent left: the ticket waits for another. ``False`` if nobody held it."""
+        self._check_open()
+        if self.agent_id is None:
+            return False
+        self.trigger_event(self.Requeued, timestamp=at, agent_id=self.agent_id)
         return True
 
     def forward_customer_message(self, *, in_reply_to: str, text: str, at: datetime) -> bool:

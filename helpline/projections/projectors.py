@@ -74,6 +74,14 @@ def _ticket_assigned(e: Ticket.AgentAssigned) -> list[Op]:
                                  "agent_name": e.agent_name, "at": _ts(e.timestamp)})]
 
 
+def _ticket_requeued(e: Ticket.Requeued) -> list[Op]:
+    return [("ticket_requeued", {"ticket_id": str(e.originator_id)})]
+
+
+def _agent_removed(e: Roster.AgentRemoved) -> list[Op]:
+    return [("agent_removed", {"agent_id": e.agent_id})]
+
+
 def _ticket_forwarded(e: Ticket.CustomerMessageForwarded) -> list[Op]:
     return [("ticket_customer_message", {"ticket_id": str(e.originator_id), "text": e.text,
                                          "at": _ts(e.timestamp)})]
@@ -117,12 +125,14 @@ class TicketsProjection(_RowProjection):
     translations: ClassVar[dict[type[Any], Translate]] = {
         Ticket.Opened: _ticket_opened,
         Ticket.AgentAssigned: _ticket_assigned,
+        Ticket.Requeued: _ticket_requeued,
         Ticket.CustomerMessageForwarded: _ticket_forwarded,
         Ticket.ConversationSynced: _ticket_synced,
         Ticket.AgentAnswered: _ticket_answered,
         Ticket.Closed: _ticket_closed,
         Roster.AgentRegistered: _agent_registered,
         Roster.AgentStatusChanged: _agent_status,
+        Roster.AgentRemoved: _agent_removed,
     }
 
 

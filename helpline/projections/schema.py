@@ -75,6 +75,11 @@ STATEMENTS: dict[str, str] = {
         "ON CONFLICT (agent_id) DO NOTHING",
     "agent_status":
         "UPDATE {p}agents SET online = :online WHERE agent_id = :agent_id",
+    "agent_removed":
+        "DELETE FROM {p}agents WHERE agent_id = :agent_id",
+    "ticket_requeued":
+        "UPDATE {p}tickets SET agent_id = NULL, agent_name = NULL, status = 'queued' "
+        "WHERE ticket_id = :ticket_id AND status <> 'closed'",
     "conversation_started":
         "INSERT INTO {p}conversations (conversation_id, phone, customer_id, customer_name, "
         "started_at, updated_at) VALUES (:conversation_id, :phone, :customer_id, "

@@ -143,7 +143,8 @@ class ConversationMachine(RuleBasedStateMachine):
         self.model = {phone: ModelConversation() for phone in PHONES}
         self.inbound: list[WhatsAppBusinessTextMessageReceived] = []
         self.seen_ids: set[UUID] = set()
-        self.ticket_ids: set[str] = set()
+        # In the order they opened (ids include the store's random generation: never sort).
+        self.ticket_ids: dict[str, None] = {}
         self.counter = 0
         self.text_of: dict[str, str] = {}
 
@@ -165,7 +166,8 @@ class ConversationMachine(RuleBasedStateMachine):
                 phone = msg.channel.customer_phone
                 assert msg.channel.phone_number_id == self.model[phone].channel
         self.seen_ids.update(m.message_id for m in delivered)
-        self.ticket_ids.update(m.ticket_id for m in delivered if isinstance(m, TicketOpened))
+        self.ticket_ids.update(dict.fromkeys(m.ticket_id for m in delivered
+                                             if isinstance(m, TicketOpened)))
         return delivered
 
     def stored(self) -> tuple[int | None, int | None]:
@@ -173,7 +175,7 @@ class ConversationMachine(RuleBasedStateMachine):
                 self.desk.recorder.max_notification_id())
 
     def open_tickets(self) -> list[Ticket]:
-        return [t for t in (self.desk.ticket(i) for i in sorted(self.ticket_ids)) if t.is_open]
+        return [t for t in (self.desk.ticket(i) for i in self.ticket_ids) if t.is_open]
 
     def phone_of(self, conversation_id: str) -> str:
         return next(p for p in PHONES if str(conversation_id_for(p)) == conversation_id)

@@ -276,3 +276,39 @@ def test_a_redelivered_old_document_does_not_go_into_the_next_ticket(desk: Agent
     desk.open_ticket(second)
     assert_redelivery_is_harmless(desk, desk.conversation_document, old_doc)
     assert desk.ticket(second.ticket_id).document_turns == []
+
+
+def test_tokens_are_rotated_and_revoked(desk: AgentDesk) -> None:
+    new = desk.register_agent(name="Ana", email="ana@example.com", agent_id="ana")
+    rotated = desk.rotate_token("ana")
+    assert rotated != new.token
+    assert desk.authenticate(new.token) is None  # the old token stops working at once
+    assert desk.authenticate(rotated) is not None
+    desk.revoke_token("ana")
+    assert desk.authenticate(rotated) is None and desk.authenticate("") is None
+    assert desk.authenticate(desk.rotate_token("ana")) is not None
+    with pytest.raises(UnknownAgentError):
+        desk.revoke_token("nobody")
+
+
+def test_removing_an_agent_gives_their_tickets_to_others(desk: AgentDesk) -> None:
+    token = desk.register_agent(name="Ana", email="ana@x.es", languages=["es"], max_tickets=2,
+                                agent_id="ana").token
+    desk.set_agent_status("ana", online=True)
+    desk.open_ticket(open_cmd(1))
+    desk.open_ticket(open_cmd(2, conversation_id=str(uuid4())))
+    held = desk.roster().agent("ana")["tickets"]
+    assert len(held) == 2
+    agent(desk, "bea", ["en"], max_tickets=1)
+    assert desk.authenticate(token) is not None
+    out = desk.remove_agent("ana")
+    assert desk.authenticate(token) is None
+    with pytest.raises(UnknownAgentError):
+        desk.roster().agent("ana")
+    # Bea takes the first (her capacity is one); the other waits first in the queue.
+    assert kinds(out) == ["AgentAssigned", "GetConversation"]
+    assert desk.ticket(held[0]).agent_id == "bea"
+    waiting = desk.ticket(held[1])
+    assert waiting.agent_id is None and waiting.status == "queued"
+    assert [q["ticket_id"] for q in desk.roster().queue] == [held[1]]
+    assert desk.roster().queue[0]["language"] == "es"
