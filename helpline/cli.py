@@ -12,6 +12,7 @@ from collections.abc import Sequence
 COMMAND_MODULES: tuple[str, ...] = (
     "helpline.demo",
     "helpline.adapters.nats.cli",
+    "helpline.adapters.nats.dlq_cli",
     "helpline.adapters.whatsapp.cli",
     "helpline.adapters.http.admin_cli",
     "helpline.projections.cli",

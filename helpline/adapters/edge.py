@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
-from helpline.adapters.http.agent_api import create_agent_api_router
+from helpline.adapters.http.api import create_agent_api_router
 from helpline.adapters.http.app import HealthCheck
 from helpline.adapters.http.console import create_console_router
 from helpline.adapters.http.simulator import create_simulator_router
@@ -72,7 +72,8 @@ def edge_routers(settings: Settings, container: Container, runtime: ServiceRunti
         checks["views"] = projections.ping
         routers.append(create_agent_api_router(
             container.services.desk, projections.view, container.services.gateway.directory,
-            settings.helpline_admin_token.get_secret_value()))
+            settings.helpline_admin_token.get_secret_value(),
+            dead_letters=runtime.dead_letters()))
         routers.append(create_console_router())
     if "webhook" in edge:
         routers.append(create_webhook_router(settings, runtime.publish))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from helpline.application.handlers import Service, handles
 from helpline.application.ports import (
     Clock,
@@ -46,20 +48,7 @@ class WhatsAppEdge(Service):
             except PermanentSendError as e:
                 outcome = e
             self.ledger.put(key, outcome)
-        envelope = {
-            "correlation_id": cmd.correlation_id,
-            "causation_id": key,
-            "occurred_at": self.clock(),
-        }
-        if isinstance(outcome, SendResult):
-            return [WhatsAppBusinessTextMessageSent(
-                **envelope, message_id=derived_id(key, "sent"), conversation_id=cmd.conversation_id,
-                send_message_id=key, wamids=outcome.wamids, to=cmd.channel.customer_phone)]
-        return [WhatsAppBusinessTextMessageSendFailed(
-            **envelope, message_id=derived_id(key, "send-failed"),
-            conversation_id=cmd.conversation_id, send_message_id=key,
-            to=cmd.channel.customer_phone, code=outcome.code, reason=outcome.reason)]
-
+        return [outcome_event(cmd, outcome, self.clock())]
 
     @handles(WhatsAppBusinessTextMessageStatusUpdated)
     def whatsapp_business_text_message_status_updated(
@@ -68,6 +57,31 @@ class WhatsAppEdge(Service):
         """A status of a message we sent: nothing to settle here (this in-process edge
         knows each outcome when its send returns); ms-conv-store records the status."""
         return []
+
+
+def outcome_event(cmd: SendWhatsAppBusinessTextMessage, outcome: SendResult | PermanentSendError,
+                  at: datetime) -> CatalogMessage:
+    """What ms-whatsapp reports for a send command: *…-sent* with Meta's ids, or
+    *…-send-failed* with Meta's code and the reason (ids derived from the command's, so a
+    repeated report is the same message)."""
+    key = str(cmd.message_id)
+    envelope = {"correlation_id": cmd.correlation_id, "causation_id": key, "occurred_at": at,
+                "conversation_id": cmd.conversation_id, "send_message_id": key,
+                "to": cmd.channel.customer_phone}
+    if isinstance(outcome, SendResult):
+        return WhatsAppBusinessTextMessageSent(**envelope, message_id=derived_id(key, "sent"),
+                                               wamids=outcome.wamids)
+    return WhatsAppBusinessTextMessageSendFailed(
+        **envelope, message_id=derived_id(key, "send-failed"), code=outcome.code,
+        reason=outcome.reason)
+
+
+def given_up(cmd: SendWhatsAppBusinessTextMessage, error: BaseException,
+             at: datetime) -> CatalogMessage:
+    """The *…-send-failed* report of a send command ms-whatsapp gave up on (dead-lettered),
+    so the conversation does not wait for it for ever."""
+    return outcome_event(cmd, PermanentSendError(None, (
+        f"not sent: ms-whatsapp gave up on it ({type(error).__name__}: {error})")[:900]), at)
 
 
 class RecordingSender:

@@ -269,7 +269,9 @@ class Conversation(Aggregate):
         cause_id: str | None
 
         def apply(self, agg: Conversation) -> None:
-            _remember(agg.unsettled, self.reply_id, MAX_UNSETTLED)
+            agg.unsettled[self.reply_id] = self.author
+            while len(agg.unsettled) > MAX_UNSETTLED:
+                del agg.unsettled[next(iter(agg.unsettled))]
             if self.author == "system":
                 if self.reply_to_wamid is not None:
                     agg.pending.pop(self.reply_to_wamid, None)
@@ -332,8 +334,8 @@ class Conversation(Aggregate):
         """Customer messages waiting for an answer: wamid → {state: ai | agent, text}."""
         self.recent_wamids: list[str] = []
         self.recent_answers: list[str] = []
-        self.unsettled: list[str] = []
-        """Replies commanded and not yet reported sent or failed."""
+        self.unsettled: dict[str, str] = {}
+        """Replies commanded and not yet reported sent or failed: reply id → author."""
         self.outbound_status: dict[str, str] = {}
         self.ticket: JSON | None = None
         self.closed_tickets: list[str] = []
@@ -352,8 +354,7 @@ class Conversation(Aggregate):
 
     def settle(self, reply_id: str) -> None:
         """The reply is reported sent or failed."""
-        if reply_id in self.unsettled:
-            self.unsettled.remove(reply_id)
+        self.unsettled.pop(reply_id, None)
 
     def set_status(self, wamid: str, status: str) -> None:
         """Record a delivery status, keeping the last :data:`RECENT_IDS` messages."""
@@ -487,13 +488,8 @@ class Conversation(Aggregate):
         )
         self._dispatch(text=text, author="ai", reply_to=in_reply_to, cause_id=answer_id, at=at)
         if open_ticket and self.ticket is None:
-            language = (self.customer or {}).get("language")
-            self.trigger_event(
-                self.TicketRequested, timestamp=at,
-                ticket_id=str(self.derive("ticket", self.tickets_requested + 1)),
-                reason=reason or "the AI agent asked for a human", customer=self.customer,
-                language=language, phone=self.phone, cause_id=answer_id,
-            )
+            self._request_ticket(reason or "the AI agent asked for a human", cause_id=answer_id,
+                                 at=at)
         return True
 
     def log_ticket_opened(self, *, ticket_id: str, at: datetime) -> bool:
@@ -563,11 +559,18 @@ class Conversation(Aggregate):
     def record_reply_failed(
         self, *, reply_id: str, code: int | None, reason: str, at: datetime
     ) -> bool:
-        """Record that a reply could not be sent. ``False`` unless the reply is unsettled."""
-        if reply_id not in self.unsettled:
+        """Record that a reply could not be sent. A reply of the AI (or a system reply) that
+        never reached the customer, who is waiting, requests a ticket, so a person follows
+        up; an agent's failed reply shows in the agent's ticket. ``False`` unless the reply
+        is unsettled."""
+        author = self.unsettled.get(reply_id)
+        if author is None:
             return False
         self.trigger_event(self.ReplyFailed, timestamp=at, reply_id=reply_id, code=code,
                            reason=reason)
+        if author != "agent" and self.ticket is None:
+            self._request_ticket(f"A reply could not be delivered ({reason}); someone should "
+                                 "follow up with the customer.", cause_id=reply_id, at=at)
         return True
 
     def record_status(
@@ -592,6 +595,14 @@ class Conversation(Aggregate):
             request_id=str(self.derive("ai-request", wamid)),
             in_reply_to=wamid, question=question, history=list(self.recent_turns),
             customer=self.customer, phone=self.phone, cause_id=cause_id,
+        )
+
+    def _request_ticket(self, reason: str, *, cause_id: str, at: datetime) -> None:
+        self.trigger_event(
+            self.TicketRequested, timestamp=at,
+            ticket_id=str(self.derive("ticket", self.tickets_requested + 1)), reason=reason,
+            customer=self.customer, language=(self.customer or {}).get("language"),
+            phone=self.phone, cause_id=cause_id,
         )
 
     def _dispatch(

@@ -19,7 +19,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from helpline.adapters.http.agent_api import create_agent_api_router
+from helpline.adapters.http.api import create_agent_api_router
 from helpline.adapters.http.console import create_console_router
 from helpline.application.customer_gateway import InMemoryCustomerDirectory
 from helpline.application.whatsapp_edge import RecordingSender

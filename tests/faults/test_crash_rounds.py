@@ -58,7 +58,8 @@ def test_ten_crash_rounds_lose_nothing(tmp_path: Path) -> None:
             up.wait_healthy()
             customers = Customers(up.base, customers=CUSTOMERS, per_second=40)
             customers.start(CUSTOMERS, tag=f"r{round_}")
-            # Kill while this round's replies are being sent (each send takes 2 s, so many are in flight, some still queued for a connection).
+            # Kill while this round's replies are being sent: each send takes 2 s, so many
+            # are in flight, and some are still queued for a connection.
             seen = len(httpx.get(f"{graph}/_fake/messages", timeout=10).json()["messages"])
             while len(httpx.get(f"{graph}/_fake/messages", timeout=10).json()[
                     "messages"]) == seen:

@@ -54,7 +54,7 @@ def test_old_conversations_load_into_the_bounded_state(store: ConversationStore)
     assert isinstance(long, Conversation)
     assert len(long.recent_turns) == HISTORY_TURNS and len(long.recent_wamids) == RECENT_IDS
     assert long.recent_wamids[-1] == "wamid.legacy.2.81"
-    assert long.pending == {} and long.unsettled == []  # every reply settled (one failed)
+    assert long.pending == {} and long.unsettled == {}  # every reply settled (one failed)
     waiting = store.conversation_for_phone("34600000003")
     assert waiting is not None and waiting.ticket is not None
     assert waiting.ticket["status"] == "assigned" and waiting.ticket["agent_name"] == "Marta"

@@ -1,4 +1,5 @@
-"""Admin commands: ``helpline agents add`` and ``helpline customers import``."""
+"""Admin commands: ``helpline agents add | rotate-token | revoke-token | remove`` and
+``helpline customers import``."""
 
 from __future__ import annotations
 
@@ -19,6 +20,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                      help="comma-separated language codes the agent speaks, e.g. es,en")
     add.add_argument("--id", dest="agent_id", default=None, help="the agent id (default: new)")
     add.set_defaults(func=_add_agent)
+    for name, help_text in (("rotate-token", "give an agent a new API token (printed once)"),
+                            ("revoke-token", "stop an agent's API token from working"),
+                            ("remove", "remove an agent; their tickets go to others")):
+        cmd = agents_sub.add_parser(name, help=help_text)
+        cmd.add_argument("agent_id")
+        cmd.set_defaults(func=_change_agent, action=name)
 
     customers = sub.add_parser("customers", help="manage the customer registry")
     customers_sub = customers.add_subparsers(dest="customers_command", required=True)
@@ -50,6 +57,32 @@ def _add_agent(args: argparse.Namespace) -> int:
         container.close()
     print(f"agent {new.agent_id} registered; API token (shown only once):", file=sys.stderr)
     print(new.token)
+    return 0
+
+
+def _change_agent(args: argparse.Namespace) -> int:
+    from helpline.bootstrap import bootstrap
+    from helpline.config import Settings
+    from helpline.domain.errors import UnknownAgentError
+
+    container = bootstrap(Settings())
+    desk = container.services.desk
+    try:
+        if args.action == "rotate-token":
+            print(f"agent {args.agent_id}: new API token (shown only once):", file=sys.stderr)
+            print(desk.rotate_token(args.agent_id))
+        elif args.action == "revoke-token":
+            desk.revoke_token(args.agent_id)
+            print(f"agent {args.agent_id}: token revoked")
+        else:
+            desk.remove_agent(args.agent_id)
+            print(f"agent {args.agent_id} removed; their tickets went to other agents or "
+                  "back to the queue")
+    except UnknownAgentError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    finally:
+        container.close()
     return 0
 
 

@@ -4,6 +4,7 @@ contribute (the WhatsApp webhook, the agent API and console, the simulator)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 from collections.abc import Awaitable, Callable, Iterable
 
@@ -37,6 +38,7 @@ def create_app(
     health_groups: Callable[[], dict[str, bool]] = dict,
     more_metrics: Callable[[], list[str]] = list,
     merge: Callable[[list[str]], str] = "".join,
+    gauges: Callable[[], Awaitable[str]] | None = None,
 ) -> FastAPI:
     """The HTTP app. ``GET /healthz`` answers 200 only when every check passes (and every
     check ``health_groups`` reports, e.g. the child processes of ``helpline up``);
@@ -57,8 +59,16 @@ def create_app(
                             status_code=status)
 
     @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
-    def metrics_text() -> str:
-        """Counters in the Prometheus text format."""
+    async def metrics_text() -> str:
+        """Counters in the Prometheus text format (with the children's, in
+        ``helpline up``), and ``gauges`` read from where they are kept."""
+        texts = [await asyncio.to_thread(counters), *await asyncio.to_thread(more_metrics)]
+        if gauges is not None:
+            with contextlib.suppress(Exception):  # NATS away: the counters still answer
+                texts.append(await gauges())
+        return merge(texts)
+
+    def counters() -> str:
         lines = [f"helpline_published_total {metrics.published}"]
         for name, counter in (("processed", metrics.processed),
                               ("redelivered", metrics.redelivered),
@@ -68,7 +78,7 @@ def create_app(
                 service, message = key.split(":", 1)
                 lines.append(f'helpline_{name}_total{{service="{service}",'
                              f'message="{message}"}} {value}')
-        return merge(["\n".join(lines) + "\n", *more_metrics()])
+        return "\n".join(lines) + "\n"
 
     for router in routers:
         app.include_router(router)

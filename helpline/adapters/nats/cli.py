@@ -84,7 +84,7 @@ async def run_process(settings: Settings, names: tuple[str, ...], *, embedded: b
         app = create_app(
             health_checks=checks, health_groups=children.health,
             metrics=runtime.metrics, more_metrics=children.metrics, merge=merge_metrics,
-            routers=routers,
+            routers=routers, gauges=runtime.dead_letter_metrics if "agents" in edge else None,
         )
         if settings.use_fake_graph and "webhook" in edge:
             mount_fake_graph(app, settings)

@@ -45,6 +45,8 @@ PERMANENT_ERRORS: tuple[type[BaseException], ...] = (ValidationError, DomainErro
 
 #: Handles a batch of messages of one service (see ``helpline.application.handlers``).
 BatchHandler = Callable[[Sequence[CatalogMessage]], Awaitable[BatchResult]]
+#: What a service reports when it gives up on a message.
+GivenUp = Callable[[CatalogMessage, BaseException], Sequence[CatalogMessage]]
 
 #: How long a publish may wait for JetStream's acknowledgement.
 PUBLISH_TIMEOUT_S = 10.0
@@ -150,6 +152,9 @@ class BatchConsumer:
     event-sourced ones leave that to their outbox relay."""
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     metrics: Metrics = field(default_factory=Metrics)
+    given_up: GivenUp | None = None
+    """What a service reports when it gives up on a message (ms-whatsapp: the send failed),
+    published before the message is dead-lettered."""
     batch_size: int = 64
     ack_wait_s: float = 30.0
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
@@ -250,6 +255,10 @@ class BatchConsumer:
     async def dead_letter(self, raw: Msg, error: BaseException) -> None:
         """Put ``raw`` on the dead-letter subject with headers that say why, and stop its
         redelivery."""
+        if self.given_up is not None and self.publisher is not None:
+            with contextlib.suppress(ValidationError):
+                msg = self.message_cls.model_validate_json(raw.data)
+                await self.publisher.publish(self.given_up(msg, error))
         delivered = deliveries(raw)
         log.error("%s dead-lettered after %d deliveries: %r", self.key, delivered, error)
         self.metrics.bump(self.metrics.dead_lettered, self.key)

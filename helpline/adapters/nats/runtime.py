@@ -11,6 +11,7 @@ import contextlib
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import nats
 from faststream.nats import NatsBroker
@@ -25,11 +26,13 @@ from helpline.adapters.nats.consumer import (
     RetryPolicy,
     in_thread,
 )
+from helpline.adapters.nats.dead_letters import DeadLetters
 from helpline.adapters.nats.query import create_query_router, get_conversation
 from helpline.adapters.nats.relay import OutboxRelay
 from helpline.adapters.nats.topology import Topology
 from helpline.application.runner import EVENT_SOURCED, SUBSCRIPTIONS, Services
-from helpline.catalog import CatalogMessage, GetConversation
+from helpline.application.whatsapp_edge import given_up
+from helpline.catalog import CatalogMessage, GetConversation, SendWhatsAppBusinessTextMessage
 from helpline.catalog.base import SERVICES
 
 log = logging.getLogger("helpline.runtime")
@@ -118,7 +121,8 @@ class ServiceRuntime:
                     topology=self.topology,
                     publisher=None if name in EVENT_SOURCED else self.publisher,
                     retry=self.retry_by_service.get(name, self.retry), metrics=self.metrics,
-                    batch_size=self.batch_size, ack_wait_s=self.ack_wait_s)
+                    batch_size=self.batch_size, ack_wait_s=self.ack_wait_s,
+                    given_up=_send_given_up if cls is SendWhatsAppBusinessTextMessage else None)
                 subscription = await consumer.subscribe()
                 self.consumers.append(consumer)
                 self._tasks.append(asyncio.create_task(consumer.run(subscription),
@@ -141,6 +145,19 @@ class ServiceRuntime:
         doc = await get_conversation(self.broker, self.topology, query, self.query_timeout_s)
         await asyncio.to_thread(self.services.desk.handle, doc)
         self.wake_relays()
+
+    def dead_letters(self) -> DeadLetters:
+        """The deployment's dead letters (once started)."""
+        if self.publisher is None:
+            raise RuntimeError("not connected to NATS")
+        return DeadLetters(self.publisher.js, self.topology)
+
+    async def dead_letter_metrics(self) -> str:
+        """``helpline_dead_letters`` per service and message, counted in the dead-letter
+        stream (so the figure survives restarts), in the Prometheus text format."""
+        counts = await self.dead_letters().counts()
+        return "".join(f'helpline_dead_letters{{service="{service}",message="{message}"}} {n}\n'
+                       for (service, message), n in sorted(counts.items()))
 
     async def publish(self, messages: Sequence[CatalogMessage]) -> None:
         """Publish into JetStream and wait for the acks (the webhook's durable publish)."""
@@ -183,6 +200,11 @@ class ServiceRuntime:
             with contextlib.suppress(Exception):  # NATS may be gone already
                 await self.broker.stop()
             self.broker = None
+
+
+def _send_given_up(msg: CatalogMessage, error: BaseException) -> list[CatalogMessage]:
+    assert isinstance(msg, SendWhatsAppBusinessTextMessage)
+    return [given_up(msg, error, datetime.now(UTC))]
 
 
 def parse_services(names: Iterable[str]) -> tuple[str, ...]:

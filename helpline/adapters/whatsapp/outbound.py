@@ -40,14 +40,12 @@ from helpline.adapters.whatsapp.ledger import ClaimState, Outcome, SendLedgerSto
 from helpline.application.errors import RetryLaterError
 from helpline.application.handlers import BatchResult
 from helpline.application.ports import Clock, PermanentSendError, SendResult, utc_now
+from helpline.application.whatsapp_edge import outcome_event
 from helpline.catalog import (
     CatalogMessage,
     SendWhatsAppBusinessTextMessage,
-    WhatsAppBusinessTextMessageSendFailed,
-    WhatsAppBusinessTextMessageSent,
     WhatsAppBusinessTextMessageStatusUpdated,
 )
-from helpline.domain.ids import derived_id
 
 #: WhatsApp's customer service window: free-form replies only this long after the customer.
 CUSTOMER_SERVICE_WINDOW = timedelta(hours=24)
@@ -155,7 +153,8 @@ class OutboundWhatsApp:
         batch = BatchResult(errors=dict(raised))
         for i, cmd in enumerate(cmds):
             if i not in raised:
-                batch.emitted.append(self._event(cmd, keys[i], recorded.get(keys[i], outcomes[i])))
+                batch.emitted.append(outcome_event(cmd, recorded.get(keys[i], outcomes[i]),
+                                                   self.clock()))
         return batch
 
     async def _carry_out(self, cmd: SendWhatsAppBusinessTextMessage, key: str) -> Outcome:
@@ -202,18 +201,3 @@ class OutboundWhatsApp:
             raise
         await self.ledger.complete_part(key, part, wamid)
         return wamid
-
-    def _event(
-        self, cmd: SendWhatsAppBusinessTextMessage, key: str, outcome: Outcome
-    ) -> CatalogMessage:
-        envelope = {"correlation_id": cmd.correlation_id, "causation_id": key,
-                    "occurred_at": self.clock()}
-        if isinstance(outcome, SendResult):
-            return WhatsAppBusinessTextMessageSent(
-                **envelope, message_id=derived_id(key, "sent"),
-                conversation_id=cmd.conversation_id, send_message_id=key,
-                wamids=outcome.wamids, to=cmd.channel.customer_phone)
-        return WhatsAppBusinessTextMessageSendFailed(
-            **envelope, message_id=derived_id(key, "send-failed"),
-            conversation_id=cmd.conversation_id, send_message_id=key,
-            to=cmd.channel.customer_phone, code=outcome.code, reason=outcome.reason)

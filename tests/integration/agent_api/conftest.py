@@ -15,7 +15,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from helpline.adapters.http.agent_api import create_agent_api_router
+from helpline.adapters.http.api import create_agent_api_router
 from helpline.application.customer_gateway import InMemoryCustomerDirectory
 from helpline.application.runner import InProcessRunner
 from helpline.application.whatsapp_edge import RecordingSender

@@ -13,6 +13,7 @@ pytestmark = pytest.mark.integration
 
 # (method, path, body) -> expected status for: none, other agent, own agent, admin.
 T = "{ticket}"
+A = "{agent}"  # the other agent's id
 MATRIX: list[tuple[str, str, object, tuple[int, int, int, int]]] = [
     ("GET", "/api/v1/me", None, (401, 200, 200, 200)),
     ("GET", "/api/v1/tickets?status=open", None, (401, 200, 200, 200)),
@@ -27,6 +28,11 @@ MATRIX: list[tuple[str, str, object, tuple[int, int, int, int]]] = [
      (401, 403, 403, 200)),
     ("GET", "/api/v1/agents", None, (401, 403, 403, 200)),
     ("GET", "/api/v1/metrics", None, (401, 403, 403, 200)),
+    ("POST", f"/api/v1/agents/{A}/token", None, (401, 403, 403, 200)),
+    ("DELETE", f"/api/v1/agents/{A}/token", None, (401, 403, 403, 204)),
+    ("DELETE", f"/api/v1/agents/{A}", None, (401, 403, 403, 204)),
+    ("GET", "/api/v1/admin/dead-letters", None, (401, 403, 403, 503)),
+    ("POST", "/api/v1/admin/dead-letters/1/replay", None, (401, 403, 403, 503)),
 ]
 CALLERS = ("none", "other", "own", "admin")
 
@@ -38,10 +44,25 @@ def test_matrix(api: Api, caller: int, method: str, path: str, body: object,
                 expected: tuple[int, int, int, int]) -> None:
     _, own = api.agent("marta")
     ticket = api.escalate()
-    _, other = api.agent("pablo")
+    other_id, other = api.agent("pablo")
     token = (None, other, own, ADMIN)[caller]
-    response = api.call(method, path.replace(T, ticket), token, json=body)
+    response = api.call(method, path.replace(T, ticket).replace(A, other_id), token, json=body)
     assert response.status_code == expected[caller], response.text
+
+
+def test_a_rotated_revoked_or_removed_agents_token_stops_working(api: Api) -> None:
+    agent_id, token = api.agent("pablo")
+    assert api.call("GET", "/api/v1/me", token).status_code == 200
+    rotated = api.call("POST", f"/api/v1/agents/{agent_id}/token", ADMIN).json()["token"]
+    assert api.call("GET", "/api/v1/me", token).status_code == 401
+    assert api.call("GET", "/api/v1/me", rotated).status_code == 200
+    assert api.call("DELETE", f"/api/v1/agents/{agent_id}/token", ADMIN).status_code == 204
+    assert api.call("GET", "/api/v1/me", rotated).status_code == 401
+    again = api.call("POST", f"/api/v1/agents/{agent_id}/token", ADMIN).json()["token"]
+    assert api.call("DELETE", f"/api/v1/agents/{agent_id}", ADMIN).status_code == 204
+    assert api.call("GET", "/api/v1/me", again).status_code == 401
+    assert api.call("DELETE", f"/api/v1/agents/{agent_id}", ADMIN).status_code == 404
+    assert api.call("POST", "/api/v1/agents/nobody/token", ADMIN).status_code == 404
 
 
 @pytest.mark.parametrize("make_path", [

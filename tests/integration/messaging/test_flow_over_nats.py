@@ -41,7 +41,7 @@ async def test_ai_path_and_redelivered_inbound(
         conv = container.services.store.conversation_for_phone(CUSTOMER.phone)
         assert conv is not None
         # ms-whatsapp's Sent event settles the reply in the conversation.
-        await wait_until(lambda: container.services.store.conversation(conv.id).unsettled == [])
+        await wait_until(lambda: container.services.store.conversation(conv.id).unsettled == {})
         assert container.services.store.conversation(conv.id).outbound_status
     finally:
         await runtime.stop()

@@ -119,7 +119,7 @@ def test_answers_and_reports_in_one_batch(store: ConversationStore) -> None:
         conversation_id=CONV_ID, send_message_id=str(r.message_id),
         wamids=(f"out.{i}",), to=PHONE) for i, r in enumerate(replies)]
     assert store.handle_batch([*sent, *sent]).errors == {}
-    assert store.conversation(CONV_ID).unsettled == []
+    assert store.conversation(CONV_ID).unsettled == {}
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

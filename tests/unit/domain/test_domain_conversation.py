@@ -115,7 +115,7 @@ def test_ai_answer_dispatches_reply_on_active_channel() -> None:
     assert reply.channel == CH2 and reply.author == "ai" and reply.text == "De 9 a 20"
     assert reply.reply_to_wamid == "w1" and reply.cause_id == "a1"
     assert reply.customer_last_message_at == at(1).isoformat()
-    assert "w1" not in conv.pending and conv.unsettled == [reply.reply_id]
+    assert "w1" not in conv.pending and conv.unsettled == {reply.reply_id: "ai"}
     assert not conv.has_open_ticket
 
 
@@ -271,7 +271,7 @@ def test_reply_outcomes_are_recorded_once() -> None:
     assert conv.record_reply_sent(reply_id=reply_id, wamids=["wamid.out"], at=at(3))
     assert conv.record_reply_sent(reply_id=reply_id, wamids=["wamid.out"], at=at(3)) is False
     assert conv.record_reply_failed(reply_id=reply_id, code=1, reason="x", at=at(3)) is False
-    assert conv.unsettled == [] and conv.outbound_status["wamid.out"] == "sent"
+    assert conv.unsettled == {} and conv.outbound_status["wamid.out"] == "sent"
     assert conv.record_status(wamid="wamid.out", status="read", errors=[], at=at(4))
     assert conv.record_status(wamid="wamid.out", status="read", errors=[], at=at(4)) is False
     assert conv.outbound_status["wamid.out"] == "read"
@@ -285,7 +285,7 @@ def test_reply_failure_is_recorded_and_shown() -> None:
     assert conv.record_reply_failed(reply_id=reply_id, code=131047, reason="24h", at=at(3))
     assert conv.record_reply_failed(reply_id=reply_id, code=131047, reason="24h", at=at(3)) is False
     assert conv.record_reply_sent(reply_id=reply_id, wamids=["x"], at=at(3)) is False
-    assert conv.unsettled == []
+    assert conv.unsettled == {}
     assert conv.recent_turns[-1] == {"author": "system", "text": "Reply not delivered: 24h",
                               "at": at(3).isoformat(), "message_id": reply_id,
                               "message_type": "text"}
@@ -345,3 +345,40 @@ def test_a_message_not_waiting_for_the_ai_ignores_an_ai_answer() -> None:
     assert ai_answer(conv, "a2", "w2") is False
     assert ai_answer(conv, "a3", "unknown-wamid") is False
     assert conv.collect_events() == []
+
+
+def test_a_reply_that_never_reached_the_waiting_customer_calls_a_person() -> None:
+    conv = new_conversation()
+    receive(conv, "w1")
+    ai_answer(conv, "a1", "w1")
+    (reply_id,) = conv.unsettled
+    conv.collect_events()
+    assert conv.record_reply_failed(reply_id=reply_id, code=131026, reason="undeliverable",
+                                    at=at(3))
+    events = conv.collect_events()
+    assert names_of(events) == ["ReplyFailed", "TicketRequested"]
+    requested = events[1]
+    assert isinstance(requested, Conversation.TicketRequested)
+    assert "could not be delivered (undeliverable)" in requested.reason
+    assert requested.cause_id == reply_id and conv.has_open_ticket
+
+
+def test_an_agents_failed_reply_shows_in_their_ticket_without_a_new_one() -> None:
+    conv = new_conversation()
+    receive(conv, "w1")
+    ai_answer(conv, "a1", "w1", open_ticket=True)
+    assert conv.ticket is not None
+    tid = conv.ticket["ticket_id"]
+    (ai_reply,) = conv.unsettled
+    conv.record_reply_sent(reply_id=ai_reply, wamids=["x"], at=at(3))
+    conv.receive_agent_answer(answer_id="g1", ticket_id=tid, agent_id="A", agent_name="Ana",
+                              text="Hola", at=at(4))
+    (agent_reply,) = conv.unsettled
+    assert conv.unsettled[agent_reply] == "agent"
+    conv.collect_events()
+    conv.record_reply_failed(reply_id=agent_reply, code=None, reason="x", at=at(5))
+    assert names(conv) == ["ReplyFailed"] and conv.tickets_requested == 1
+
+
+def names_of(events: list[Any]) -> list[str]:
+    return [type(e).__name__ for e in events]

@@ -1,7 +1,7 @@
 """Request and response models of the agent API (``/api/v1``), documented in OpenAPI."""
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -178,3 +178,35 @@ class CustomerIn(BaseModel):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     email: Annotated[str | None, Field(max_length=320)] = None
     language: Annotated[str | None, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")] = None
+
+
+class TokenOut(BaseModel):
+    """An agent's new API token (shown only now; stored hashed)."""
+
+    agent_id: str
+    token: str
+
+
+class DeadLetterOut(BaseModel):
+    """A message a service gave up on."""
+
+    seq: int = Field(description="its number in the dead-letter stream")
+    at: str | None
+    service: str
+    message: str = Field(description="the catalog id of the message")
+    deliveries: int
+    error: str
+    conversation_id: str | None
+
+
+class DeadLetterDetail(DeadLetterOut):
+    """A dead letter with the subject it came from and its body."""
+
+    subject: str
+    body: Any
+
+
+class ReplayOut(BaseModel):
+    """What a replay put back on its subject."""
+
+    replayed: list[int]

@@ -1,0 +1,50 @@
+"""The agent API (``/api/v1``): agents read their inbox and tickets, reply and close; admins
+register agents, look conversations up, maintain the customer registry and the dead letters.
+
+CQRS: every ``GET`` reads the projections (``HelpdeskView``), never an aggregate;
+authentication reads the roster through ``AgentDesk.authenticate``. Commands call the
+AgentDesk; the catalog messages they cause are published by the outbox relay from the stored
+events. Routes live in ``routes/`` as module-level routers; what they work on comes from the
+:class:`~helpline.adapters.http.api.deps.ApiContext` the router binds to each request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Depends
+
+from helpline.adapters.http.api.deps import ApiContext, Publish
+from helpline.adapters.http.api.models import Error
+from helpline.adapters.http.api.routes import admin, agents, tickets
+from helpline.adapters.nats.dead_letters import DeadLetters
+from helpline.application.agent_desk import AgentDesk
+from helpline.application.ports import CustomerDirectory
+from helpline.projections.views import HelpdeskView
+
+_ERRORS: dict[int | str, dict[str, object]] = {
+    401: {"model": Error, "description": "no or unknown bearer token"},
+    403: {"model": Error, "description": "not allowed (or not a ticket of yours)"},
+}
+
+
+def create_agent_api_router(
+    desk: AgentDesk, views: HelpdeskView, directory: CustomerDirectory, admin_token: str,
+    *, publish: Publish | None = None, clock: Callable[[], datetime] | None = None,
+    dead_letters: DeadLetters | None = None,
+) -> APIRouter:
+    """The ``/api/v1`` router over these services. ``admin_token`` empty disables the admin
+    role; ``publish`` (in-process runs and tests only) receives the catalog messages each
+    command causes; ``dead_letters`` serves the admin's dead-letter routes."""
+    context = ApiContext(desk=desk, views=views, directory=directory, admin_token=admin_token,
+                         now=clock or (lambda: datetime.now(UTC)), publish=publish,
+                         dead_letters=dead_letters)
+    router = APIRouter(prefix="/api/v1", responses=_ERRORS,
+                       dependencies=[Depends(context.bind)])
+    for module in (agents, tickets, admin):
+        router.include_router(module.router)
+    return router
+
+
+__all__ = ["ApiContext", "create_agent_api_router"]

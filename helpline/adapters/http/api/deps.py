@@ -1,0 +1,124 @@
+"""What every route of the agent API depends on: the services behind it (one
+:class:`ApiContext` per app, bound by :func:`helpline.adapters.http.api.create_agent_api_router`)
+and who is calling (an agent, by their token, or the admin).
+
+Authorisation: no or unknown token → 401. Admin-only routes answer 403 to agents; agent-only
+ones (replying, one's own status) answer 403 to the admin token, which is nobody's agent.
+"""
+
+# No ``from __future__ import annotations``: FastAPI reads these annotations at runtime.
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from helpline.adapters.nats.dead_letters import DeadLetters
+from helpline.application.agent_desk import AgentDesk
+from helpline.application.ports import CustomerDirectory
+from helpline.catalog import CatalogMessage
+from helpline.projections.views import HelpdeskView, TicketRow
+
+Publish = Callable[[Sequence[CatalogMessage]], object]
+
+#: The answer to an agent for a ticket they may not see, whether it exists or not.
+NOT_YOURS = "not a ticket of yours"
+
+
+@dataclass
+class ApiContext:
+    """The services the agent API works on."""
+
+    desk: AgentDesk
+    views: HelpdeskView
+    directory: CustomerDirectory
+    admin_token: str
+    """Empty: the admin role is off."""
+    now: Callable[[], datetime]
+    publish: Publish | None = None
+    """In-process runs and tests: receives the messages each command causes (in a
+    deployment the outbox relay publishes them from the stored events)."""
+    dead_letters: DeadLetters | None = None
+    """The dead-letter stream (``None`` without NATS)."""
+
+    def bind(self, request: Request) -> None:
+        """A router dependency: make this context the request's."""
+        request.state.api = self
+
+    def run(self, messages: Sequence[CatalogMessage]) -> None:
+        """Hand the messages a command caused to ``publish`` (if any)."""
+        if self.publish is not None and messages:
+            self.publish(messages)
+
+
+def get_context(request: Request) -> ApiContext:
+    """The request's :class:`ApiContext`."""
+    context: ApiContext = request.state.api
+    return context
+
+
+Ctx = Annotated[ApiContext, Depends(get_context)]
+
+_bearer = HTTPBearer(auto_error=False, description="an agent's API token or the admin token")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: an agent (with their roster entry) or the admin."""
+
+    role: Literal["agent", "admin"]
+    agent: dict[str, Any] | None = None
+
+    @property
+    def agent_id(self) -> str:
+        """The calling agent's id (403 for the admin, who is nobody's agent)."""
+        if self.agent is None:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "only agents can do this")
+        return str(self.agent["agent_id"])
+
+
+def principal(
+    ctx: Ctx, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The caller, from the bearer token."""
+    if creds is None or not creds.credentials:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "bearer token required",
+                            headers={"WWW-Authenticate": "Bearer"})
+    token = creds.credentials
+    if ctx.admin_token and secrets.compare_digest(token.encode(), ctx.admin_token.encode()):
+        return Principal("admin")
+    agent = ctx.desk.authenticate(token)
+    if agent is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown token",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return Principal("agent", agent)
+
+
+Caller = Annotated[Principal, Depends(principal)]
+
+
+def admin(caller: Caller) -> Principal:
+    """The caller, who must be the admin."""
+    if caller.role != "admin":
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "admin only")
+    return caller
+
+
+Admin = Annotated[Principal, Depends(admin)]
+
+
+def visible_ticket(ctx: ApiContext, caller: Principal, ticket_id: UUID) -> TicketRow:
+    """The ticket, if the caller may see it: 404 for an admin and an unknown id; the same
+    403 for an agent whether the ticket is someone else's or does not exist."""
+    row = ctx.views.ticket(str(ticket_id))
+    if caller.role == "admin":
+        if row is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such ticket")
+        return row
+    if row is None or row.agent_id != caller.agent_id:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, NOT_YOURS)
+    return row

@@ -1,0 +1,1 @@
+"""The agent API's routes, one module per subject."""
