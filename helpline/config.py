@@ -11,6 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PersistenceModule = Literal["eventsourcing.sqlite", "eventsourcing.postgres", "eventsourcing.popo"]
 
 DEMO_SECRET = "helpline-demo-secret"
+#: The shortest admin token production accepts (32 random URL-safe characters ≈ 190 bits).
+MIN_ADMIN_TOKEN = 32
 
 
 class Settings(BaseSettings):
@@ -34,7 +36,9 @@ class Settings(BaseSettings):
     postgres_schema: str = Field(
         default="", pattern=r"^([a-z_][a-z0-9_]{0,62})?$",
         description="PostgreSQL schema of every table (empty: the default, public)")
-    nats_url: str = "nats://127.0.0.1:4222"
+    nats_url: str = Field(
+        default="nats://127.0.0.1:4222", description="NATS server, or several separated by "
+        "commas (a cluster)")
     helpline_subject_prefix: str = Field(
         default="helpline", description="first token of every subject; one per deployment")
     helpline_batch_size: int = Field(
@@ -49,6 +53,17 @@ class Settings(BaseSettings):
     helpline_aggregate_cache: int = Field(
         default=10_000, ge=0, description="aggregates an application keeps in memory between "
         "batches (0: load every time, from the latest snapshot)")
+    helpline_stream_replicas: int = Field(
+        default=1, ge=1, le=5, description="copies of each stream in a NATS cluster (3 for "
+        "a three-node cluster: a node may fail)")
+    helpline_stream_max_messages: int = Field(
+        default=10_000_000, ge=1000, description="the most messages the message stream keeps "
+        "(the oldest go first)")
+    helpline_stream_max_bytes: int = Field(
+        default=0, ge=0, description="the most bytes the message stream keeps (0: no limit; "
+        "NATS reserves this much disk for the stream when set)")
+    helpline_stream_max_age_days: float = Field(
+        default=7.0, gt=0, description="how long the message stream keeps a message")
     helpline_up_processes: str | None = Field(
         default=None, description="helpline up: service groups run in child processes, "
         "';' between groups, ',' within one (empty: one process; unset: one process per "
@@ -119,6 +134,14 @@ class Settings(BaseSettings):
             if not value or value == DEMO_SECRET:
                 raise ValueError(f"{name.upper()} must be set (and not the demo value) "
                                  "when HELPLINE_MODE=production")
+        if len(self.helpline_admin_token.get_secret_value()) < MIN_ADMIN_TOKEN:
+            raise ValueError(f"HELPLINE_ADMIN_TOKEN must be at least {MIN_ADMIN_TOKEN} "
+                             "characters when HELPLINE_MODE=production (e.g. the output of "
+                             "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`)")
+        if self.helpline_fake_graph:
+            raise ValueError("HELPLINE_FAKE_GRAPH=true is refused when HELPLINE_MODE="
+                             "production: the fake Graph API and the customer simulator would "
+                             "sign customer messages with the real app secret")
         return self
 
     def eventsourcing_env(self, app_file: str) -> dict[str, str]:

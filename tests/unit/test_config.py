@@ -9,6 +9,7 @@ from helpline.config import DEMO_SECRET, Settings
 
 pytestmark = pytest.mark.unit
 
+REAL = "a-real-secret-of-at-least-32-characters"
 SECRETS = ("WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "WHATSAPP_ACCESS_TOKEN",
            "HELPLINE_ADMIN_TOKEN")
 
@@ -26,7 +27,7 @@ def test_production_names_the_missing_secret(clean_env: pytest.MonkeyPatch,
     clean_env.setenv("HELPLINE_MODE", "production")
     for name in SECRETS:
         if name != missing:
-            clean_env.setenv(name, "a-real-secret")
+            clean_env.setenv(name, REAL)
     with pytest.raises(ValidationError, match=missing):
         Settings()
 
@@ -42,11 +43,11 @@ def test_production_refuses_the_demo_secret(clean_env: pytest.MonkeyPatch) -> No
 def test_production_with_secrets_uses_the_real_graph_api(clean_env: pytest.MonkeyPatch) -> None:
     clean_env.setenv("HELPLINE_MODE", "production")
     for name in SECRETS:
-        clean_env.setenv(name, "a-real-secret")
+        clean_env.setenv(name, REAL)
     settings = Settings().resolved()
     assert not settings.use_fake_graph
     assert settings.whatsapp_graph_url == "https://graph.facebook.com"
-    assert settings.whatsapp_app_secret.get_secret_value() == "a-real-secret"
+    assert settings.whatsapp_app_secret.get_secret_value() == REAL
 
 
 def test_demo_fills_secrets_and_points_at_the_fake(clean_env: pytest.MonkeyPatch) -> None:
@@ -79,3 +80,32 @@ def test_sqlite_store_refuses_an_unknown_mode(tmp_path) -> None:
 
     with pytest.raises(OSError, match="SQLITE_SYNCHRONOUS"):
         Factory({"SQLITE_DBNAME": str(tmp_path / "x.sqlite"), "SQLITE_SYNCHRONOUS": "sometimes"})
+
+
+def _production(env: pytest.MonkeyPatch) -> None:
+    env.setenv("HELPLINE_MODE", "production")
+    for name in SECRETS:
+        env.setenv(name, REAL)
+
+
+def test_production_refuses_a_short_admin_token(clean_env: pytest.MonkeyPatch) -> None:
+    _production(clean_env)
+    clean_env.setenv("HELPLINE_ADMIN_TOKEN", "letmein")
+    with pytest.raises(ValidationError, match="at least 32 characters"):
+        Settings()
+
+
+def test_production_refuses_the_fake_graph_api(clean_env: pytest.MonkeyPatch) -> None:
+    """The fake and the simulator (which signs any customer message with the app secret and
+    needs no authentication) must never run beside real secrets."""
+    _production(clean_env)
+    clean_env.setenv("HELPLINE_FAKE_GRAPH", "true")
+    with pytest.raises(ValidationError, match="HELPLINE_FAKE_GRAPH=true is refused"):
+        Settings()
+
+
+def test_an_explicit_graph_url_is_kept_in_demo_mode(clean_env: pytest.MonkeyPatch) -> None:
+    clean_env.setenv("WHATSAPP_GRAPH_URL", "https://graph.example.test")
+    settings = Settings().resolved()
+    assert not settings.use_fake_graph
+    assert settings.whatsapp_graph_url == "https://graph.example.test"

@@ -10,7 +10,9 @@ from collections.abc import Awaitable, Callable, Iterable
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi_offline import FastAPIOffline
 
+from helpline.adapters.http import guards
 from helpline.adapters.nats.consumer import Metrics
 
 #: A dependency's check: a function, or a coroutine function, that answers whether it works.
@@ -43,7 +45,9 @@ def create_app(
     """The HTTP app. ``GET /healthz`` answers 200 only when every check passes (and every
     check ``health_groups`` reports, e.g. the child processes of ``helpline up``);
     ``GET /metrics`` adds ``more_metrics`` (the children's) to this process's counters."""
-    app = FastAPI(title=title, version="0.1.0")
+    # The API docs (/docs, /redoc) from assets in a package: they work with no internet.
+    app = FastAPIOffline(title=title, version="0.1.0")
+    guards.install(app)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> JSONResponse:

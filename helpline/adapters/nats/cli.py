@@ -46,6 +46,7 @@ async def run_process(settings: Settings, names: tuple[str, ...], *, embedded: b
     (``HELPLINE_SUPERVISED=1``) serves only ``/healthz`` and ``/metrics``."""
     from helpline.adapters.edge import edge_routers, mount_fake_graph, whatsapp_handlers
     from helpline.adapters.http.app import HealthCheck, create_app
+    from helpline.adapters.http.guards import BodyLimit
     from helpline.bootstrap import bootstrap
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
@@ -63,7 +64,7 @@ async def run_process(settings: Settings, names: tuple[str, ...], *, embedded: b
     container = bootstrap(settings)
     stack = contextlib.AsyncExitStack()
     runtime = ServiceRuntime(container.services, names, settings.nats_url,
-                             Topology(prefix=settings.helpline_subject_prefix),
+                             Topology.from_settings(settings),
                              batch_size=settings.helpline_batch_size,
                              ack_wait_s=settings.helpline_ack_wait_seconds)
     children = Supervisor(supervise, env=_child_env(settings))
@@ -88,7 +89,7 @@ async def run_process(settings: Settings, names: tuple[str, ...], *, embedded: b
         )
         if settings.use_fake_graph and "webhook" in edge:
             mount_fake_graph(app, settings)
-        http = _Server(uvicorn.Config(app, host=settings.helpline_http_host,
+        http = _Server(uvicorn.Config(BodyLimit(app), host=settings.helpline_http_host,
                                       port=settings.helpline_http_port, log_level="warning",
                                       lifespan="off"))
         loop = asyncio.get_running_loop()

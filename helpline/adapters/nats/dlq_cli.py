@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 import nats
 
 from helpline.adapters.nats.dead_letters import DeadLetters, UnknownDeadLetterError
-from helpline.adapters.nats.embedded import reachable
+from helpline.adapters.nats.embedded import reachable, servers
 from helpline.adapters.nats.topology import Topology
 from helpline.config import Settings
 
@@ -45,15 +45,14 @@ def _run(command: Callable[[DeadLetters, argparse.Namespace], Awaitable[int]],
         try:
             if not reachable(settings.nats_url):
                 raise ConnectionRefusedError(settings.nats_url)
-            nc = await nats.connect(settings.nats_url, connect_timeout=3,
+            nc = await nats.connect(servers=servers(settings.nats_url), connect_timeout=3,
                                     allow_reconnect=False, error_cb=quiet)
         except Exception as e:
             print(f"error: cannot reach NATS at {settings.nats_url} ({type(e).__name__})",
                   file=sys.stderr)
             return 1
         try:
-            letters = DeadLetters(nc.jetstream(),
-                                  Topology(prefix=settings.helpline_subject_prefix))
+            letters = DeadLetters(nc.jetstream(), Topology.from_settings(settings))
             return await command(letters, args)
         except UnknownDeadLetterError as e:
             print(f"error: {e}", file=sys.stderr)

@@ -28,13 +28,20 @@ def host_port(url: str) -> tuple[str, int]:
     return parsed.hostname or "127.0.0.1", parsed.port or 4222
 
 
+def servers(url: str) -> list[str]:
+    """The servers of ``NATS_URL``: one URL, or several separated by commas (a cluster)."""
+    return [u.strip() for u in url.split(",") if u.strip()]
+
+
 def reachable(url: str, timeout_s: float = 1.0) -> bool:
-    """Whether something accepts TCP connections at ``url``."""
-    try:
-        with socket.create_connection(host_port(url), timeout=timeout_s):
-            return True
-    except OSError:
-        return False
+    """Whether something accepts TCP connections at ``url`` (at one of its servers)."""
+    for server in servers(url):
+        try:
+            with socket.create_connection(host_port(server), timeout=timeout_s):
+                return True
+        except OSError:
+            continue
+    return False
 
 
 class EmbeddedNatsServer:
@@ -76,9 +83,10 @@ class EmbeddedNatsServer:
 
 
 def ensure_nats(url: str, store_dir: Path) -> EmbeddedNatsServer | None:
-    """Return ``None`` if NATS answers at ``url``; otherwise start one and return it."""
+    """Return ``None`` if NATS answers at ``url``; otherwise start one (on the first server's
+    address) and return it."""
     if reachable(url):
         return None
-    server = EmbeddedNatsServer(url, store_dir)
+    server = EmbeddedNatsServer(servers(url)[0], store_dir)
     server.start()
     return server

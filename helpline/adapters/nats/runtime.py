@@ -27,6 +27,7 @@ from helpline.adapters.nats.consumer import (
     in_thread,
 )
 from helpline.adapters.nats.dead_letters import DeadLetters
+from helpline.adapters.nats.embedded import servers
 from helpline.adapters.nats.query import create_query_router, get_conversation
 from helpline.adapters.nats.relay import OutboxRelay
 from helpline.adapters.nats.topology import Topology
@@ -51,7 +52,7 @@ def default_retry_by_service() -> dict[str, RetryPolicy]:
 
 async def ensure_streams(url: str, topology: Topology) -> None:
     """Create (or update) the JetStream streams of ``topology``."""
-    nc = await nats.connect(url)
+    nc = await nats.connect(servers=servers(url))
     try:
         js = nc.jetstream()
         for config in topology.stream_configs():
@@ -99,7 +100,8 @@ class ServiceRuntime:
                 log.info("gave %d messages of an older version their receipts", migrated)
         await ensure_streams(self.nats_url, self.topology)
         # Reconnect for ever: NATS restarting or failing over is an outage, not the end.
-        self.broker = NatsBroker(self.nats_url, logger=logging.getLogger("helpline.faststream"),
+        self.broker = NatsBroker(servers(self.nats_url),
+                                 logger=logging.getLogger("helpline.faststream"),
                                  graceful_timeout=8.0, max_reconnect_attempts=-1,
                                  reconnect_time_wait=1)
         if "ms-conv-store" in self.names:

@@ -9,6 +9,11 @@ from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfi
 
 from helpline.catalog import CatalogMessage
 from helpline.catalog.base import SUBJECT_PREFIX
+from helpline.config import Settings
+
+#: The largest message a stream takes (NATS's default max payload is 1 MiB; the catalog's
+#: messages are bounded well under it, see ``ConversationDocument``).
+MAX_MESSAGE_BYTES = 1024 * 1024
 
 _NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 
@@ -22,6 +27,20 @@ class Topology:
     duplicate_window_s: float = 600.0
     """How long JetStream remembers a ``Nats-Msg-Id`` (covers a relay restart)."""
     replicas: int = 1
+    max_messages: int = 10_000_000
+    """The most messages the message stream keeps (the oldest go first)."""
+    max_bytes: int = 0
+    """The most bytes it keeps (0: no limit; NATS reserves the disk for a limit)."""
+    max_age_s: float = 7 * 24 * 3600.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Topology:
+        """The deployment's topology (prefix, replicas, limits)."""
+        return cls(prefix=settings.helpline_subject_prefix,
+                   replicas=settings.helpline_stream_replicas,
+                   max_messages=settings.helpline_stream_max_messages,
+                   max_bytes=settings.helpline_stream_max_bytes,
+                   max_age_s=settings.helpline_stream_max_age_days * 24 * 3600)
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.prefix):
@@ -56,10 +75,12 @@ class Topology:
                 name=name, subjects=subjects, storage=StorageType.FILE,
                 num_replicas=self.replicas, retention=RetentionPolicy.LIMITS,
                 discard=DiscardPolicy.OLD, duplicate_window=self.duplicate_window_s,
-                max_age=max_age_s)
+                max_age=max_age_s, max_msgs=self.max_messages,
+                max_bytes=self.max_bytes or -1, max_msg_size=MAX_MESSAGE_BYTES)
 
         return [
             stream(self.stream, [f"{self.prefix}.*.event.>", f"{self.prefix}.*.command.>"],
-                   7 * 24 * 3600.0),
-            stream(self.dlq_stream, [f"dlq.{self.prefix}.>"], 30 * 24 * 3600.0),
+                   self.max_age_s),
+            stream(self.dlq_stream, [f"dlq.{self.prefix}.>"],
+                   max(self.max_age_s, 30 * 24 * 3600.0)),
         ]
