@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from nats.js.errors import FetchTimeoutError
 from pydantic import ValidationError
 
 from helpline.adapters.faults import is_unavailable
-from helpline.adapters.nats.topology import Topology
+from helpline.adapters.nats.topology import MAX_MESSAGE_BYTES, Topology
 from helpline.application.errors import ApplicationError
 from helpline.application.handlers import BatchResult
 from helpline.catalog import CatalogMessage
@@ -97,12 +98,20 @@ class Publisher:
         self.metrics = metrics
 
     async def publish(self, messages: Sequence[CatalogMessage]) -> None:
-        """Publish ``messages`` in order and wait until JetStream stored every one."""
+        """Publish ``messages`` in order and wait until JetStream stored every one. A message
+        over the stream's size limit (none should be: the catalog bounds what can grow) is
+        never published: it goes to the dead letters with its size, so the rest flow on."""
         if not messages:
             return
-        futures = [await self.js.publish_async(
-            self.topology.subject(type(m)), m.to_json(), stream=self.topology.stream,
-            headers=_headers(m)) for m in messages]
+        futures = []
+        for m in messages:
+            data = m.to_json()
+            if len(data) > MAX_MESSAGE_BYTES:
+                await self._too_large(m, len(data))
+                continue
+            futures.append(await self.js.publish_async(
+                self.topology.subject(type(m)), data, stream=self.topology.stream,
+                headers=_headers(m)))
         try:
             await asyncio.wait_for(asyncio.gather(*futures), PUBLISH_TIMEOUT_S)
         finally:
@@ -110,6 +119,22 @@ class Publisher:
                 f.cancel()  # no-op when done; otherwise drop the wait for an ack
         if self.metrics is not None:
             self.metrics.published += len(messages)
+
+
+    async def _too_large(self, m: CatalogMessage, size: int) -> None:
+        log.error("%s %s is %d bytes, over the %d a message may have: dead-lettered",
+                  m.catalog_id, m.message_id, size, MAX_MESSAGE_BYTES)
+        note = json.dumps({"message_id": str(m.message_id), "catalog_id": m.catalog_id,
+                           "correlation_id": m.correlation_id, "bytes": size}).encode()
+        await self.js.publish(
+            self.topology.dlq_subject(m.producer, type(m)), note,
+            stream=self.topology.dlq_stream,
+            headers={"Nats-Msg-Id": f"too-large:{m.message_id}",
+                     "Helpline-Service": m.producer,
+                     "Helpline-Subject": self.topology.subject(type(m)),
+                     "Helpline-Deliveries": "0",
+                     "Helpline-Error": f"not published: {size} bytes is over the "
+                                       f"{MAX_MESSAGE_BYTES} a message may have"})
 
 
 async def publish_all(broker: Any, topology: Topology, messages: Sequence[CatalogMessage],
