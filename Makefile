@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run demo test lint typecheck unit bench clean catalog catalog-check catalog-serve
+.PHONY: install run demo test lint typecheck unit bench soak clean catalog catalog-check catalog-serve
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ test: lint typecheck
 
 bench: install
 	$(PY) -m benchmarks
+
+## soak: helpline up under a steady load for SOAK_MINUTES (10), sampling memory and files
+soak: install
+	$(PY) -m benchmarks.soak
 
 ## catalog: the EventCatalog project and the AsyncAPI 3 document in build/catalog/
 catalog: install
