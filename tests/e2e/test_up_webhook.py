@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -175,3 +176,35 @@ def _children(pid: int) -> dict[int, str]:
         if int(fields[1]) == pid and fields[0] != "Z":
             found[int(entry.name)] = cmd
     return found
+
+
+def test_a_huge_unauthenticated_body_is_refused_before_it_is_read(nats_available: str,
+                                                                  tmp_path: Path) -> None:
+    """50 MB to the agent API with no token: 413 at once (before authentication), and the
+    process does not grow by what was sent."""
+    proc, base = _up(nats_available, tmp_path, HELPLINE_UP_PROCESSES="")
+    try:
+        _wait_healthy(base, proc)
+        before = _rss_mb(proc.pid)
+
+        def chunks() -> Iterator[bytes]:
+            for _ in range(50):
+                yield b"x" * (1024 * 1024)
+
+        declared = httpx.post(f"{base}/api/v1/tickets/{uuid.uuid4()}/replies",
+                              content=b"x" * (50 * 1024 * 1024), timeout=60)
+        streamed = httpx.post(f"{base}/api/v1/tickets/{uuid.uuid4()}/replies",
+                              content=chunks(), timeout=60)
+        assert declared.status_code == streamed.status_code == 413
+        assert declared.json() == {"detail": "the request body is over 65536 bytes"}
+        assert _rss_mb(proc.pid) - before < 10
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=20)
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError(f"no process {pid}")
