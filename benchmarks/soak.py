@@ -37,7 +37,7 @@ from helpline.adapters.whatsapp.signature import sign
 MINUTES = float(os.environ.get("SOAK_MINUTES", "10"))
 EVERY_S = 10.0
 #: Customers writing (each writes about once a minute at 80 msg/s).
-CUSTOMERS = 5000
+CUSTOMERS = int(os.environ.get("SOAK_CUSTOMERS", "5000"))
 
 
 @dataclass
