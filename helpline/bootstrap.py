@@ -19,20 +19,14 @@ from helpline.application.runner import InProcessRunner, Services
 from helpline.application.whatsapp_edge import RecordingSender, WhatsAppEdge
 from helpline.config import Settings
 
-#: The keyword answerer's replies (no ``HELPLINE_KB_PATH``), worded as ``examples/kb`` says.
 DEMO_ANSWERS = {
-    "horario": "Nuestra tienda de Madrid abre de lunes a sábado de 10:00 a 21:00 y los "
-               "domingos de 11:00 a 15:00.",
-    "hora": "Nuestra tienda de Madrid abre de lunes a sábado de 10:00 a 21:00 y los "
-            "domingos de 11:00 a 15:00.",
-    "open": "Our Madrid store is open Monday to Saturday from 10:00 to 21:00 and on Sundays "
-            "from 11:00 to 15:00.",
-    "envio": "Los pedidos a la península llegan en 24-48 horas laborables; el envío cuesta "
-             "4,95 € y es gratis en pedidos de más de 50 €.",
-    "shipping": "Orders to mainland Spain arrive in 1-2 working days; shipping costs €4.95 "
-                "and is free on orders over €50.",
-    "devol": "Tienes 30 días desde la entrega para devolver cualquier producto sin usar.",
-    "return": "You have 30 days from delivery to return any unused item.",
+    "horario": "Abrimos de lunes a viernes de 9:00 a 20:00 y los sábados de 10:00 a 14:00.",
+    "hora": "Abrimos de lunes a viernes de 9:00 a 20:00 y los sábados de 10:00 a 14:00.",
+    "open": "We are open Monday to Friday 9:00-20:00 and Saturdays 10:00-14:00.",
+    "envio": "Los envíos en península tardan 24-48 h y son gratis desde 50 €.",
+    "shipping": "Shipping takes 24-48 h and is free over €50.",
+    "devol": "Tienes 30 días para devolver un producto sin usar.",
+    "return": "You have 30 days to return an unused product.",
     "hola": "¡Hola! ¿En qué te puedo ayudar?",
     "gracias": "¡A ti! Aquí estamos para lo que necesites.",
 }

@@ -62,7 +62,8 @@ def _normalised(vectors: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
 
 def _shared_words(texts: Sequence[str], limit: int = 3) -> tuple[str, ...]:
     """Words (of four letters or more) most of ``texts`` use, most used first."""
-    counts = Counter(w for t in texts for w in set(words(t)) if len(w) >= 4)
+    # dict.fromkeys, not set: ties keep the order of first use, the same on every run
+    counts = Counter(w for t in texts for w in dict.fromkeys(words(t)) if len(w) >= 4)
     needed = math.ceil(len(texts) / 2)
     return tuple(w for w, n in counts.most_common() if n >= max(needed, 2))[:limit]
 
