@@ -1,5 +1,5 @@
 """``make demo`` answers from ``examples/kb`` with the real answerer (issue 15: the demo said
-the shop opens 9:00–20:00 while the knowledge base says 10:00–21:00)."""
+the shop opens 9:00-20:00 while the knowledge base says 10:00-21:00)."""
 
 from __future__ import annotations
 
