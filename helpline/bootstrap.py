@@ -82,7 +82,8 @@ def answerer_for(settings: Settings) -> Answerer:
         settings.helpline_kb_path, llm_url=settings.helpline_llm_url,
         llm_model=settings.helpline_llm_model,
         llm_api_key=settings.helpline_llm_api_key.get_secret_value() or None,
-        llm_timeout=settings.helpline_llm_timeout, **options)
+        llm_timeout=settings.helpline_llm_timeout,
+        embedder_name=settings.helpline_rag_embedder, **options)
 
 
 def customer_directory(settings: Settings) -> CustomerDirectory:

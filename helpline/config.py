@@ -89,9 +89,12 @@ class Settings(BaseSettings):
     helpline_demo_customers: Path | None = Field(
         default=Path("examples/customers.csv"), description="demo mode: customers to import")
     helpline_rag_threshold: float | None = Field(
-        default=None, description="retrieval confidence below which the AI escalates "
-        "(unset: the calibrated default)")
+        default=None, description="share of a question's salient words the chosen entry "
+        "must speak of, below which the AI hands over (unset: the calibrated default)")
     helpline_rag_max_unhelpful: int = 2
+    helpline_rag_embedder: Literal["auto", "multilingual", "minilm", "none"] = Field(
+        default="auto", description="embeddings for hybrid retrieval and the answerability "
+        "check (auto: multilingual when the [multilingual] extra is installed, else none)")
     helpline_llm_url: str | None = Field(
         default=None, description="OpenAI-compatible endpoint; unset: answer from the KB")
     helpline_llm_model: str | None = None

@@ -23,6 +23,8 @@ from helpline.config import Settings
 from helpline.domain.ids import conversation_id_for
 
 BUSINESS_NUMBER_ID = "106540352242922"
+#: The sample knowledge base the demo's AI answers from (the one ``make run`` serves).
+SAMPLE_KB = Path(__file__).resolve().parents[1] / "examples" / "kb"
 CUSTOMER = CustomerInfo(customer_id="cus_0042", name="Lucía Fernández", phone="34600123456",
                         email="lucia@example.com", language="es")
 
@@ -50,12 +52,19 @@ def inbound(
     )
 
 
-def run_demo(data_dir: Path, echo: Callable[[str], None] = print) -> InProcessRunner:
-    """Play the scripted conversation on SQLite under ``data_dir``; print what happens."""
+def run_demo(data_dir: Path, echo: Callable[[str], None] = print,
+             kb_path: Path | None = SAMPLE_KB) -> InProcessRunner:
+    """Play the scripted conversation on SQLite under ``data_dir``; print what happens.
+
+    The AI answers from the knowledge base at ``kb_path`` (``examples/kb``, as with
+    ``make run``), or with the tiny keyword answerer when there is none (an installed
+    package without the examples)."""
     clock = DemoClock(datetime(2026, 11, 24, 10, 0, tzinfo=UTC))
     directory = SqliteCustomerDirectory(data_dir / "customers.sqlite")
     directory.upsert(CUSTOMER)
-    container = bootstrap(Settings(helpline_data_dir=data_dir), directory=directory, clock=clock)
+    kb = kb_path if kb_path is not None and kb_path.is_dir() else None
+    container = bootstrap(Settings(helpline_data_dir=data_dir, helpline_kb_path=kb),
+                          directory=directory, clock=clock)
     runner = container.runner()
     desk = container.services.desk
     agent = desk.register_agent(name="Marta", email="marta@example.com", languages=["es"],

@@ -6,9 +6,13 @@ Order of decisions for each question (the first that applies wins):
 2. a greeting or thanks alone -> a polite reply in the customer's language, no ticket;
 3. the last ``max_unhelpful`` AI answers in a row did not help (read from ``history``, so
    the answerer keeps no state) -> hand over;
-4. no topic reaches the calibrated ``threshold`` -> hand over;
-5. with an LLM: its answer from the retrieved documents, or hand over if it declines, fails
-   or times out; without one: the best topic's answer in the customer's language.
+4. retrieval finds nothing, or none of the first ``candidates`` topics passes the
+   answerability check (``answerability.py``: the topic must speak of the question's
+   salient words, ``threshold`` of their weight) -> hand over, saying in plain words what
+   the knowledge base lacks;
+5. with an LLM: its answer written only from the topics that passed, citing them, or hand
+   over if it declines, cites nothing, fails or times out; without one: the answer of the
+   topic that passed best, in the customer's language.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from helpline.adapters.rag.answerability import Answerability, Verdict
+from helpline.adapters.rag.embeddings import make_embedder
 from helpline.adapters.rag.index import Embedder, Hit, Index
 from helpline.adapters.rag.intents import (
     asks_for_person,
@@ -32,10 +38,13 @@ from helpline.adapters.rag.text import guess_language
 from helpline.application.ports import Answer
 from helpline.catalog import CustomerInfo, Turn
 
-#: Coverage a topic needs before we answer with it. Calibrated on ``tests/data/rag_dev.jsonl``
-#: (a calibration set kept apart from the evaluation set) with ``calibrate_threshold``: the
-#: middle of the range that maximises escalation F1 there.
-DEFAULT_THRESHOLD = 0.14
+#: Share of a question's salient words (by weight) a topic must speak of before we answer
+#: with it. Calibrated on the dev sets only (``tests/data/rag_*dev.jsonl``) with
+#: ``evaluation.calibrate_threshold``.
+DEFAULT_THRESHOLD = 0.8
+
+#: How many retrieved topics the answerability check looks at.
+CANDIDATES = 5
 
 REPLIES: dict[str, dict[str, str]] = {
     "handover": {
@@ -95,29 +104,37 @@ class KnowledgeBaseAnswerer:
     def __init__(self, kb: KnowledgeBase, *, path: Path | None = None,
                  threshold: float = DEFAULT_THRESHOLD, max_unhelpful: int = 2,
                  default_language: str = "es", top_k: int = 5,
-                 embedder: Embedder | None = None,
+                 candidates: int = CANDIDATES, embedder: Embedder | None = None,
                  generator: OpenAIChatGenerator | None = None) -> None:
         self.path = path
         self.threshold = threshold
         self.max_unhelpful = max_unhelpful
         self.default_language = default_language
         self.top_k = top_k
+        self.candidates = candidates
         self.embedder = embedder
         self.generator = generator
         self._lock = threading.Lock()
         self._fingerprint = fingerprint(path) if path is not None else ()
-        self.index = Index(kb, embedder=embedder, top_k=top_k)
+        self.index, self.answerability = self._build(kb)
+
+    def _build(self, kb: KnowledgeBase) -> tuple[Index, Answerability]:
+        index = Index(kb, embedder=self.embedder, top_k=self.top_k)
+        return index, Answerability(index, self.embedder)
 
     @classmethod
     def from_path(cls, path: Path | str, *, llm_url: str | None = None,
                   llm_model: str | None = None, llm_api_key: str | None = None,
-                  llm_timeout: float = 20.0, **options: object) -> KnowledgeBaseAnswerer:
+                  llm_timeout: float = 20.0, embedder_name: str = "auto",
+                  **options: object) -> KnowledgeBaseAnswerer:
         """Load the knowledge base under ``path`` (see ``kb.load_knowledge_base``).
 
-        ``llm_url`` and ``llm_model`` (``HELPLINE_LLM_URL``, ``HELPLINE_LLM_MODEL``,
-        ``HELPLINE_LLM_API_KEY``) turn on the generator; other ``options`` go to
-        ``__init__`` (``threshold``, ``max_unhelpful``, ``embedder``, ...)."""
+        ``embedder_name`` picks the embedder (``embeddings.EMBEDDERS``; an ``embedder``
+        option overrides it); ``llm_url`` and ``llm_model`` turn on the generator; other
+        ``options`` go to ``__init__`` (``threshold``, ``max_unhelpful``, ...)."""
         path = Path(path)
+        if "embedder" not in options:
+            options["embedder"] = make_embedder(embedder_name)
         if llm_url and llm_model and "generator" not in options:
             options["generator"] = OpenAIChatGenerator(llm_url, llm_model, llm_api_key,
                                                        timeout=llm_timeout)
@@ -143,14 +160,20 @@ class KnowledgeBaseAnswerer:
             now = fingerprint(self.path)
             if now == self._fingerprint:
                 return False
-            self.index = Index(load_knowledge_base(self.path), embedder=self.embedder,
-                               top_k=self.top_k)
+            self.index, self.answerability = self._build(load_knowledge_base(self.path))
             self._fingerprint = now
             return True
 
     def search(self, question: str) -> list[Hit]:
         """The topics retrieved for ``question`` (for evaluation and debugging)."""
         return self.index.search(question)
+
+    def verdicts(self, question: str) -> list[Verdict]:
+        """The answerability of the first ``candidates`` retrieved topics, best first."""
+        index, answerability = self.index, self.answerability
+        hits = index.search(question)[:self.candidates]
+        verdicts = answerability.verdicts(question, [h.topic for h in hits])
+        return sorted(verdicts, key=lambda v: v.coverage, reverse=True)  # stable: rank ties
 
     def _entry(self, topic: str, language: str) -> Entry:
         entries = self.index.entries[topic]
@@ -165,6 +188,16 @@ class KnowledgeBaseAnswerer:
         return Answer(_reply("handover", language), open_ticket=True, reason=reason,
                       sources=sources, confidence=confidence)
 
+    def _not_answerable(self, verdict: Verdict | None) -> str:
+        """Why the best topic does not answer, for the person who takes over."""
+        if verdict is None:
+            return "The knowledge base has nothing on this question."
+        words = ", ".join(f"“{w}”" for w in verdict.missing[:3])
+        if verdict.coverage == 0.0 or not words:
+            return f"The knowledge base has nothing on {words or 'this question'}."
+        title = self._entry(verdict.topic, "en").title
+        return f"The closest entry, “{title}”, says nothing about {words}."
+
     def answer(self, question: str, history: Sequence[Turn],
                customer: CustomerInfo | None) -> Answer:
         """Answer ``question`` (see the module docstring for the order of decisions)."""
@@ -172,31 +205,30 @@ class KnowledgeBaseAnswerer:
                      else self.default_language)
         language = guess_language(question, default=preferred) or preferred
         if asks_for_person(question):
-            return self._handover(language, "customer asked for a person", 1.0)
+            return self._handover(language, "The customer asked for a person.", 1.0)
         kind = smalltalk_kind(question)
         if kind is not None:
             return Answer(_reply(kind, language, customer), confidence=1.0)
         streak = unhelpful_streak(exchanges(question, history))
         if streak >= self.max_unhelpful:
-            return self._handover(language, f"{streak} consecutive answers did not help")
-        index = self.index
-        hits = index.search(question)
-        best = hits[0] if hits else None
-        if best is None or best.confidence < self.threshold:
-            found = best.confidence if best else 0.0
-            return self._handover(language, f"no document passes the threshold "
-                                  f"({found:.2f} < {self.threshold:.2f})", found)
-        entry = self._entry(best.topic, language)
+            return self._handover(language, f"The customer said the last {streak} answers "
+                                  "did not help.")
+        verdicts = self.verdicts(question)
+        passed = [v for v in verdicts if v.coverage >= self.threshold]
+        if not passed:
+            best = verdicts[0] if verdicts else None
+            return self._handover(language, self._not_answerable(best),
+                                  best.coverage if best else 0.0)
+        entry = self._entry(passed[0].topic, language)
         if self.generator is None:
-            return Answer(entry.answer, sources=(entry.id,), confidence=best.confidence)
-        documents = [self._entry(h.topic, language) for h in hits[:3]
-                     if h.confidence >= self.threshold / 2]
+            return Answer(entry.answer, sources=(entry.id,), confidence=passed[0].coverage)
+        documents = [self._entry(v.topic, language) for v in passed]
         generation = self.generator.generate(question, documents, history, customer, language)
-        sources = tuple(d.id for d in documents)
         if generation.declined:
-            return self._handover(language, generation.reason or "the LLM declined",
-                                  best.confidence, sources)
-        return Answer(generation.text, sources=sources, confidence=best.confidence)
+            return self._handover(language, generation.reason or "The AI declined to answer.",
+                                  passed[0].coverage, tuple(d.id for d in documents))
+        return Answer(generation.text, sources=generation.cited or (entry.id,),
+                      confidence=passed[0].coverage)
 
     async def aanswer(self, question: str, history: Sequence[Turn],
                       customer: CustomerInfo | None) -> Answer:

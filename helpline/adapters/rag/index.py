@@ -83,11 +83,14 @@ class Index:
         self.store = InMemoryDocumentStore(bm25_tokenization_regex=r"\S+", shared=False,
                                            bm25_algorithm=bm25_algorithm)  # type: ignore[arg-type]
         self._terms: dict[str, frozenset[str]] = {}
+        self._head_terms: dict[str, frozenset[str]] = {}
         vocabulary: list[str] = []
         documents = []
         for topic, entries in self.entries.items():
             analysed = _index_text(entries)
             self._terms[topic] = frozenset(analysed)
+            self._head_terms[topic] = frozenset(
+                t for e in entries for t in terms(f"{e.title} {e.question} {' '.join(e.tags)}"))
             for e in entries:
                 vocabulary += words(f"{e.title} {e.question} {' '.join(e.tags)} {e.answer}")
             documents.append(Document(id=topic, content=" ".join(analysed) or "_",
@@ -132,6 +135,11 @@ class Index:
             else:
                 fixed.append(self.corrector.correct(word) or word)
         return terms_of(fixed)
+
+    def topic_terms(self, topic: str, *, head_only: bool = False) -> frozenset[str]:
+        """The analysed terms of ``topic`` (all its languages); ``head_only``: those of
+        its titles, questions and tags, without the answers."""
+        return (self._head_terms if head_only else self._terms).get(topic, frozenset())
 
     def coverage(self, query_terms: Sequence[str], topic: str) -> float:
         """Share of the question's term weight found in ``topic`` (0..1)."""

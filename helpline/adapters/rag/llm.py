@@ -1,13 +1,17 @@
 """An optional generator: any OpenAI-compatible chat-completions endpoint (plain httpx).
 
-The prompt carries the retrieved documents, the customer's name and the recent history, and
-tells the model to reply with ``NO_ANSWER`` when the documents do not answer the question;
-that, an empty reply, a timeout or an HTTP error all become a ``Generation`` that declines,
-so the answerer hands over to a person instead of staying silent.
+Grounded answers: the prompt carries only the entries that passed the answerability check,
+each with its id, the customer's name and the recent history. The model must write the
+answer from those entries alone and cite each one it used as ``[topic@lang]``, or reply
+``NO_ANSWER`` when they do not cover the question. A refusal, a reply that cites no given
+entry (it would be unsupported), an empty reply, a timeout or an HTTP error all become a
+``Generation`` that declines, so the answerer hands over instead of guessing. Citations are
+taken out of the text the customer reads and become the answer's sources.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,9 +28,13 @@ _LANGUAGE_NAMES = {"es": "Spanish", "en": "English", "pt": "Portuguese"}
 SYSTEM_PROMPT = (
     "You are the customer-service assistant of an online shop, answering on WhatsApp. "
     "Answer ONLY from the documents below; never invent policies, prices or dates. "
-    "Be brief and friendly and reply in {language}. If the documents do not answer the "
-    f"question, reply with exactly {DECLINE_TOKEN} and nothing else.\n\nDocuments:\n{{documents}}"
+    "After each statement, cite the document it comes from by its id in square brackets, "
+    "for example [returns-policy@en]. Be brief and friendly and reply in {language}. If "
+    "the documents do not answer the question, reply with exactly "
+    f"{DECLINE_TOKEN} and nothing else.\n\nDocuments:\n{{documents}}"
 )
+
+_CITATION = re.compile(r"\s*\[([A-Za-z0-9_.-]+@[a-z]{2})\]")
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,17 @@ class Generation:
     text: str
     declined: bool = False
     reason: str | None = None
+    cited: tuple[str, ...] = ()
+
+
+def cited_ids(text: str) -> tuple[str, ...]:
+    """The ``[topic@lang]`` citations in ``text``, in order, without repeats."""
+    return tuple(dict.fromkeys(_CITATION.findall(text)))
+
+
+def without_citations(text: str) -> str:
+    """``text`` without its ``[topic@lang]`` citations (what the customer reads)."""
+    return _CITATION.sub("", text).strip()
 
 
 class OpenAIChatGenerator:
@@ -91,11 +110,25 @@ class OpenAIChatGenerator:
             response.raise_for_status()
             text = str(response.json()["choices"][0]["message"]["content"] or "").strip()
         except httpx.TimeoutException:
-            return Generation("", declined=True, reason="the LLM timed out")
+            return Generation("", declined=True,
+                              reason="The AI's language model did not reply in time.")
+        except httpx.HTTPStatusError as exc:
+            return Generation("", declined=True, reason="The AI's language model failed "
+                              f"(HTTP {exc.response.status_code}).")
         except (httpx.HTTPError, ValueError, KeyError, IndexError, TypeError) as exc:
-            return Generation("", declined=True,
-                              reason=f"the LLM failed ({type(exc).__name__}: {exc})"[:300])
+            return Generation("", declined=True, reason="The AI's language model could not "
+                              f"be used ({type(exc).__name__}).")
+        return self._grounded(text, documents)
+
+    @staticmethod
+    def _grounded(text: str, documents: Sequence[Entry]) -> Generation:
+        titles = ", ".join(f"“{d.title}”" for d in documents)
         if not text or DECLINE_TOKEN in text:
-            return Generation("", declined=True,
-                              reason="the LLM could not answer from the documents")
-        return Generation(text)
+            return Generation("", declined=True, reason="The AI found no answer to this "
+                              f"question in the entries {titles}.")
+        given = {d.id for d in documents}
+        cited = tuple(c for c in cited_ids(text) if c in given)
+        if not cited:
+            return Generation("", declined=True, reason="The AI's draft answer did not say "
+                              f"which entry it came from ({titles}), so it was not sent.")
+        return Generation(without_citations(text), cited=cited)

@@ -33,3 +33,52 @@ def test_index_reports_problems(tmp_path: Path, capsys: pytest.CaptureFixture[st
     (tmp_path / "x.md").write_text("no front matter", encoding="utf-8")
     assert run("kb", "index", str(tmp_path)) == 1
     assert "no front matter" in capsys.readouterr().out
+
+
+def test_eval_prints_the_figures_and_each_failure_with_what_was_retrieved(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    questions = tmp_path / "mine.yaml"
+    questions.write_text(
+        "- {question: '¿Puedo pagar con PayPal?', expected: payment-methods}\n"
+        "- {question: '¿Aceptáis pagos con bitcoin?', expected: escalate, "
+        "near: payment-methods}\n"
+        # labelled wrongly on purpose (Amex is accepted): a failure for the command to print
+        "- {question: '¿Aceptáis tarjetas American Express?', expected: escalate}\n"
+        "- {question: 'hola', expected: smalltalk}\n", encoding="utf-8")
+    assert run("kb", "eval", str(SAMPLE_KB), str(questions)) == 0
+    out = capsys.readouterr().out
+    assert "questions              4" in out
+    assert "near-miss handed over  1.000" in out
+    assert "right-source@3         1.000" in out
+    assert "resolution rate        1.000" in out
+    assert "confidently wrong      0.333" in out
+    assert "1 failure(s):" in out
+    assert ("'¿Aceptáis tarjetas American Express?': expected escalate; answered from "
+            "payment-methods@es") in out
+    assert "retrieved payment-methods" in out
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (None, "cannot read it"),
+    ("- {question: hola}\n", "item 1: 'expected' must be a topic id"),
+    ("- {question: hola, expected: opening-hour}\n",
+     "these topics are in the questions but not in"),
+])
+def test_eval_refuses_bad_question_files_without_a_traceback(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str | None,
+        message: str) -> None:
+    questions = tmp_path / "q.yaml"
+    if content is not None:
+        questions.write_text(content, encoding="utf-8")
+    assert run("kb", "eval", str(SAMPLE_KB), str(questions)) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith("helpline kb eval: error: ") and message in captured.err
+    assert "Traceback" not in captured.err
+
+
+def test_eval_refuses_a_missing_knowledge_base(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    questions = tmp_path / "q.yaml"
+    questions.write_text("- {question: hola, expected: smalltalk}\n", encoding="utf-8")
+    assert run("kb", "eval", str(tmp_path / "nokb"), str(questions)) == 2
+    assert "no such file or folder" in capsys.readouterr().err

@@ -1,13 +1,16 @@
-"""The LLM path end to end against a fake OpenAI-compatible server on 127.0.0.1."""
+"""Grounded LLM answers end to end against a fake OpenAI-compatible server on 127.0.0.1:
+written only from the entries that passed the answerability check, citing them; refusals,
+uncited drafts, timeouts and failures hand over with a reason a person can read."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
 
-from helpline.adapters.rag import KnowledgeBaseAnswerer
-from helpline.adapters.rag.llm import DECLINE_TOKEN
+from helpline.adapters.rag import Embedder, KnowledgeBaseAnswerer
+from helpline.adapters.rag.llm import DECLINE_TOKEN, cited_ids, without_citations
 from helpline.catalog import CustomerInfo, Turn
 from tests.unit.rag.conftest import SAMPLE_KB, FakeLLM
 
@@ -18,55 +21,96 @@ LUCIA = CustomerInfo(customer_id="c1", name="Lucía Fernández", phone="34600123
 HISTORY = (Turn(author="customer", text="hola", at=datetime(2026, 1, 1, tzinfo=UTC)),
            Turn(author="ai", text="¡Hola! ¿En qué puedo ayudarte?",
                 at=datetime(2026, 1, 1, 0, 0, 1, tzinfo=UTC)))
+QUESTION = "¿cómo devuelvo un producto?"
 
 
-def answerer(fake: FakeLLM, timeout: float = 5.0) -> KnowledgeBaseAnswerer:
-    return KnowledgeBaseAnswerer.from_path(SAMPLE_KB, llm_url=fake.url, llm_model="tiny-chat",
-                                           llm_api_key="sk-test", llm_timeout=timeout)
+Build = Callable[..., KnowledgeBaseAnswerer]
 
 
-def test_request_shape_and_answer_used(fake_llm: FakeLLM) -> None:
-    fake_llm.reply = "Tienes 30 días para devolverlo, Lucía."
-    answer = answerer(fake_llm).answer("como devuelvo unos zapatos?", HISTORY, LUCIA)
-    assert answer == answer.__class__(
-        "Tienes 30 días para devolverlo, Lucía.", open_ticket=False, reason=None,
-        sources=answer.sources, confidence=answer.confidence)
-    assert "returns-policy@es" in answer.sources
+@pytest.fixture
+def make(multilingual: Embedder) -> Build:
+    def build(fake: FakeLLM, timeout: float = 5.0) -> KnowledgeBaseAnswerer:
+        return KnowledgeBaseAnswerer.from_path(
+            SAMPLE_KB, llm_url=fake.url, llm_model="tiny-chat", llm_api_key="sk-test",
+            llm_timeout=timeout, embedder=multilingual)
+    return build
+
+
+def test_the_answer_is_written_from_the_passing_entries_and_cites_them(
+        fake_llm: FakeLLM, make: Build) -> None:
+    fake_llm.reply = "Tienes 30 días para devolverlo, Lucía. [returns-policy@es]"
+    answer = make(fake_llm).answer(QUESTION, HISTORY, LUCIA)
+    assert (answer.text, answer.open_ticket, answer.reason, answer.sources) == (
+        "Tienes 30 días para devolverlo, Lucía.", False, None, ("returns-policy@es",))
     assert fake_llm.paths == ["/v1/chat/completions"]
     assert fake_llm.headers[0]["Authorization"] == "Bearer sk-test"
     body = fake_llm.requests[0]
-    assert body["model"] == "tiny-chat"
-    roles = [m["role"] for m in body["messages"]]
-    assert roles == ["system", "user", "assistant", "user"]
+    assert body["model"] == "tiny-chat" and body["temperature"] == 0.0
+    assert [m["role"] for m in body["messages"]] == ["system", "user", "assistant", "user"]
     system = body["messages"][0]["content"]
     assert "Lucía Fernández" in system and "Spanish" in system and DECLINE_TOKEN in system
     assert "[returns-policy@es]" in system and "30 días" in system
-    assert body["messages"][-1] == {"role": "user", "content": "como devuelvo unos zapatos?"}
+    assert "cite the document" in system
+    # only entries that passed the answerability check reach the model
+    assert "[payment-methods@es]" not in system
+    assert body["messages"][-1] == {"role": "user", "content": QUESTION}
 
 
-def test_decline_opens_a_ticket(fake_llm: FakeLLM) -> None:
+def test_a_refusal_hands_over(fake_llm: FakeLLM, make: Build) -> None:
     fake_llm.reply = DECLINE_TOKEN
-    answer = answerer(fake_llm).answer("como devuelvo unos zapatos?", (), LUCIA)
+    answer = make(fake_llm).answer(QUESTION, (), LUCIA)
+    assert answer.open_ticket and answer.text.startswith("Te paso con una persona")
+    assert answer.reason == ("The AI found no answer to this question in the entries "
+                             "“Política de devoluciones”.")
+
+
+@pytest.mark.parametrize("reply", [
+    "Tienes 30 días para devolverlo.",                        # no citation at all
+    "Tienes 30 días para devolverlo. [warranty@es]",          # an entry it was not given
+])
+def test_an_answer_that_cites_no_given_entry_is_not_sent(fake_llm: FakeLLM, make: Build,
+                                                         reply: str) -> None:
+    fake_llm.reply = reply
+    answer = make(fake_llm).answer(QUESTION, (), LUCIA)
     assert answer.open_ticket
-    assert answer.reason == "the LLM could not answer from the documents"
+    assert answer.reason == ("The AI's draft answer did not say which entry it came from "
+                             "(“Política de devoluciones”), so it was not sent.")
 
 
-def test_timeout_opens_a_ticket(fake_llm: FakeLLM) -> None:
+def test_a_timeout_hands_over_and_the_customer_is_told(fake_llm: FakeLLM,
+                                                       make: Build) -> None:
     fake_llm.delay = 1.0
-    answer = answerer(fake_llm, timeout=0.2).answer("como devuelvo unos zapatos?", (), LUCIA)
-    assert answer.open_ticket and answer.reason == "the LLM timed out"
-    assert answer.text  # the customer is told, never left in silence
+    answer = make(fake_llm, timeout=0.2).answer(QUESTION, (), LUCIA)
+    assert answer.open_ticket
+    assert answer.reason == "The AI's language model did not reply in time."
+    assert answer.text.startswith("Te paso con una persona")
 
 
-def test_server_error_opens_a_ticket(fake_llm: FakeLLM) -> None:
+def test_a_server_error_hands_over(fake_llm: FakeLLM, make: Build) -> None:
     fake_llm.status = 500
-    answer = answerer(fake_llm).answer("como devuelvo unos zapatos?", (), LUCIA)
-    assert answer.open_ticket and answer.reason is not None
-    assert answer.reason.startswith("the LLM failed")
+    answer = make(fake_llm).answer(QUESTION, (), LUCIA)
+    assert answer.open_ticket
+    assert answer.reason == "The AI's language model failed (HTTP 500)."
 
 
-def test_no_llm_call_when_retrieval_finds_nothing_or_for_smalltalk(fake_llm: FakeLLM) -> None:
-    subject = answerer(fake_llm)
+def test_a_reply_that_is_not_a_chat_completion_hands_over(fake_llm: FakeLLM,
+                                                          make: Build) -> None:
+    fake_llm.raw = b"<html>gateway</html>"
+    answer = make(fake_llm).answer(QUESTION, (), LUCIA)
+    assert answer.open_ticket
+    assert answer.reason == "The AI's language model could not be used (JSONDecodeError)."
+
+
+def test_no_llm_call_when_no_entry_answers_or_for_smalltalk(fake_llm: FakeLLM,
+                                                            make: Build) -> None:
+    subject = make(fake_llm)
     assert subject.answer("¿qué tiempo hará mañana en Bilbao?", (), LUCIA).open_ticket
+    assert subject.answer("¿Hacéis descuento a estudiantes?", (), LUCIA).open_ticket
     assert not subject.answer("gracias!", (), LUCIA).open_ticket
     assert fake_llm.requests == []
+
+
+def test_citations_are_read_and_taken_out() -> None:
+    text = "Sí [payment-methods@es], con PayPal [payment-methods@es] o Bizum [installments@es]."
+    assert cited_ids(text) == ("payment-methods@es", "installments@es")
+    assert without_citations(text) == "Sí, con PayPal o Bizum."
