@@ -36,10 +36,10 @@ SECRET = "bench-secret-0123456789"
 #: Questions the sample knowledge base answers with confidence (no hand-over), so every
 #: message gets exactly one reply and the run measures the AI path.
 QUESTIONS = (
-    "what time do u close on sunday", "donde teneis la tienda en madrid",
-    "whats ur address? i wanna visit", "is there an email I can write to?",
-    "when will my parcel arrive if i order today", "is delivery free?",
-    "a partir de cuanto el envio es gratis", "cuantos dias tengo para devolver algo",
+    "a q hora abris el sabado?", "donde teneis la tienda en madrid",
+    "is there an email I can write to?", "when will my parcel arrive if i order today",
+    "is delivery free?", "como hago el seguimiento del paquete",
+    "cuantos dias tengo para devolver algo", "i want to return my order",
 )
 
 

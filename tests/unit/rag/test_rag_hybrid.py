@@ -38,12 +38,15 @@ def test_hybrid_pipeline_retrieves_and_fuses() -> None:
         return hashed_bag_of_terms(texts)
 
     answerer = KnowledgeBaseAnswerer.from_path(SAMPLE_KB, embedder=embedder)
-    assert answerer.index.pipeline is not None
+    assert answerer.index.embedder is embedder
     # one vector per topic for retrieval, then the KB's words for the answerability check
     assert calls[0] == 29 and len(calls) == 2 and calls[1] > 500
     hits = answerer.search("how do I reset my password")
     assert hits[0].topic == "password-reset"
     assert len(calls) == 3 and calls[2] == 1  # and one per question
+    dense = answerer.index.dense("how do I reset my password", 3)
+    assert dense[0].id == "password-reset" and len(dense) == 3
+    assert dense[0].score is not None and dense[0].score >= (dense[1].score or 0.0)
     answer = answerer.answer("how do I reset my password", (), None)
     assert answer.sources == ("password-reset@en",)
 
