@@ -31,8 +31,8 @@ from helpline.adapters.nats.embedded import servers
 from helpline.adapters.nats.query import create_query_router, get_conversation
 from helpline.adapters.nats.relay import OutboxRelay
 from helpline.adapters.nats.topology import Topology
-from helpline.application.routing import SUBSCRIPTIONS
 from helpline.application.base import HelplineApplication
+from helpline.application.routing import SUBSCRIPTIONS
 from helpline.application.runner import Services
 from helpline.application.whatsapp_edge import given_up
 from helpline.catalog import CatalogMessage, GetConversation, SendWhatsAppBusinessTextMessage
