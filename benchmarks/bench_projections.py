@@ -17,11 +17,11 @@ from uuid import uuid4
 
 from eventsourcing.persistence import Tracking
 
-from helpline.bootstrap import Container, bootstrap
+from helpline.bootstrap import Container, Persistence, bootstrap
 from helpline.catalog import TicketOpened, WhatsAppBusinessTextMessageReceived
 from helpline.config import Settings
 from helpline.domain.ids import conversation_id_for
-from helpline.projections import HelpdeskView, build_projections, open_view
+from helpline.projections import HelpdeskView, build_projections
 from helpline.projections.schema import TABLES
 
 CONVERSATIONS = 300
@@ -55,11 +55,12 @@ def _events(tmp: Path) -> Container:
 
 def _views(tmp: Path) -> list[tuple[str, Callable[[str], HelpdeskView]]]:
     out: list[tuple[str, Callable[[str], HelpdeskView]]] = [
-        ("sqlite", lambda p: open_view(Settings(helpline_data_dir=tmp / p), prefix=p))]
+        ("sqlite", lambda p: Persistence(Settings(helpline_data_dir=tmp / p)).view(prefix=p))]
     pg = Settings(persistence_module="eventsourcing.postgres", postgres_dbname="test")
     try:
-        open_view(pg, prefix="bench_probe_").drop_tables()  # type: ignore[attr-defined]
-        out.append(("postgres", lambda p: open_view(pg, prefix=f"bench{uuid4().hex[:6]}_{p}")))
+        Persistence(pg).view(prefix="bench_probe_").drop_tables()  # type: ignore[attr-defined]
+        out.append(("postgres",
+                    lambda p: Persistence(pg).view(prefix=f"bench{uuid4().hex[:6]}_{p}")))
     except Exception as e:
         print(f"postgres: skipped ({e})")
     return out

@@ -1,11 +1,22 @@
-"""The composition root: the only place that builds applications and adapters."""
+"""The composition root: the only place that builds applications and adapters.
+
+:func:`bootstrap` builds the five applications; :class:`Persistence` is the one place that
+reads ``PERSISTENCE_MODULE`` and opens the stores for it; :mod:`helpline.wiring` builds,
+from a container, what a ``helpline up`` / ``serve`` process runs around the applications.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
+from eventsourcing.sqlite import SQLiteDatastore
+
+from helpline.adapters.whatsapp.ledger import PostgresSendLedger, SendLedgerStore, SqliteSendLedger
 from helpline.application.agent_desk import AgentDesk
 from helpline.application.ai_agent import AIAgent, KeywordAnswerer
 from helpline.application.base import HelplineApplication
@@ -20,6 +31,8 @@ from helpline.application.ports import Answerer, Clock, CustomerDirectory, Whats
 from helpline.application.runner import InProcessRunner, Services
 from helpline.application.whatsapp_edge import RecordingSender, WhatsAppEdge
 from helpline.config import Settings
+from helpline.projections.runner import SchemaDatastore
+from helpline.projections.views import HelpdeskView, PostgresHelpdeskView, SqliteHelpdeskView
 
 DEMO_ANSWERS = {
     "horario": "Abrimos de lunes a viernes de 9:00 a 20:00 y los sábados de 10:00 a 14:00.",
@@ -34,12 +47,97 @@ DEMO_ANSWERS = {
 }
 
 
+@dataclass(frozen=True)
+class Persistence:
+    """The stores for the configured ``PERSISTENCE_MODULE``: SQLite files in the data
+    directory (the default), PostgreSQL (every table in ``POSTGRES_SCHEMA``), or memory
+    (``eventsourcing.popo``; the send ledger stays a SQLite file)."""
+
+    settings: Settings
+
+    @property
+    def postgres(self) -> bool:
+        """Whether the stores are in PostgreSQL."""
+        return self.settings.persistence_module == "eventsourcing.postgres"
+
+    @property
+    def in_memory(self) -> bool:
+        """Whether the stores are in memory (nothing survives the process)."""
+        return self.settings.persistence_module == "eventsourcing.popo"
+
+    def _data_dir(self) -> Path:
+        self.settings.helpline_data_dir.mkdir(parents=True, exist_ok=True)
+        return self.settings.helpline_data_dir
+
+    def event_store_env(self, app_file: str) -> dict[str, str]:
+        """The eventsourcing environment for an application stored in ``app_file``."""
+        s = self.settings
+        cache = {"HELPLINE_AGGREGATE_CACHE": str(s.helpline_aggregate_cache)}
+        if self.postgres:
+            return {**cache, "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                    # A connection PostgreSQL dropped (a restart) is replaced before use.
+                    "POSTGRES_PRE_PING": "y", "POSTGRES_CONNECT_TIMEOUT": "5",
+                    "POSTGRES_DBNAME": s.postgres_dbname, "POSTGRES_HOST": s.postgres_host,
+                    "POSTGRES_PORT": str(s.postgres_port), "POSTGRES_USER": s.postgres_user,
+                    "POSTGRES_PASSWORD": s.postgres_password.get_secret_value(),
+                    "POSTGRES_SCHEMA": s.postgres_schema}
+        if self.in_memory:
+            return {**cache, "PERSISTENCE_MODULE": "eventsourcing.popo"}
+        return {**cache, "PERSISTENCE_MODULE": "helpline.adapters.sqlite_store:Factory",
+                "SQLITE_DBNAME": str(self._data_dir() / f"{app_file}.sqlite"),
+                "SQLITE_LOCK_TIMEOUT": "10", "SQLITE_SYNCHRONOUS": s.sqlite_synchronous}
+
+    def directory(self) -> CustomerDirectory:
+        """The customer registry."""
+        if self.postgres:
+            return PostgresCustomerDirectory(self.settings.postgres_conninfo())
+        if self.in_memory:
+            return InMemoryCustomerDirectory()
+        return SqliteCustomerDirectory(self._data_dir() / "customers.sqlite")
+
+    def view(self, prefix: str = "helpline_view_", **options: Any) -> HelpdeskView:
+        """The read projections' database: ``projections.sqlite`` in the data directory, the
+        PostgreSQL database (tables named with ``prefix``), or an in-memory SQLite database;
+        its tables created."""
+        s = self.settings
+        view: HelpdeskView
+        if self.postgres:
+            datastore = SchemaDatastore(
+                s.postgres_dbname, s.postgres_host, s.postgres_port, s.postgres_user,
+                s.postgres_password.get_secret_value(), pool_size=options.get("pool_size", 2),
+                max_overflow=options.get("max_overflow", 4), schema=s.postgres_schema,
+                pre_ping=True)
+            view = PostgresHelpdeskView(datastore, prefix=prefix)
+        else:
+            db_name = (f"file:helpline-views-{uuid4().hex}?mode=memory&cache=shared"
+                       if self.in_memory else str(self._data_dir() / "projections.sqlite"))
+            view = SqliteHelpdeskView(SQLiteDatastore(db_name, lock_timeout=10), prefix=prefix)
+        view.create_table()
+        return view
+
+    async def send_ledger(self, stack: AsyncExitStack) -> SendLedgerStore:
+        """ms-whatsapp's send ledger, closed when ``stack`` closes."""
+        if self.postgres:
+            pg = await PostgresSendLedger.connect(self.settings.postgres_conninfo())
+            stack.push_async_callback(pg.aclose)
+            return pg
+        ledger = SqliteSendLedger(self._data_dir() / "whatsapp_ledger.sqlite",
+                                  self.settings.sqlite_synchronous)
+        stack.callback(ledger.close)
+        return ledger
+
+
 @dataclass
 class Container:
     """Everything a process needs, built once from the settings."""
 
     settings: Settings
     services: Services
+
+    @property
+    def persistence(self) -> Persistence:
+        """The stores of these settings."""
+        return Persistence(self.settings)
 
     def runner(self) -> InProcessRunner:
         """The five services wired in-process."""
@@ -62,10 +160,8 @@ class Container:
         """Release connections."""
         self.services.store.close()
         self.services.desk.close()
-        for resource in (self.services.gateway.directory, self.services.rag.answerer):
-            close = getattr(resource, "close", None)
-            if close is not None:
-                close()
+        self.services.gateway.directory.close()
+        self.services.rag.answerer.close()
 
 
 def answerer_for(settings: Settings) -> Answerer:
@@ -86,16 +182,6 @@ def answerer_for(settings: Settings) -> Answerer:
         embedder_name=settings.helpline_rag_embedder, **options)
 
 
-def customer_directory(settings: Settings) -> CustomerDirectory:
-    """The customer registry for the configured persistence."""
-    if settings.persistence_module == "eventsourcing.postgres":
-        return PostgresCustomerDirectory(settings.postgres_conninfo())
-    if settings.persistence_module == "eventsourcing.popo":
-        return InMemoryCustomerDirectory()
-    settings.helpline_data_dir.mkdir(parents=True, exist_ok=True)
-    return SqliteCustomerDirectory(settings.helpline_data_dir / "customers.sqlite")
-
-
 def bootstrap(
     settings: Settings | None = None,
     *,
@@ -103,15 +189,15 @@ def bootstrap(
     sender: WhatsAppSender | None = None,
     directory: CustomerDirectory | None = None,
     clock: Clock = utc_now,
-    **_: Any,
 ) -> Container:
     """Build the container; keyword arguments replace the defaults (tests pass fakes)."""
     settings = settings or Settings()
+    persistence = Persistence(settings)
     services = Services(
-        gateway=CustomerGateway(directory or customer_directory(settings), clock=clock),
-        store=ConversationStore(settings.eventsourcing_env("conversation_store"), clock=clock),
+        gateway=CustomerGateway(directory or persistence.directory(), clock=clock),
+        store=ConversationStore(persistence.event_store_env("conversation_store"), clock=clock),
         rag=AIAgent(answerer or answerer_for(settings), clock=clock),
-        desk=AgentDesk(settings.eventsourcing_env("agent_desk"), clock=clock),
+        desk=AgentDesk(persistence.event_store_env("agent_desk"), clock=clock),
         whatsapp=WhatsAppEdge(sender or RecordingSender(), clock=clock),
     )
     return Container(settings=settings, services=services)

@@ -147,27 +147,6 @@ class Settings(BaseSettings):
                              "sign customer messages with the real app secret")
         return self
 
-    def eventsourcing_env(self, app_file: str) -> dict[str, str]:
-        """The eventsourcing environment for an application stored in ``app_file``."""
-        cache = {"HELPLINE_AGGREGATE_CACHE": str(self.helpline_aggregate_cache)}
-        if self.persistence_module == "eventsourcing.sqlite":
-            self.helpline_data_dir.mkdir(parents=True, exist_ok=True)
-            return {**cache, "PERSISTENCE_MODULE": "helpline.adapters.sqlite_store:Factory",
-                    "SQLITE_DBNAME": str(self.helpline_data_dir / f"{app_file}.sqlite"),
-                    "SQLITE_LOCK_TIMEOUT": "10",
-                    "SQLITE_SYNCHRONOUS": self.sqlite_synchronous}
-        if self.persistence_module == "eventsourcing.postgres":
-            return {**cache, "PERSISTENCE_MODULE": "eventsourcing.postgres",
-                    # A connection PostgreSQL dropped (a restart) is replaced before use.
-                    "POSTGRES_PRE_PING": "y", "POSTGRES_CONNECT_TIMEOUT": "5",
-                    "POSTGRES_DBNAME": self.postgres_dbname,
-                    "POSTGRES_HOST": self.postgres_host,
-                    "POSTGRES_PORT": str(self.postgres_port),
-                    "POSTGRES_USER": self.postgres_user,
-                    "POSTGRES_PASSWORD": self.postgres_password.get_secret_value(),
-                    "POSTGRES_SCHEMA": self.postgres_schema}
-        return {**cache, "PERSISTENCE_MODULE": "eventsourcing.popo"}
-
     def postgres_conninfo(self) -> str:
         """A libpq connection string for the PostgreSQL settings."""
         password = self.postgres_password.get_secret_value()

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import uuid4
 
-from helpline.application.customer_gateway import SqliteCustomerDirectory
 from helpline.application.runner import InProcessRunner
 from helpline.bootstrap import bootstrap
 from helpline.catalog import (
@@ -60,11 +59,10 @@ def run_demo(data_dir: Path, echo: Callable[[str], None] = print,
     ``make run``), or with the tiny keyword answerer when there is none (an installed
     package without the examples)."""
     clock = DemoClock(datetime(2026, 11, 24, 10, 0, tzinfo=UTC))
-    directory = SqliteCustomerDirectory(data_dir / "customers.sqlite")
-    directory.upsert(CUSTOMER)
     kb = kb_path if kb_path is not None and kb_path.is_dir() else None
-    container = bootstrap(Settings(helpline_data_dir=data_dir, helpline_kb_path=kb),
-                          directory=directory, clock=clock)
+    container = bootstrap(Settings(persistence_module="eventsourcing.sqlite",
+                                   helpline_data_dir=data_dir, helpline_kb_path=kb), clock=clock)
+    container.services.gateway.directory.upsert(CUSTOMER)
     runner = container.runner()
     desk = container.services.desk
     agent = desk.register_agent(name="Marta", email="marta@example.com", languages=["es"],

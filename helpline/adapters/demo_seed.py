@@ -16,8 +16,7 @@ def seed_demo(container: Container, customers_csv: Path | None) -> list[str]:
     lines = []
     if customers_csv is not None and customers_csv.exists():
         customers = read_customers_csv(customers_csv)
-        for customer in customers:
-            container.services.gateway.directory.upsert(customer)
+        container.services.gateway.directory.upsert_many(customers)
         lines.append(f"{len(customers)} demo customers from {customers_csv}")
     desk = container.services.desk
     if DEMO_AGENT_ID not in desk.roster().agents:

@@ -80,3 +80,6 @@ class KeywordAnswerer:
             if keyword in folded:
                 return Answer(text, confidence=0.9, sources=(f"keyword:{keyword}",))
         return Answer(self.fallback, open_ticket=True, reason="no answer in the knowledge base")
+
+    def close(self) -> None:
+        """Nothing to release."""

@@ -80,9 +80,18 @@ class InMemoryCustomerDirectory:
         """Register or update ``customer``."""
         self._by_phone[customer.phone] = customer
 
+    def upsert_many(self, customers: Iterable[CustomerInfo]) -> int:
+        """Register or update ``customers``; returns how many."""
+        chosen = list(customers)
+        self._by_phone.update((c.phone, c) for c in chosen)
+        return len(chosen)
+
     def ping(self) -> bool:
         """Always reachable."""
         return True
+
+    def close(self) -> None:
+        """Nothing to release."""
 
 
 class SqliteCustomerDirectory:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
@@ -33,8 +33,16 @@ class CustomerDirectory(Protocol):
         """Register or update a customer (keyed by phone)."""
         ...
 
+    def upsert_many(self, customers: Iterable[CustomerInfo]) -> int:
+        """Register or update ``customers`` at once (all or none); returns how many."""
+        ...
+
     def ping(self) -> bool:
         """Whether the registry answers (raises or returns ``False`` when it does not)."""
+        ...
+
+    def close(self) -> None:
+        """Release the registry's connections (nothing to do for one in memory)."""
         ...
 
 
@@ -57,6 +65,19 @@ class Answerer(Protocol):
         self, question: str, history: Sequence[Turn], customer: CustomerInfo | None
     ) -> Answer:
         """Answer ``question`` given the recent ``history`` and who the customer is."""
+        ...
+
+    def close(self) -> None:
+        """Release what the answerer holds (an LLM client); nothing to do for most."""
+        ...
+
+
+@runtime_checkable
+class Reloadable(Protocol):
+    """An adapter that picks up edits of its source while it runs (the knowledge base)."""
+
+    def reload_if_changed(self) -> bool:
+        """Reload if the source changed since the last load; ``True`` if it did."""
         ...
 
 

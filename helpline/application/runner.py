@@ -1,7 +1,6 @@
-"""The five services, what each consumes, and their in-process wiring (no NATS): tests and
-``helpline demo``.
+"""The five services and their in-process wiring (no NATS): tests and ``helpline demo``.
 
-What a service consumes comes from the catalog (each message's ``consumers``); which method
+What a service consumes comes from the catalog (:mod:`helpline.application.routing`); which method
 handles it comes from the service's registered handlers (``@decides`` / ``@handles``).
 :meth:`Services.check` proves the two agree, so a message added to the catalog without a
 handler (or the reverse) fails at start-up and in the tests, not in production.
@@ -16,30 +15,16 @@ from typing import Protocol
 
 from helpline.application.agent_desk import AgentDesk
 from helpline.application.ai_agent import AIAgent
+from helpline.application.base import HelplineApplication
 from helpline.application.conversation_store import ConversationStore
 from helpline.application.customer_gateway import CustomerGateway
 from helpline.application.handlers import BatchResult
+from helpline.application.routing import SUBSCRIPTIONS
 from helpline.application.whatsapp_edge import WhatsAppEdge
 from helpline.catalog import CatalogMessage, ConversationDocument, GetConversation
 from helpline.catalog.base import SERVICES
-from helpline.catalog.registry import MESSAGES
 
 Handler = Callable[[CatalogMessage], Iterable[CatalogMessage]]
-
-
-def subscriptions(service: str) -> tuple[type[CatalogMessage], ...]:
-    """The events and commands ``service`` consumes from the stream, in the catalog's
-    order (queries and their replies travel by request/reply instead)."""
-    return tuple(m for m in MESSAGES
-                 if service in m.consumers and m.kind in ("event", "command"))
-
-
-#: What each service consumes from the stream (derived from the catalog).
-SUBSCRIPTIONS: dict[str, tuple[type[CatalogMessage], ...]] = {
-    service: subscriptions(service) for service in SERVICES}
-
-#: Services whose state is event-sourced: an outbox relay publishes for them.
-EVENT_SOURCED = frozenset({"ms-conv-store", "ms-agents"})
 
 
 class Consumer(Protocol):
@@ -75,6 +60,13 @@ class Services:
             "ms-whatsapp": self.whatsapp, "ms-gateway": self.gateway,
             "ms-conv-store": self.store, "ms-rag": self.rag, "ms-agents": self.desk}
         return apps[service]
+
+    @property
+    def event_sourced(self) -> frozenset[str]:
+        """The services whose state is event-sourced (their application is a
+        :class:`HelplineApplication`): an outbox relay publishes what they store."""
+        return frozenset(s for s in SERVICES
+                         if isinstance(self.application(s), HelplineApplication))
 
     def check(self) -> None:
         """Raise if a service lacks a handler for a message the catalog says it consumes,

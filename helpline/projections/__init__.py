@@ -10,7 +10,6 @@ from helpline.projections.runner import (
     Projections,
     ProjectionWorker,
     build_projections,
-    open_view,
 )
 from helpline.projections.views import (
     AgentRow,
@@ -38,5 +37,4 @@ __all__ = [
     "TicketsProjection",
     "TurnRow",
     "build_projections",
-    "open_view",
 ]

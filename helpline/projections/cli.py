@@ -41,11 +41,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _replay(args: argparse.Namespace) -> int:
     from helpline.bootstrap import bootstrap
     from helpline.config import Settings
-    from helpline.projections.runner import build_projections, open_view
+    from helpline.projections.runner import build_projections
 
     settings = Settings()
     container = bootstrap(settings)
-    view = open_view(settings)
+    view = container.persistence.view()
     projections = build_projections(view, desk=container.services.desk,
                                     store=container.services.store, batch_size=args.batch_size)
     names = [args.projection] if args.projection else sorted(PROJECTIONS)

@@ -13,17 +13,15 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresDatastore
-from eventsourcing.sqlite import SQLiteDatastore
 
-from helpline.config import Settings
 from helpline.logs import OutageLog
 from helpline.projections.projectors import PROJECTIONS, _RowProjection
-from helpline.projections.views import HelpdeskView, PostgresHelpdeskView, SqliteHelpdeskView
+from helpline.projections.views import HelpdeskView
 
 log = logging.getLogger(__name__)
 
@@ -187,26 +185,3 @@ class SchemaDatastore(PostgresDatastore):
             conn.cursor().execute(statement)
 
         return after_connect
-
-
-def open_view(settings: Settings, prefix: str = "helpline_view_", **options: Any) -> HelpdeskView:
-    """The view database for the configured persistence: ``projections.sqlite`` in the
-    data directory, the PostgreSQL database (tables named with ``prefix``), or an
-    in-memory SQLite database for ``eventsourcing.popo``."""
-    view: HelpdeskView
-    if settings.persistence_module == "eventsourcing.postgres":
-        datastore = SchemaDatastore(
-            settings.postgres_dbname, settings.postgres_host, settings.postgres_port,
-            settings.postgres_user, settings.postgres_password.get_secret_value(),
-            pool_size=options.get("pool_size", 2), max_overflow=options.get("max_overflow", 4),
-            schema=settings.postgres_schema, pre_ping=True)
-        view = PostgresHelpdeskView(datastore, prefix=prefix)
-    else:
-        if settings.persistence_module == "eventsourcing.popo":
-            db_name = f"file:helpline-views-{uuid4().hex}?mode=memory&cache=shared"
-        else:
-            settings.helpline_data_dir.mkdir(parents=True, exist_ok=True)
-            db_name = str(settings.helpline_data_dir / "projections.sqlite")
-        view = SqliteHelpdeskView(SQLiteDatastore(db_name, lock_timeout=10), prefix=prefix)
-    view.create_table()
-    return view

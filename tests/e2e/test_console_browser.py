@@ -23,11 +23,11 @@ from helpline.adapters.http.api import create_agent_api_router
 from helpline.adapters.http.console import create_console_router
 from helpline.application.customer_gateway import InMemoryCustomerDirectory
 from helpline.application.whatsapp_edge import RecordingSender
-from helpline.bootstrap import bootstrap
+from helpline.bootstrap import Persistence, bootstrap
 from helpline.catalog import CustomerInfo, WhatsAppBusinessTextMessageReceived
 from helpline.config import Settings
 from helpline.domain.ids import conversation_id_for
-from helpline.projections import build_projections, open_view
+from helpline.projections import build_projections
 
 pytestmark = pytest.mark.e2e
 
@@ -91,7 +91,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, str, RecordingSender, object]]
     desk = container.services.desk
     agent = desk.register_agent(name="Marta", email="marta@example.com", languages=["es"])
     desk.set_agent_status(agent.agent_id, online=True)
-    view = open_view(Settings(helpline_data_dir=tmp_path))
+    view = Persistence(Settings(helpline_data_dir=tmp_path)).view()
     projections = build_projections(view, desk=desk, store=container.services.store,
                                     poll_interval=0.1)
 

@@ -20,7 +20,7 @@ from helpline.application import (
     RecordingSender,
 )
 from helpline.application.base import HelplineApplication
-from helpline.bootstrap import bootstrap
+from helpline.bootstrap import Persistence, bootstrap
 from helpline.catalog import CustomerInfo, TicketOpened, Turn, WhatsAppBusinessTextMessageReceived
 from helpline.config import Settings
 from helpline.domain import conversation_id_for, messages_for
@@ -45,6 +45,9 @@ class HandoverAnswerer:
         if "persona" in question:
             return Answer("Te paso.", open_ticket=True, reason="asked", confidence=1.0)
         return Answer(f"re: {question}", confidence=0.7, sources=("kb/a.md",))
+
+    def close(self) -> None:
+        pass
 
 
 def inbound(phone: str, n: int, text: str, number: str = "106540352242922",
@@ -110,8 +113,8 @@ def test_sqlite_log_replays_on_popo_to_the_same_states(tmp_path: Path, cls: type
     store, desk = write_log(tmp_path)
     written: HelplineApplication = store if cls is ConversationStore else desk
     # Reopen the SQLite file: only what was written to disk counts.
-    env = Settings(persistence_module="eventsourcing.sqlite",
-                   helpline_data_dir=tmp_path).eventsourcing_env(
+    env = Persistence(Settings(persistence_module="eventsourcing.sqlite",
+                               helpline_data_dir=tmp_path)).event_store_env(
         "conversation_store" if cls is ConversationStore else "agent_desk")
     sqlite_app = cls(env=env)
     popo_app = cls(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})

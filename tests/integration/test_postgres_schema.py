@@ -10,9 +10,9 @@ import psycopg
 import pytest
 
 from helpline.adapters.whatsapp.ledger import PostgresSendLedger
-from helpline.bootstrap import bootstrap
+from helpline.bootstrap import Persistence, bootstrap
 from helpline.config import Settings
-from helpline.projections import build_projections, open_view
+from helpline.projections import build_projections
 from tests.conftest import PG_DB, postgres_conninfo
 
 pytestmark = pytest.mark.integration
@@ -25,7 +25,7 @@ async def test_every_table_is_created_in_the_configured_schema(
                         postgres_schema=pg_schema, helpline_data_dir=tmp_path)
     container = bootstrap(settings)
     ledger = await PostgresSendLedger.connect(settings.postgres_conninfo())
-    projections = build_projections(open_view(settings), desk=container.services.desk,
+    projections = build_projections(Persistence(settings).view(), desk=container.services.desk,
                                     store=container.services.store)
     projections.catch_up()
     container.services.desk.register_agent(name="Ana", email="ana@example.com")

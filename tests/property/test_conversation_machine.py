@@ -80,6 +80,9 @@ class DecidingAnswerer:
             return Answer("Te paso con una persona.", open_ticket=True, reason="asked")
         return Answer(f"answer to {question}", confidence=0.9)
 
+    def close(self) -> None:
+        pass
+
 
 def keep_live(saved: dict[UUID, Any], objs: tuple[Any, ...]) -> None:
     for obj in objs:

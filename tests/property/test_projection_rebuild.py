@@ -13,12 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpline.application.errors import ApplicationError
-from helpline.bootstrap import bootstrap
+from helpline.bootstrap import Persistence, bootstrap
 from helpline.catalog import TicketOpened, WhatsAppBusinessTextMessageReceived
 from helpline.config import Settings
 from helpline.domain.errors import DomainError
 from helpline.domain.ids import conversation_id_for
-from helpline.projections import PROJECTIONS, build_projections, open_view
+from helpline.projections import PROJECTIONS, build_projections
 
 pytestmark = pytest.mark.property
 
@@ -52,7 +52,7 @@ def test_rebuilt_equals_incremental(actions: list[tuple[str, object, object]]) -
         desk, runner = container.services.desk, container.runner()
         agents = [desk.register_agent(name=n, email=f"{n}@example.com", languages=["es"],
                                       max_tickets=2).agent_id for n in ("ana", "bea")]
-        view = open_view(Settings(helpline_data_dir=Path(tmp)))
+        view = Persistence(Settings(helpline_data_dir=Path(tmp))).view()
         projections = build_projections(view, desk=desk, store=container.services.store,
                                         batch_size=3)
         try:

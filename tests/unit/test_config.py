@@ -57,31 +57,6 @@ def test_demo_fills_secrets_and_points_at_the_fake(clean_env: pytest.MonkeyPatch
     assert settings.whatsapp_graph_url == "http://127.0.0.1:8123/fake-graph"
 
 
-def test_sqlite_environment_uses_the_durability_setting(tmp_path, clean_env) -> None:
-    env = Settings(helpline_data_dir=tmp_path, sqlite_synchronous="FULL").eventsourcing_env("x")
-    assert env["SQLITE_SYNCHRONOUS"] == "FULL"
-    assert env["SQLITE_DBNAME"] == str(tmp_path / "x.sqlite")
-
-
-@pytest.mark.parametrize(("mode", "value"), [("NORMAL", 1), ("FULL", 2)])
-def test_sqlite_store_sets_the_pragma(tmp_path, clean_env, mode: str, value: int) -> None:
-    from helpline.application import ConversationStore
-
-    env = Settings(helpline_data_dir=tmp_path, sqlite_synchronous=mode).eventsourcing_env("x")
-    store = ConversationStore(env)
-    with store.factory.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
-        cursor.execute("PRAGMA synchronous")
-        assert cursor.fetchone()[0] == value
-    store.close()
-
-
-def test_sqlite_store_refuses_an_unknown_mode(tmp_path) -> None:
-    from helpline.adapters.sqlite_store import Factory
-
-    with pytest.raises(OSError, match="SQLITE_SYNCHRONOUS"):
-        Factory({"SQLITE_DBNAME": str(tmp_path / "x.sqlite"), "SQLITE_SYNCHRONOUS": "sometimes"})
-
-
 def _production(env: pytest.MonkeyPatch) -> None:
     env.setenv("HELPLINE_MODE", "production")
     for name in SECRETS:

@@ -58,7 +58,7 @@ def test_the_layers_exist() -> None:
         assert modules(layer), f"no modules under helpline/{layer}"
 
 
-OUTER = {"helpline.application", "helpline.adapters", "helpline.projections",
+OUTER = {"helpline.application", "helpline.adapters", "helpline.projections", "helpline.wiring",
          "helpline.bootstrap", "helpline.config", "helpline.cli"}
 
 
@@ -73,7 +73,7 @@ def test_catalog_imports_no_outer_layer() -> None:
 
 
 def test_application_imports_no_adapter() -> None:
-    forbidden = {"helpline.adapters", "helpline.bootstrap", "helpline.cli",
+    forbidden = {"helpline.adapters", "helpline.bootstrap", "helpline.wiring", "helpline.cli",
                  "helpline.projections"}
     assert violations("application", forbidden) == []
 

@@ -88,7 +88,7 @@ def _change_agent(args: argparse.Namespace) -> int:
 
 def _import_customers(args: argparse.Namespace) -> int:
     from helpline.application.customer_gateway import read_customers_csv
-    from helpline.bootstrap import customer_directory
+    from helpline.bootstrap import Persistence
     from helpline.config import Settings
 
     try:
@@ -96,17 +96,10 @@ def _import_customers(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    directory = customer_directory(Settings())
+    directory = Persistence(Settings()).directory()
     try:
-        upsert_many = getattr(directory, "upsert_many", None)
-        if upsert_many is not None:
-            upsert_many(customers)
-        else:
-            for customer in customers:
-                directory.upsert(customer)
+        directory.upsert_many(customers)
     finally:
-        close = getattr(directory, "close", None)
-        if close is not None:
-            close()
+        directory.close()
     print(f"imported {len(customers)} customers from {args.file}")
     return 0

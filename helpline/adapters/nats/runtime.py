@@ -31,7 +31,9 @@ from helpline.adapters.nats.embedded import servers
 from helpline.adapters.nats.query import create_query_router, get_conversation
 from helpline.adapters.nats.relay import OutboxRelay
 from helpline.adapters.nats.topology import Topology
-from helpline.application.runner import EVENT_SOURCED, SUBSCRIPTIONS, Services
+from helpline.application.base import HelplineApplication
+from helpline.application.routing import SUBSCRIPTIONS
+from helpline.application.runner import Services
 from helpline.application.whatsapp_edge import given_up
 from helpline.catalog import CatalogMessage, GetConversation, SendWhatsAppBusinessTextMessage
 from helpline.catalog.base import SERVICES
@@ -110,18 +112,19 @@ class ServiceRuntime:
         nc = self.broker.connection
         js = nc.jetstream()
         self.publisher = Publisher(js, self.topology, self.metrics)
-        if "ms-conv-store" in self.names:
-            self.relays["ms-conv-store"] = OutboxRelay(self.services.store, self.publisher)
-        if "ms-agents" in self.names:
-            self.relays["ms-agents"] = OutboxRelay(self.services.desk, self.publisher,
-                                                   on_query=self._ask)
+        event_sourced = self.services.event_sourced
+        for name in (n for n in self.names if n in event_sourced):
+            app = self.services.application(name)
+            assert isinstance(app, HelplineApplication)
+            # What it stores is published by a relay (queries it causes are asked here).
+            self.relays[name] = OutboxRelay(app, self.publisher, on_query=self._ask)
         for name in self.names:
             handler = self.handlers.get(name) or self._default_handler(name)
             for cls in SUBSCRIPTIONS[name]:
                 consumer = BatchConsumer(
                     service=name, message_cls=cls, handler=handler, nc=nc, js=js,
                     topology=self.topology,
-                    publisher=None if name in EVENT_SOURCED else self.publisher,
+                    publisher=None if name in event_sourced else self.publisher,
                     retry=self.retry_by_service.get(name, self.retry), metrics=self.metrics,
                     batch_size=self.batch_size, ack_wait_s=self.ack_wait_s,
                     given_up=_send_given_up if cls is SendWhatsAppBusinessTextMessage else None)
@@ -134,7 +137,7 @@ class ServiceRuntime:
 
     def _default_handler(self, name: str) -> BatchHandler:
         app = self.services.application(name)
-        if name not in EVENT_SOURCED:
+        if name not in self.services.event_sourced:
             return in_thread(app.handle_batch)
         relay = self.relays[name]
         executor = MergingExecutor(app.handle_batch, on_committed=relay.wake)

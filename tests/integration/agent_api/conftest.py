@@ -19,11 +19,11 @@ from helpline.adapters.http.api import create_agent_api_router
 from helpline.application.customer_gateway import InMemoryCustomerDirectory
 from helpline.application.runner import InProcessRunner
 from helpline.application.whatsapp_edge import RecordingSender
-from helpline.bootstrap import Container, bootstrap
+from helpline.bootstrap import Container, Persistence, bootstrap
 from helpline.catalog import CatalogMessage, TicketOpened, WhatsAppBusinessTextMessageReceived
 from helpline.config import Settings
 from helpline.domain.ids import conversation_id_for
-from helpline.projections import HelpdeskView, Projections, build_projections, open_view
+from helpline.projections import HelpdeskView, Projections, build_projections
 
 ADMIN = "admin-token-for-tests-0123456789"
 PHONE = "34600000001"
@@ -91,7 +91,7 @@ def make_api(tmp_path: Path) -> Iterator[Api]:
     directory = InMemoryCustomerDirectory()
     container = bootstrap(Settings(helpline_data_dir=tmp_path), sender=sender,
                           directory=directory)
-    view = open_view(Settings(helpline_data_dir=tmp_path))
+    view = Persistence(Settings(helpline_data_dir=tmp_path)).view()
     projections = build_projections(view, desk=container.services.desk,
                                     store=container.services.store)
     runner = container.runner()

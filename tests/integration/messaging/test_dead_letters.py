@@ -36,6 +36,9 @@ class BrokenAnswerer:
             raise RuntimeError("the knowledge base index is corrupt")
         return Answer("Abrimos a las 9.", confidence=0.9)
 
+    def close(self) -> None:
+        pass
+
 
 class BrokenSender:
     """A Graph API client that always fails in a way retries cannot fix."""

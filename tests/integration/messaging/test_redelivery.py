@@ -38,6 +38,9 @@ class FlakyAnswerer:
             raise self.error(f"knowledge base failed (call {self.calls})")
         return Answer("Abrimos a las 9.", confidence=0.9)
 
+    def close(self) -> None:
+        pass
+
 
 async def _dlq_count(url: str, topology: Topology) -> int:
     nc = await nats.connect(url)

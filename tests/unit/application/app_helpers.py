@@ -52,6 +52,9 @@ class ScriptedAnswerer:
                           confidence=1.0)
         return Answer(f"answer to {question}", confidence=0.8, sources=("kb/x.md",))
 
+    def close(self) -> None:
+        pass
+
 
 def inbound(
     wamid: str, text: str = "hola", *, phone: str = PHONE, phone_number_id: str = BUSINESS,

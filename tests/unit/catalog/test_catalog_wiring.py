@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from helpline.application import ConversationStore
-from helpline.application.runner import SUBSCRIPTIONS, Services, subscriptions
+from helpline.application.routing import SUBSCRIPTIONS, subscriptions
+from helpline.application.runner import Services
 from helpline.bootstrap import bootstrap
 from helpline.catalog import (
     MESSAGES,

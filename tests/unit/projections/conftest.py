@@ -13,11 +13,11 @@ from uuid import uuid4
 import pytest
 
 from helpline.application.runner import InProcessRunner
-from helpline.bootstrap import Container, bootstrap
+from helpline.bootstrap import Container, Persistence, bootstrap
 from helpline.catalog import CustomerInfo, OpenTicket, WhatsAppBusinessTextMessageReceived
 from helpline.config import Settings
 from helpline.domain.ids import conversation_id_for
-from helpline.projections import HelpdeskView, Projections, build_projections, open_view
+from helpline.projections import HelpdeskView, Projections, build_projections
 
 
 class StepClock:
@@ -66,10 +66,10 @@ class Helpdesk:
 def make_view(kind: str, tmp_path: Path) -> HelpdeskView:
     """A view on SQLite (a file in ``tmp_path``) or PostgreSQL (tables named per test)."""
     if kind == "sqlite":
-        return open_view(Settings(helpline_data_dir=tmp_path))
+        return Persistence(Settings(helpline_data_dir=tmp_path)).view()
     settings = Settings(persistence_module="eventsourcing.postgres", postgres_dbname="test")
     try:
-        return open_view(settings, prefix=f"t{uuid4().hex[:10]}_")
+        return Persistence(settings).view(prefix=f"t{uuid4().hex[:10]}_")
     except Exception as e:  # pragma: no cover - depends on the machine
         if os.environ.get("HELPLINE_REQUIRE_SERVICES") == "1":
             raise
