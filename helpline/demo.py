@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import uuid4
 
-from helpline.application.customer_gateway import SqliteCustomerDirectory
+from helpline.adapters.directory import SqliteCustomerDirectory
 from helpline.application.runner import InProcessRunner
 from helpline.bootstrap import bootstrap
 from helpline.catalog import (
