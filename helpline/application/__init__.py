@@ -15,7 +15,6 @@ from helpline.application.ports import (
     Answerer,
     CustomerDirectory,
     PermanentSendError,
-    SendLedger,
     SendResult,
     WhatsAppSender,
 )
@@ -38,7 +37,6 @@ __all__ = [
     "NotAllowedError",
     "PermanentSendError",
     "RecordingSender",
-    "SendLedger",
     "SendResult",
     "Services",
     "UnknownConversationError",
