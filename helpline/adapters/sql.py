@@ -15,6 +15,7 @@ Table names stay unqualified: ``POSTGRES_SCHEMA`` comes with the connection, as 
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import sqlite3
 import threading
@@ -42,9 +43,12 @@ class Dialect:
     def sql(self, text: str) -> str:
         """``text``, written with SQLite's ``?`` and ``:name`` parameters, in this dialect
         (psycopg's ``%s`` and ``%(name)s`` for PostgreSQL)."""
-        if not self.postgres:
-            return text
-        return _NAMED.sub(r"%(\1)s", text.replace("?", "%s"))
+        return _psycopg_style(text) if self.postgres else text
+
+
+@functools.lru_cache(maxsize=1024)
+def _psycopg_style(text: str) -> str:
+    return _NAMED.sub(r"%(\1)s", text.replace("?", "%s"))
 
 
 SQLITE = Dialect(postgres=False, real="REAL")
