@@ -16,17 +16,13 @@ from uuid import uuid4
 
 from eventsourcing.sqlite import SQLiteDatastore
 
+from helpline.adapters.directory import PostgresCustomerDirectory, SqliteCustomerDirectory
 from helpline.adapters.whatsapp.ledger import PostgresSendLedger, SendLedgerStore, SqliteSendLedger
 from helpline.application.agent_desk import AgentDesk
 from helpline.application.ai_agent import AIAgent, KeywordAnswerer
 from helpline.application.base import HelplineApplication
 from helpline.application.conversation_store import ConversationStore
-from helpline.application.customer_gateway import (
-    CustomerGateway,
-    InMemoryCustomerDirectory,
-    PostgresCustomerDirectory,
-    SqliteCustomerDirectory,
-)
+from helpline.application.customer_gateway import CustomerGateway, InMemoryCustomerDirectory
 from helpline.application.ports import Answerer, Clock, CustomerDirectory, WhatsAppSender, utc_now
 from helpline.application.runner import InProcessRunner, Services
 from helpline.application.whatsapp_edge import RecordingSender, WhatsAppEdge

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from helpline.application.customer_gateway import read_customers_csv
+from helpline.adapters.directory import read_customers_csv
 from helpline.bootstrap import Container
 
 DEMO_AGENT_ID = "agt_demo"

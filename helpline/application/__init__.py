@@ -3,13 +3,7 @@
 from helpline.application.agent_desk import AgentDesk, NewAgent
 from helpline.application.ai_agent import AIAgent, KeywordAnswerer
 from helpline.application.conversation_store import ConversationStore
-from helpline.application.customer_gateway import (
-    CustomerGateway,
-    InMemoryCustomerDirectory,
-    PostgresCustomerDirectory,
-    SqliteCustomerDirectory,
-    read_customers_csv,
-)
+from helpline.application.customer_gateway import CustomerGateway, InMemoryCustomerDirectory
 from helpline.application.errors import (
     ApplicationError,
     NotAllowedError,
@@ -21,7 +15,6 @@ from helpline.application.ports import (
     Answerer,
     CustomerDirectory,
     PermanentSendError,
-    SendLedger,
     SendResult,
     WhatsAppSender,
 )
@@ -43,15 +36,11 @@ __all__ = [
     "NewAgent",
     "NotAllowedError",
     "PermanentSendError",
-    "PostgresCustomerDirectory",
     "RecordingSender",
-    "SendLedger",
     "SendResult",
     "Services",
-    "SqliteCustomerDirectory",
     "UnknownConversationError",
     "UnknownTicketError",
     "WhatsAppEdge",
     "WhatsAppSender",
-    "read_customers_csv",
 ]

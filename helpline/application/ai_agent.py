@@ -50,7 +50,7 @@ class AIAgent(Service):
 
 
 def fold(text: str) -> str:
-    """Lower-case ``text`` without accents (so "Está" matches "esta")."""
+    """Lower-case ``text`` and strip accents ("Está" -> "esta", "ñ" -> "n")."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
@@ -105,17 +105,3 @@ class WhatsAppSender(Protocol):
         """Send the command's text; raise ``PermanentSendError`` when Meta refuses it."""
         ...
 
-
-@dataclass
-class SendLedger:
-    """What ms-whatsapp already sent, by command ``message_id`` (in memory)."""
-
-    results: dict[str, SendResult | PermanentSendError] = field(default_factory=dict)
-
-    def get(self, command_id: str) -> SendResult | PermanentSendError | None:
-        """The outcome of an earlier send of ``command_id``."""
-        return self.results.get(command_id)
-
-    def put(self, command_id: str, outcome: SendResult | PermanentSendError) -> None:
-        """Remember the outcome of sending ``command_id``."""
-        self.results[command_id] = outcome

@@ -8,7 +8,6 @@ from helpline.application.handlers import Service, handles
 from helpline.application.ports import (
     Clock,
     PermanentSendError,
-    SendLedger,
     SendResult,
     WhatsAppSender,
     utc_now,
@@ -25,15 +24,14 @@ from helpline.domain.ids import derived_id
 
 class WhatsAppEdge(Service):
     """ms-whatsapp: carries out *Send WhatsApp Business Text Message* through a
-    ``WhatsAppSender``. A redelivered command never causes a second send: outcomes are kept
-    in a ledger keyed by the command's ``message_id``."""
+    ``WhatsAppSender``, in process. A redelivered command never causes a second send:
+    outcomes are kept in memory by the command's ``message_id`` (ms-whatsapp over NATS keeps
+    them in ``helpline.adapters.whatsapp.ledger``)."""
 
-    def __init__(
-        self, sender: WhatsAppSender, ledger: SendLedger | None = None, clock: Clock = utc_now
-    ) -> None:
+    def __init__(self, sender: WhatsAppSender, clock: Clock = utc_now) -> None:
         self.sender = sender
-        self.ledger = ledger if ledger is not None else SendLedger()
         self.clock = clock
+        self._outcomes: dict[str, SendResult | PermanentSendError] = {}
 
     @handles(SendWhatsAppBusinessTextMessage)
     def send_whatsapp_business_text_message(
@@ -41,13 +39,13 @@ class WhatsAppEdge(Service):
     ) -> list[CatalogMessage]:
         """Send the text; report *…-sent* or *…-send-failed*."""
         key = str(cmd.message_id)
-        outcome = self.ledger.get(key)
+        outcome = self._outcomes.get(key)
         if outcome is None:
             try:
                 outcome = self.sender.send(cmd)
             except PermanentSendError as e:
                 outcome = e
-            self.ledger.put(key, outcome)
+            self._outcomes[key] = outcome
         return [outcome_event(cmd, outcome, self.clock())]
 
     @handles(WhatsAppBusinessTextMessageStatusUpdated)

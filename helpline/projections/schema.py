@@ -1,14 +1,17 @@
 """The read models' tables and statements, written once for SQLite and PostgreSQL.
 
-Statements use ``:name`` parameters (SQLite's style); ``for_postgres`` turns them into
-psycopg's ``%(name)s``. Times that queries compute with (waiting, response and resolution
-times) are stored as epoch seconds; transcript times keep the aggregate's ISO text exactly.
+Statements use ``:name`` parameters (SQLite's style); the view's ``Dialect``
+(``helpline.adapters.sql``) turns them into psycopg's ``%(name)s``. Times that queries compute
+with (waiting, response and resolution times) are stored as epoch seconds; transcript times
+keep the aggregate's ISO text exactly.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
+
+from helpline.adapters.sql import Dialect
 
 #: Which tables each projection owns (a rebuild empties exactly these).
 TABLES: dict[str, tuple[str, ...]] = {
@@ -168,19 +171,11 @@ def check_prefix(prefix: str) -> str:
     return prefix
 
 
-def ddl(prefix: str, real: str) -> list[str]:
-    """The statements creating the read models' tables (``real``: the float column type)."""
-    return [s.format(p=check_prefix(prefix), real=real) for s in _DDL]
+def ddl(prefix: str, dialect: Dialect) -> list[str]:
+    """The statements creating the read models' tables in ``dialect``."""
+    return [s.format(p=check_prefix(prefix), real=dialect.real) for s in _DDL]
 
 
-def statements(prefix: str, texts: dict[str, str], postgres: bool) -> dict[str, str]:
-    """``texts`` with the table prefix applied (and psycopg's parameter style if ``postgres``)."""
-    out = {name: text.format(p=check_prefix(prefix)) for name, text in texts.items()}
-    if postgres:
-        out = {name: for_postgres(text) for name, text in out.items()}
-    return out
-
-
-def for_postgres(text: str) -> str:
-    """A statement with ``:name`` parameters rewritten as psycopg's ``%(name)s``."""
-    return re.sub(r"(?<![:\w]):([a-z_]+)", r"%(\1)s", text)
+def statements(prefix: str, texts: dict[str, str], dialect: Dialect) -> dict[str, str]:
+    """``texts`` with the table prefix applied, in ``dialect``'s parameter style."""
+    return {name: dialect.sql(text.format(p=check_prefix(prefix))) for name, text in texts.items()}

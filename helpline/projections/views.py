@@ -4,19 +4,25 @@ with its tracking record (a batch applied twice is refused, never double counted
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
+from abc import ABC
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
+from helpline.adapters.sql import POSTGRES, SQLITE, Dialect
 from helpline.projections.schema import QUERIES, STATEMENTS, TABLES, Op, ddl, statements
 
 Row = dict[str, Any]
+
+
+class _Datastore(Protocol):
+    def transaction(self, *, commit: bool) -> AbstractContextManager[Any]: ...
 
 
 def _time(epoch: float | None) -> datetime | None:
@@ -133,26 +139,56 @@ class HelpdeskView(TrackingRecorder, ABC):
     and customer, agents, metrics) and the positions of the projections that build them."""
 
     prefix: str
+    dialect: Dialect
+    #: The table of the projections' positions.
+    tracking_table_name: str
+    if TYPE_CHECKING:  # what the eventsourcing recorder each view also is provides
+        @property
+        def datastore(self) -> _Datastore: ...
+
+        def _insert_tracking(self, cursor: Any, tracking: Tracking) -> None: ...
 
     # -- writing (projections) ----------------------------------------------------------------
 
-    @abstractmethod
+    def _compile(self) -> None:
+        self._ops = statements(self.prefix, STATEMENTS, self.dialect)
+        self._queries = statements(self.prefix, QUERIES, self.dialect)
+
+    def _execute(self, cursor: Any, sql: str, params: Any) -> None:
+        cursor.execute(sql, params)
+
     def apply(self, ops: Sequence[Op], tracking: Tracking) -> None:
         """Run the row operations and record ``tracking`` in one transaction (raises
         ``IntegrityError`` if ``tracking`` is not past the recorded position)."""
+        with self.datastore.transaction(commit=True) as cursor:
+            for name, params in ops:
+                self._execute(cursor, self._ops[name], params)
+            self._insert_tracking(cursor, tracking)
 
-    @abstractmethod
     def reset(self, projection: str, application_name: str) -> None:
         """Empty the tables of ``projection`` and forget its position in the notification
         log of ``application_name`` (the start of a rebuild)."""
+        with self.datastore.transaction(commit=True) as cursor:
+            for table in TABLES[projection]:
+                cursor.execute(f"DELETE FROM {self.prefix}{table}")
+            cursor.execute(self.dialect.sql(
+                f"DELETE FROM {self.tracking_table_name} WHERE application_name = ?"),
+                (application_name,))
 
-    @abstractmethod
     def select(self, query: str, params: Row) -> list[Row]:
         """Run the named query of ``schema.QUERIES``."""
+        with self.datastore.transaction(commit=False) as cursor:
+            self._execute(cursor, self._queries[query], params)
+            return [dict(r) for r in cursor.fetchall()]
 
-    @abstractmethod
     def dump(self, projection: str) -> dict[str, list[Row]]:
         """Every row of the projection's tables, sorted (to compare two builds)."""
+        out: dict[str, list[Row]] = {}
+        with self.datastore.transaction(commit=False) as cursor:
+            for table in TABLES[projection]:
+                cursor.execute(f"SELECT * FROM {self.prefix}{table}")
+                out[table] = sorted((dict(r) for r in cursor.fetchall()), key=repr)
+        return out
 
     # -- reading (the agent API) ----------------------------------------------------------------
 
@@ -231,87 +267,34 @@ class HelpdeskView(TrackingRecorder, ABC):
 class SqliteHelpdeskView(SQLiteTrackingRecorder, HelpdeskView):
     """The views in SQLite (the tracking table is SQLite's ``tracking``: one view per file)."""
 
+    dialect = SQLITE
+    tracking_table_name = "tracking"
+
     def __init__(self, datastore: SQLiteDatastore, prefix: str = "view_") -> None:
         self.prefix = prefix
         super().__init__(datastore)
-        self._ops = statements(prefix, STATEMENTS, postgres=False)
-        self._queries = statements(prefix, QUERIES, postgres=False)
+        self._compile()
 
     def construct_create_table_statements(self) -> list[str]:
         """The tracking table and the read models' tables."""
-        return [*super().construct_create_table_statements(), *ddl(self.prefix, "REAL")]
-
-    def apply(self, ops: Sequence[Op], tracking: Tracking) -> None:
-        """Run the row operations and record ``tracking`` in one transaction."""
-        with self.datastore.transaction(commit=True) as c:
-            for name, params in ops:
-                c.execute(self._ops[name], params)
-            self._insert_tracking(c, tracking)
-
-    def reset(self, projection: str, application_name: str) -> None:
-        """Empty the projection's tables and forget its position."""
-        with self.datastore.transaction(commit=True) as c:
-            for table in TABLES[projection]:
-                c.execute(f"DELETE FROM {self.prefix}{table}")
-            c.execute("DELETE FROM tracking WHERE application_name = ?", (application_name,))
-
-    def select(self, query: str, params: Row) -> list[Row]:
-        """Run the named query."""
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(self._queries[query], params)
-            return [dict(r) for r in c.fetchall()]
-
-    def dump(self, projection: str) -> dict[str, list[Row]]:
-        """Every row of the projection's tables, sorted."""
-        out: dict[str, list[Row]] = {}
-        with self.datastore.transaction(commit=False) as c:
-            for table in TABLES[projection]:
-                c.execute(f"SELECT * FROM {self.prefix}{table}")
-                out[table] = sorted((dict(r) for r in c.fetchall()), key=repr)
-        return out
+        return [*super().construct_create_table_statements(), *ddl(self.prefix, SQLITE)]
 
 
 class PostgresHelpdeskView(PostgresTrackingRecorder, HelpdeskView):
     """The views in PostgreSQL; every table, tracking included, is named with ``prefix``."""
+
+    dialect = POSTGRES
 
     def __init__(self, datastore: PostgresDatastore, prefix: str = "helpline_view_") -> None:
         from psycopg.sql import SQL
 
         self.prefix = prefix
         super().__init__(datastore, tracking_table_name=f"{prefix}tracking")
-        self.sql_create_statements.extend(SQL(s).format() for s in ddl(prefix, "DOUBLE PRECISION"))
-        self._ops = statements(prefix, STATEMENTS, postgres=True)
-        self._queries = statements(prefix, QUERIES, postgres=True)
+        self.sql_create_statements.extend(SQL(s).format() for s in ddl(prefix, POSTGRES))
+        self._compile()
 
-    def apply(self, ops: Sequence[Op], tracking: Tracking) -> None:
-        """Run the row operations and record ``tracking`` in one transaction."""
-        with self.datastore.transaction(commit=True) as curs:
-            for name, params in ops:
-                curs.execute(self._ops[name], params, prepare=True)
-            self._insert_tracking(curs, tracking)
-
-    def reset(self, projection: str, application_name: str) -> None:
-        """Empty the projection's tables and forget its position."""
-        with self.datastore.transaction(commit=True) as curs:
-            for table in TABLES[projection]:
-                curs.execute(f"DELETE FROM {self.prefix}{table}")
-            curs.execute(f"DELETE FROM {self.tracking_table_name} WHERE application_name = %s",
-                         (application_name,))
-
-    def select(self, query: str, params: Row) -> list[Row]:
-        """Run the named query."""
-        with self.datastore.transaction(commit=False) as curs:
-            curs.execute(self._queries[query], params, prepare=True)
-            return [dict(r) for r in curs.fetchall()]
-
-    def dump(self, projection: str) -> dict[str, list[Row]]:
-        """Every row of the projection's tables, sorted."""
-        out: dict[str, list[Row]] = {}
-        with self.datastore.transaction(commit=False) as curs:
-            for table in TABLES[projection]:
-                curs.execute(f"SELECT * FROM {self.prefix}{table}")
-                out[table] = sorted((dict(r) for r in curs.fetchall()), key=repr)
-        return out
+    def _execute(self, cursor: Any, sql: str, params: Any) -> None:
+        cursor.execute(sql, params, prepare=True)
 
     def drop_tables(self) -> None:
         """Drop every table of this view (tests and benchmarks clean up with it)."""

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
+from helpline.adapters.directory import SqliteCustomerDirectory
 from helpline.adapters.supervisor import SUPERVISED
 from helpline.adapters.whatsapp.ledger import SqliteSendLedger
 from helpline.application import ConversationStore, InMemoryCustomerDirectory, KeywordAnswerer
-from helpline.application.customer_gateway import SqliteCustomerDirectory
 from helpline.bootstrap import Persistence, bootstrap
 from helpline.catalog.base import SERVICES
 from helpline.config import Settings

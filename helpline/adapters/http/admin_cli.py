@@ -87,7 +87,7 @@ def _change_agent(args: argparse.Namespace) -> int:
 
 
 def _import_customers(args: argparse.Namespace) -> int:
-    from helpline.application.customer_gateway import read_customers_csv
+    from helpline.adapters.directory import read_customers_csv
     from helpline.bootstrap import Persistence
     from helpline.config import Settings
 

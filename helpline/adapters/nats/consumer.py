@@ -30,6 +30,7 @@ from nats.js.api import AckPolicy, ConsumerConfig
 from nats.js.errors import FetchTimeoutError
 from pydantic import ValidationError
 
+from helpline.adapters.backoff import backoff
 from helpline.adapters.faults import is_unavailable
 from helpline.adapters.nats.topology import MAX_MESSAGE_BYTES, Topology
 from helpline.application.errors import ApplicationError
@@ -79,7 +80,7 @@ class RetryPolicy:
 
     def delay(self, delivered: int) -> float:
         """The delay before delivery number ``delivered + 1``."""
-        return float(min(self.max_delay_s, self.base_delay_s * 2 ** max(0, delivered - 1)))
+        return backoff(self.base_delay_s, self.max_delay_s, delivered - 1)
 
 
 def _headers(m: CatalogMessage) -> dict[str, str]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from helpline.adapters.rag.text import fold
+from helpline.application.ai_agent import fold
 
 #: File suffixes the loader reads.
 FORMATS: dict[str, str] = {".md": "markdown", ".markdown": "markdown", ".csv": "csv",

@@ -1,5 +1,6 @@
-"""Text analysis for retrieval and intent checks: accent folding, stop words, a light
-Spanish/English/Portuguese stemmer, language guessing and typo-tolerant word matching.
+"""Text analysis for retrieval and intent checks: stop words, a light Spanish/English/
+Portuguese stemmer, language guessing and typo-tolerant word matching, over words folded by
+``helpline.application.ai_agent.fold`` (lower case, no accents).
 
 Pure functions and small immutable tables; no I/O.
 """
@@ -7,9 +8,10 @@ Pure functions and small immutable tables; no I/O.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable
+
+from helpline.application.ai_agent import fold
 
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -60,12 +62,6 @@ _LANGUAGE_HINTS: dict[str, frozenset[str]] = {
         nao sim com para pedido quero preciso posso como quando onde esta um uma falar
         atendente"""),
 }
-
-
-def fold(text: str) -> str:
-    """Lower-case ``text`` and strip accents ("Está" -> "esta", "ñ" -> "n")."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def words(text: str) -> list[str]:

@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 
+from helpline.adapters.backoff import backoff
 from helpline.application.ports import PermanentSendError
 from helpline.catalog import MAX_TEXT_LENGTH
 from helpline.config import Settings
@@ -150,7 +151,7 @@ class RetryPolicy:
 
     def delay(self, attempt: int, rng: random.Random) -> float:
         """How long to wait after failed try number ``attempt`` (0-based)."""
-        return rng.uniform(0.0, min(self.max_delay, self.base_delay * 2**attempt))
+        return rng.uniform(0.0, backoff(self.base_delay, self.max_delay, attempt))
 
 
 class GraphClient:

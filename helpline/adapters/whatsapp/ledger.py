@@ -9,19 +9,14 @@ memory (tests), SQLite (the embedded default) and PostgreSQL (psycopg 3).
 
 from __future__ import annotations
 
-import asyncio
 import json
-import sqlite3
-import threading
-from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
-from psycopg_pool import AsyncConnectionPool
-
+from helpline.adapters.sql import AsyncDatabase, AsyncPostgresDatabase, SqliteDatabase
 from helpline.application.ports import PermanentSendError, SendResult
 
 Outcome = SendResult | PermanentSendError
@@ -169,26 +164,23 @@ class MemorySendLedger:
         return True
 
 
-Rows = list[tuple[object, ...]]
+class SqlSendLedger:
+    """A :class:`SendLedgerStore` in SQL tables, written once for SQLite and PostgreSQL."""
 
+    def __init__(self, db: AsyncDatabase) -> None:
+        self._db = db
 
-class _SqlSendLedger(ABC):
-    """The SQL shared by the SQLite and PostgreSQL ledgers (``?`` placeholders)."""
-
-    @abstractmethod
-    async def _run(self, sql: str, args: tuple[object, ...]) -> tuple[int, Rows]:
-        """Run one statement (its own transaction)."""
-
-    @abstractmethod
-    async def _run_many(self, sql: str, rows: list[tuple[object, ...]]) -> None:
-        """Run one statement for each of ``rows`` in one transaction."""
+    async def ping(self) -> bool:
+        """Whether the ledger's database answers."""
+        await self._db.arun("SELECT 1")
+        return True
 
     async def outcomes(self, command_ids: Sequence[str]) -> dict[str, Outcome]:
         """See :class:`SendLedgerStore`."""
         found: dict[str, Outcome] = {}
         for start in range(0, len(command_ids), 500):
             chunk = tuple(command_ids[start:start + 500])
-            _, rows = await self._run(
+            _, rows = await self._db.arun(
                 "SELECT command_id, wamids, code, reason FROM whatsapp_send_outcomes "
                 f"WHERE command_id IN ({', '.join('?' * len(chunk))})", chunk)
             for command_id, wamids, code, reason in rows:
@@ -198,132 +190,81 @@ class _SqlSendLedger(ABC):
 
     async def claim_part(self, command_id: str, part: int, now: float, lease: float) -> Claim:
         """See :class:`SendLedgerStore`."""
-        inserted, _ = await self._run(
+        inserted, _ = await self._db.arun(
             "INSERT INTO whatsapp_send_parts (command_id, part, claimed_at) VALUES (?, ?, ?) "
             "ON CONFLICT DO NOTHING", (command_id, part, now))
         if inserted == 1:
             return Claim(ClaimState.CLAIMED)
-        _, rows = await self._run("SELECT claimed_at, wamid FROM whatsapp_send_parts "
-                                  "WHERE command_id = ? AND part = ?", (command_id, part))
+        _, rows = await self._db.arun("SELECT claimed_at, wamid FROM whatsapp_send_parts "
+                                      "WHERE command_id = ? AND part = ?", (command_id, part))
         claimed_at, wamid = rows[0]
         assert isinstance(claimed_at, float | int)
         return _claim_from_row(float(claimed_at), _opt_str(wamid), now, lease)
 
     async def complete_part(self, command_id: str, part: int, wamid: str) -> None:
         """See :class:`SendLedgerStore`."""
-        await self._run("UPDATE whatsapp_send_parts SET wamid = ? WHERE command_id = ? "
-                        "AND part = ?", (wamid, command_id, part))
+        await self._db.arun("UPDATE whatsapp_send_parts SET wamid = ? WHERE command_id = ? "
+                            "AND part = ?", (wamid, command_id, part))
 
     async def release_part(self, command_id: str, part: int) -> None:
         """See :class:`SendLedgerStore`."""
-        await self._run("DELETE FROM whatsapp_send_parts WHERE command_id = ? AND part = ? "
-                        "AND wamid IS NULL", (command_id, part))
+        await self._db.arun("DELETE FROM whatsapp_send_parts WHERE command_id = ? AND part = ? "
+                            "AND wamid IS NULL", (command_id, part))
 
     async def settle_part(self, command_id: str, part: int, wamid: str) -> bool:
         """See :class:`SendLedgerStore`."""
-        changed, _ = await self._run(
+        changed, _ = await self._db.arun(
             "UPDATE whatsapp_send_parts SET wamid = ? WHERE command_id = ? AND part = ? "
             "AND wamid IS NULL", (wamid, command_id, part))
         return changed == 1
 
     async def reclaim_part(self, command_id: str, part: int, now: float, lease: float) -> bool:
         """See :class:`SendLedgerStore`."""
-        changed, _ = await self._run(
+        changed, _ = await self._db.arun(
             "UPDATE whatsapp_send_parts SET claimed_at = ? WHERE command_id = ? AND part = ? "
             "AND wamid IS NULL AND claimed_at <= ?", (now, command_id, part, now - lease))
         return changed == 1
 
     async def record_outcomes(self, outcomes: dict[str, Outcome]) -> dict[str, Outcome]:
         """See :class:`SendLedgerStore`."""
-        await self._run_many(
+        await self._db.arun_many(
             "INSERT INTO whatsapp_send_outcomes (command_id, wamids, code, reason) "
             "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
             [(k, *_outcome_to_row(o)) for k, o in outcomes.items()])
         return await self.outcomes(list(outcomes))
 
 
-
-class SqliteSendLedger(_SqlSendLedger):
+class SqliteSendLedger(SqlSendLedger):
     """A :class:`SendLedgerStore` in a SQLite file (calls run in a worker thread)."""
 
     def __init__(self, path: Path | str, synchronous: str = "NORMAL") -> None:
-        if synchronous not in ("NORMAL", "FULL"):
-            raise ValueError("synchronous must be NORMAL or FULL")
-        self._db = sqlite3.connect(str(path), timeout=10, check_same_thread=False,
-                                   isolation_level=None)
-        self._lock = threading.Lock()
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute(f"PRAGMA synchronous={synchronous}")
-            self._db.execute(_PARTS)
-            self._db.execute(_OUTCOMES)
+        self._file = SqliteDatabase(path, synchronous=synchronous, timeout=10)
+        self._file.run(_PARTS)
+        self._file.run(_OUTCOMES)
+        super().__init__(self._file)
 
     def close(self) -> None:
         """Close the database connection."""
-        self._db.close()
-
-    async def ping(self) -> bool:
-        """Whether the file answers."""
-        await self._run("SELECT 1", ())
-        return True
-
-    async def _run(self, sql: str, args: tuple[object, ...]) -> tuple[int, Rows]:
-        def call() -> tuple[int, Rows]:
-            with self._lock:
-                cursor = self._db.execute(sql, args)
-                return cursor.rowcount, cursor.fetchall()
-
-        return await asyncio.to_thread(call)
-
-    async def _run_many(self, sql: str, rows: list[tuple[object, ...]]) -> None:
-        def call() -> None:
-            with self._lock:
-                self._db.execute("BEGIN")
-                try:
-                    self._db.executemany(sql, rows)
-                except BaseException:
-                    self._db.execute("ROLLBACK")
-                    raise
-                self._db.execute("COMMIT")
-
-        await asyncio.to_thread(call)
+        self._file.close()
 
 
-class PostgresSendLedger(_SqlSendLedger):
+class PostgresSendLedger(SqlSendLedger):
     """A :class:`SendLedgerStore` in PostgreSQL (psycopg 3, async), over a small pool that
     replaces a connection PostgreSQL dropped (a restart) before handing it out, and gives up
     waiting for one after ``wait_s`` seconds (the caller retries the command later)."""
 
-    def __init__(self, pool: AsyncConnectionPool[Any]) -> None:
-        self._pool = pool
+    def __init__(self, db: AsyncPostgresDatabase) -> None:
+        super().__init__(db)
+        self._postgres = db
 
     @classmethod
     async def connect(cls, conninfo: str, *, wait_s: float = 5.0) -> PostgresSendLedger:
         """Connect and create the ledger's tables if they are missing."""
-        pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
-            conninfo, min_size=1, max_size=4, open=False, timeout=wait_s,
-            check=AsyncConnectionPool.check_connection, kwargs={"autocommit": True})
-        await pool.open(wait=True, timeout=wait_s)
-        ledger = cls(pool)
-        await ledger._run(_PARTS, ())
-        await ledger._run(_OUTCOMES, ())
-        return ledger
+        db = await AsyncPostgresDatabase.connect(conninfo, wait_s=wait_s)
+        await db.arun(_PARTS)
+        await db.arun(_OUTCOMES)
+        return cls(db)
 
     async def aclose(self) -> None:
         """Close the pool."""
-        await self._pool.close()
-
-    async def ping(self) -> bool:
-        """Whether PostgreSQL answers."""
-        await self._run("SELECT 1", ())
-        return True
-
-    async def _run(self, sql: str, args: tuple[object, ...]) -> tuple[int, Rows]:
-        async with self._pool.connection() as conn, conn.cursor() as cursor:
-            await cursor.execute(sql.replace("?", "%s").encode(), args)
-            rows = await cursor.fetchall() if cursor.description else []
-            return cursor.rowcount, rows
-
-    async def _run_many(self, sql: str, rows: list[tuple[object, ...]]) -> None:
-        async with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-            await cur.executemany(sql.replace("?", "%s").encode(), rows)
+        await self._postgres.aclose()

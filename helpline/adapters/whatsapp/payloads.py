@@ -44,11 +44,11 @@ from helpline.catalog import (
 )
 from helpline.catalog.types import MessageType
 from helpline.domain.ids import conversation_id_for, derived_id
+from helpline.domain.message_types import MEDIA_TYPES
 
 WABA_OBJECT = "whatsapp_business_account"
 _MESSAGE_TYPES: frozenset[str] = frozenset(get_args(MessageType))
 _STATUSES = frozenset({"sent", "delivered", "read", "failed", "deleted", "warning"})
-_MEDIA = ("image", "video", "document", "audio", "sticker")
 
 Json = dict[str, Any]
 
@@ -286,7 +286,7 @@ def _render_unsupported(msg: Json, kind: str) -> str:
 
 _RENDERERS: dict[str, Callable[[Json, Json], str]] = {
     "text": _render_text,
-    **{kind: _render_media(kind) for kind in _MEDIA},
+    **{kind: _render_media(kind) for kind in sorted(MEDIA_TYPES)},
     "location": _render_location,
     "interactive": _render_interactive,
     "button": _render_button,

@@ -8,6 +8,11 @@ from pathlib import Path
 import pytest
 from app_helpers import BUSINESS, CONV_ID, CUSTOMER, PHONE, T0, ScriptedAnswerer, StepClock, inbound
 
+from helpline.adapters.directory import (
+    PostgresCustomerDirectory,
+    SqliteCustomerDirectory,
+    read_customers_csv,
+)
 from helpline.application import (
     AIAgent,
     CustomerDirectory,
@@ -15,12 +20,9 @@ from helpline.application import (
     InMemoryCustomerDirectory,
     KeywordAnswerer,
     PermanentSendError,
-    PostgresCustomerDirectory,
     RecordingSender,
     SendResult,
-    SqliteCustomerDirectory,
     WhatsAppEdge,
-    read_customers_csv,
 )
 from helpline.catalog import (
     Channel,

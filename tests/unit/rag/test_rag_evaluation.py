@@ -24,7 +24,8 @@ from helpline.adapters.rag.evaluation import (
     load_labelled,
     report,
 )
-from helpline.adapters.rag.text import fold, guess_language
+from helpline.adapters.rag.text import guess_language
+from helpline.application.ai_agent import fold
 from helpline.application.ports import Answer
 from tests.unit.rag.conftest import DATA, DEV_SETS, HELD_OUT_SETS, SAMPLE_KB, UNSEEN_KB
 

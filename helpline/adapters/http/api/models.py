@@ -1,4 +1,6 @@
-"""Request and response models of the agent API (``/api/v1``), documented in OpenAPI."""
+"""Request and response models of the agent API (``/api/v1``), documented in OpenAPI.
+Conversations and metrics are answered as the views' own rows (``ConversationRow``,
+``Metrics`` in ``helpline.projections.views``)."""
 
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -140,35 +142,6 @@ class NewAgentOut(BaseModel):
 
     agent_id: str
     token: str
-
-
-class MetricsOut(BaseModel):
-    """Service metrics (times in seconds)."""
-
-    conversations: int
-    ai_resolved: int
-    escalated: int
-    tickets: dict[str, int]
-    avg_first_response_seconds: float | None
-    max_first_response_seconds: float | None
-    avg_resolution_seconds: float | None
-    max_resolution_seconds: float | None
-
-
-class ConversationOut(BaseModel):
-    """A conversation of the look-ups by phone or customer."""
-
-    conversation_id: str
-    phone: str
-    customer_id: str | None
-    customer_name: str | None
-    started_at: datetime
-    last_customer_at: datetime | None
-    customer_messages: int
-    ai_answers: int
-    agent_answers: int
-    tickets_requested: int
-    open_ticket_id: str | None
 
 
 class CustomerIn(BaseModel):

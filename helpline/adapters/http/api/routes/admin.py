@@ -9,28 +9,27 @@ from pydantic import ValidationError
 
 from helpline.adapters.http.api.deps import Admin, ApiContext, Ctx
 from helpline.adapters.http.api.models import (
-    ConversationOut,
     CustomerIn,
     DeadLetterDetail,
     DeadLetterOut,
     Error,
-    MetricsOut,
     ReplayOut,
 )
 from helpline.adapters.nats.dead_letters import DeadLetters, UnknownDeadLetterError
 from helpline.catalog import CustomerInfo
 from helpline.catalog.types import normalise_phone
+from helpline.projections.views import ConversationRow, Metrics
 
 router = APIRouter(tags=["admin"])
 
 
-@router.get("/conversations", response_model=list[ConversationOut],
+@router.get("/conversations", response_model=list[ConversationRow],
             responses={422: {"model": Error, "description": "no or invalid phone"}})
 def conversations(
     ctx: Ctx, _: Admin, phone: Annotated[str | None, Query(max_length=40)] = None,
     customer_id: Annotated[str | None, Query(min_length=1, max_length=256)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> list[ConversationOut]:
+) -> list[ConversationRow]:
     """Conversations of a phone number or of a registry customer (admin)."""
     if phone is None and customer_id is None:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "give phone or customer_id")
@@ -38,8 +37,7 @@ def conversations(
         number = normalise_phone(phone) if phone is not None else None
     except ValueError as e:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(e)) from None
-    rows = ctx.views.conversations(phone=number, customer_id=customer_id, limit=limit)
-    return [ConversationOut(**r.__dict__) for r in rows]
+    return ctx.views.conversations(phone=number, customer_id=customer_id, limit=limit)
 
 
 @router.put("/customers/{phone}", response_model=CustomerInfo,
@@ -56,11 +54,11 @@ def put_customer(ctx: Ctx, _: Admin, phone: Annotated[str, Path(max_length=40)],
     return customer
 
 
-@router.get("/metrics", response_model=MetricsOut)
-def metrics(ctx: Ctx, _: Admin) -> MetricsOut:
+@router.get("/metrics", response_model=Metrics)
+def metrics(ctx: Ctx, _: Admin) -> Metrics:
     """AI-resolved vs escalated conversations, first human response and resolution times
     (admin)."""
-    return MetricsOut(**ctx.views.metrics().__dict__)
+    return ctx.views.metrics()
 
 
 def _dead_letters(ctx: ApiContext) -> DeadLetters:
