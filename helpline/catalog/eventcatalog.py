@@ -31,9 +31,9 @@ from typing import Any
 import yaml
 
 from helpline.catalog.base import SERVICES, CatalogMessage
+from helpline.catalog.conv_store import GenerateAIAgentAnswerWithUserInfo
 from helpline.catalog.flow import Flow, FlowStep, seed_flow
-from helpline.catalog.messages import (
-    GenerateAIAgentAnswerWithUserInfo,
+from helpline.catalog.inbound import (
     WhatsAppBusinessTextMessageReceived,
     WhatsAppBusinessTextMessageWithUserInfoReceived,
 )
