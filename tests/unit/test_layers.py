@@ -1,4 +1,5 @@
-"""Dependencies point inwards (STYLE rule 1) and the core has no import-time side effects."""
+"""Dependencies point inwards (docs/architecture.md, "Layers") and the core has no
+import-time side effects."""
 
 from __future__ import annotations
 
