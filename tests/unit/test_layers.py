@@ -64,7 +64,8 @@ OUTER = {"helpline.application", "helpline.adapters", "helpline.projections",
 
 
 def test_domain_imports_no_outer_layer_or_io() -> None:
-    assert violations("domain", OUTER | IO_LIBRARIES) == []
+    # Nor the catalog: the applications translate stored events into its messages.
+    assert violations("domain", OUTER | IO_LIBRARIES | {"helpline.catalog"}) == []
 
 
 def test_catalog_imports_no_outer_layer() -> None:
