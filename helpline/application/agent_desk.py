@@ -9,10 +9,21 @@ from typing import Any
 from uuid import uuid4
 
 from helpline.application.base import HelplineApplication
+from helpline.application.emit import Outbox, emits
 from helpline.application.errors import NotAllowedError, UnknownTicketError
 from helpline.application.handlers import decides
 from helpline.application.unit_of_work import UnitOfWork
-from helpline.catalog import CatalogMessage, ConversationDocument, GenerateAgentAnswer, OpenTicket
+from helpline.catalog import (
+    AgentAnswerGenerated,
+    AgentAssigned,
+    CatalogMessage,
+    ConversationDocument,
+    GenerateAgentAnswer,
+    GetConversation,
+    OpenTicket,
+    TicketClosed,
+    TicketOpened,
+)
 from helpline.domain.ids import ROSTER_ID, desk_conversation_id
 from helpline.domain.roster import Roster
 from helpline.domain.ticket import DeskConversation, Ticket
@@ -99,6 +110,38 @@ class AgentDesk(HelplineApplication):
         self._ticket(uow, index.open_ticket_id).sync_conversation(
             version=doc.version, turns=[t.model_dump(mode="json") for t in doc.turns],
             at=self.clock())
+
+    # -- what the stored events publish (translations, not methods: see application.emit) ---
+
+    @emits(Ticket.Opened)
+    def _opened(e: Ticket.Opened, out: Outbox) -> list[CatalogMessage]:
+        return [TicketOpened(**out.envelope(e.conversation_id, e.cause_id),
+                             ticket_id=str(e.originator_id), conversation_id=e.conversation_id,
+                             reason=e.reason)]
+
+    @emits(Ticket.AgentAssigned)
+    def _assigned(e: Ticket.AgentAssigned, out: Outbox) -> list[CatalogMessage]:
+        first = AgentAssigned(
+            **out.envelope(e.conversation_id, None), ticket_id=str(e.originator_id),
+            conversation_id=e.conversation_id, agent_id=e.agent_id, agent_name=e.agent_name,
+            previous_agent_id=e.previous_agent_id)
+        # The seed's step 5: once an agent holds the ticket, ms-agents asks for the conversation.
+        query = GetConversation(**out.envelope(e.conversation_id, str(first.message_id), 1),
+                                conversation_id=e.conversation_id)
+        return [first, query]
+
+    @emits(Ticket.AgentAnswered)
+    def _answered(e: Ticket.AgentAnswered, out: Outbox) -> list[CatalogMessage]:
+        return [AgentAnswerGenerated(
+            **out.envelope(e.conversation_id, None), ticket_id=str(e.originator_id),
+            conversation_id=e.conversation_id, agent_id=e.agent_id, agent_name=e.agent_name,
+            text=e.text)]
+
+    @emits(Ticket.Closed)
+    def _closed(e: Ticket.Closed, out: Outbox) -> list[CatalogMessage]:
+        return [TicketClosed(
+            **out.envelope(e.conversation_id, None), ticket_id=str(e.originator_id),
+            conversation_id=e.conversation_id, agent_id=e.agent_id, resolution=e.resolution)]
 
     # -- agents -------------------------------------------------------------------------------
 

@@ -19,7 +19,9 @@ from uuid import UUID, uuid4
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import get_topic
 
+from helpline.application.emit import Emission, emissions_of
 from helpline.application.handlers import (
     BatchResult,
     Decision,
@@ -30,12 +32,12 @@ from helpline.application.handlers import (
 from helpline.application.ports import Clock, utc_now
 from helpline.application.unit_of_work import AggregateCache, StoreGeneration, UnitOfWork
 from helpline.catalog import CatalogMessage
-from helpline.domain.emit import messages_for
 
 A = TypeVar("A", bound=Aggregate)
 P = ParamSpec("P")
 
-#: How often a decision is retried on fresh copies after a version clash (ARCHITECTURE rule 3).
+#: How often a decision is retried on fresh copies after a version clash (docs/architecture.md,
+#: "Concurrency").
 CONCURRENCY_RETRIES = 8
 #: How many aggregates an application keeps between batches (``HELPLINE_AGGREGATE_CACHE``).
 DEFAULT_CACHE_SIZE = 10_000
@@ -46,10 +48,25 @@ class HelplineApplication(Application[UUID]):
     the catalog messages they cause."""
 
     handlers: ClassVar[dict[type[CatalogMessage], Decision[Any, Any]]] = {}
+    emissions: ClassVar[dict[type[Any], Emission[Any]]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls.handlers = decisions_of(cls)
+        cls.emissions = emissions_of(cls)
+
+    @classmethod
+    def messages_for(cls, event: object, generation: str | None = None) -> list[CatalogMessage]:
+        """The catalog messages a stored event of the store ``generation`` publishes (its
+        ``@emits`` translation; most events publish none)."""
+        emission = cls.emissions.get(type(event))
+        return emission(event, generation) if emission is not None else []
+
+    @classmethod
+    def emitting_topics(cls) -> list[str]:
+        """The topics of the stored events that publish messages (what an outbox relay
+        reads)."""
+        return [get_topic(event) for event in cls.emissions]
 
     def __init__(self, env: dict[str, str] | None = None, clock: Clock = utc_now,
                  cache_size: int | None = None) -> None:
@@ -125,7 +142,7 @@ class HelplineApplication(Application[UUID]):
         touched = uow.touched()
         recordings = self.save(*touched) if touched else []
         uow.keep()
-        return [m for r in recordings for m in messages_for(r.domain_event, self.generation)]
+        return [m for r in recordings for m in self.messages_for(r.domain_event, self.generation)]
 
     # -- snapshots ------------------------------------------------------------------------------
 

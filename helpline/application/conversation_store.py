@@ -17,6 +17,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.utils import get_topic
 
 from helpline.application.base import HelplineApplication
+from helpline.application.emit import Outbox, emits
 from helpline.application.errors import UnknownConversationError
 from helpline.application.handlers import decides
 from helpline.application.unit_of_work import UnitOfWork
@@ -24,10 +25,15 @@ from helpline.catalog import (
     AgentAnswerGenerated,
     AgentAssigned,
     AIAgentAnswerGenerated,
+    CatalogMessage,
     Channel,
     ConversationDocument,
     CustomerInfo,
+    GenerateAgentAnswer,
+    GenerateAIAgentAnswerWithUserInfo,
     GetConversation,
+    OpenTicket,
+    SendWhatsAppBusinessTextMessage,
     TicketClosed,
     TicketOpened,
     TicketSummary,
@@ -164,6 +170,40 @@ class ConversationStore(HelplineApplication):
         self._load(uow, msg.conversation_id).record_status(
             wamid=msg.wamid, status=msg.status, errors=[dict(e) for e in msg.errors],
             at=self.clock())
+
+    # -- what the stored events publish (translations, not methods: see application.emit) ---
+
+    @emits(Conversation.AIAnswerRequested)
+    def _ai_answer_requested(e: Conversation.AIAnswerRequested,
+                             out: Outbox) -> list[CatalogMessage]:
+        return [GenerateAIAgentAnswerWithUserInfo(
+            **out.envelope(e.originator_id, e.cause_id), conversation_id=str(e.originator_id),
+            in_reply_to=e.in_reply_to, question=e.question, phone=e.phone, customer=e.customer,
+            history=e.history)]
+
+    @emits(Conversation.AgentAnswerRequested)
+    def _agent_answer_requested(e: Conversation.AgentAnswerRequested,
+                                out: Outbox) -> list[CatalogMessage]:
+        return [GenerateAgentAnswer(
+            **out.envelope(e.originator_id, e.cause_id), conversation_id=str(e.originator_id),
+            ticket_id=e.ticket_id, in_reply_to=e.in_reply_to, text=e.text, phone=e.phone,
+            customer=e.customer)]
+
+    @emits(Conversation.TicketRequested)
+    def _ticket_requested(e: Conversation.TicketRequested, out: Outbox) -> list[CatalogMessage]:
+        return [OpenTicket(
+            **out.envelope(e.originator_id, e.cause_id), ticket_id=e.ticket_id,
+            conversation_id=str(e.originator_id), phone=e.phone, customer=e.customer,
+            reason=e.reason, language=e.language)]
+
+    @emits(Conversation.ReplyDispatched)
+    def _reply_dispatched(e: Conversation.ReplyDispatched, out: Outbox) -> list[CatalogMessage]:
+        # The reply's own id, so that ms-whatsapp's Sent/SendFailed name the reply.
+        envelope = {**out.envelope(e.originator_id, e.cause_id), "message_id": UUID(e.reply_id)}
+        return [SendWhatsAppBusinessTextMessage(
+            **envelope, conversation_id=str(e.originator_id), channel=e.channel, text=e.text,
+            author=e.author, reply_to_wamid=e.reply_to_wamid,
+            customer_last_message_at=e.customer_last_message_at)]
 
     # -- queries ------------------------------------------------------------------------------
 

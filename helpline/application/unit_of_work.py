@@ -2,8 +2,9 @@
 
 A handler loads aggregates through the unit of work, calls their commands and returns; the
 unit of work saves every aggregate with new events in **one transaction** (eventsourcing's
-``app.save(a, b, c)``), keeps them in the application's cache for the next batch, and turns
-the stored events into the catalog messages they publish.
+``app.save(a, b, c)``), keeps them in the application's cache for the next batch, and the
+application turns the stored events into the catalog messages they publish (its ``@emits``
+translations, :mod:`helpline.application.emit`).
 
 **Receipts.** A message that must be handled once however late it is redelivered (a
 customer's wamid, an agent's answer) is guarded by a *receipt*: a tiny aggregate whose id is

@@ -13,6 +13,8 @@ MessageKind = Literal["event", "command", "query", "reply"]
 
 #: The five services of the seed flow.
 SERVICES: tuple[str, ...] = ("ms-whatsapp", "ms-gateway", "ms-conv-store", "ms-rag", "ms-agents")
+#: The catalog version of each service (EventCatalog's ``version``; the flows name it).
+SERVICE_VERSION = "0.0.1"
 
 SUBJECT_PREFIX = "helpline"
 

@@ -8,45 +8,55 @@ from typing import Any, Literal
 from pydantic import Field
 
 from helpline.catalog.base import CatalogMessage
-from helpline.catalog.examples import CONV, envelope
+from helpline.catalog.examples import CONV, SEND, envelope
 from helpline.catalog.types import Id, Phone
 
 
-class WhatsAppBusinessTextMessageSent(CatalogMessage):
+class _DeliveryReport(CatalogMessage):
+    """What ms-whatsapp reports about one of the conversation's replies."""
+
+    kind = "event"
+    producer = "ms-whatsapp"
+    in_seed = False
+
+    conversation_id: Id
+
+
+class _SendOutcome(_DeliveryReport):
+    """How a *Send WhatsApp Business Text Message* command ended."""
+
+    consumers = ("ms-conv-store",)
+
+    send_message_id: Id
+    """The ``message_id`` of the send command."""
+
+
+class WhatsAppBusinessTextMessageSent(_SendOutcome):
     """The Graph API accepted our message; ``wamid`` is Meta's id for it."""
 
     catalog_id = "whatsapp-business-text-message-sent"
-    kind = "event"
     title = "WhatsApp Business Text Message Sent"
     summary = "ms-whatsapp sent a message through the Graph API."
-    producer = "ms-whatsapp"
-    consumers = ("ms-conv-store",)
-    in_seed = False
     example = {
-        **envelope("a3b4c5d6-e7f8-5a9b-8c0d-2e3f4a5b6c14", "e1f2a3b4-c5d6-5e7f-8a9b-0c1d2e3f4a12"),
+        **envelope("a3b4c5d6-e7f8-5a9b-8c0d-2e3f4a5b6c14", SEND),
         "conversation_id": CONV,
-        "send_message_id": "e1f2a3b4-c5d6-5e7f-8a9b-0c1d2e3f4a12",
+        "send_message_id": SEND,
         "wamids": ["wamid.HBgLMzQ2MDAxMjM0NTYVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA"],
         "to": "34600123456",
     }
 
-    conversation_id: Id
-    send_message_id: Id
     wamids: tuple[str, ...] = Field(min_length=1)
     to: Phone
 
 
-class WhatsAppBusinessTextMessageStatusUpdated(CatalogMessage):
+class WhatsAppBusinessTextMessageStatusUpdated(_DeliveryReport):
     """Meta reported a delivery status for one of our messages."""
 
     catalog_id = "whatsapp-business-text-message-status-updated"
-    kind = "event"
     title = "WhatsApp Business Text Message Status Updated"
     summary = ("ms-whatsapp relays a status notification (sent, delivered, read, failed); "
                "it also settles its own send ledger with it.")
-    producer = "ms-whatsapp"
     consumers = ("ms-conv-store", "ms-whatsapp")
-    in_seed = False
     example = {
         **envelope("b4c5d6e7-f8a9-5b0c-9d1e-3f4a5b6c7d15", None, "2026-11-24T10:15:09Z"),
         "conversation_id": CONV,
@@ -55,10 +65,9 @@ class WhatsAppBusinessTextMessageStatusUpdated(CatalogMessage):
         "recipient_phone": "34600123456",
         "phone_number_id": "106540352242922",
         "errors": [],
-        "callback_data": "e1f2a3b4-c5d6-5e7f-8a9b-0c1d2e3f4a12:0",
+        "callback_data": f"{SEND}:0",
     }
 
-    conversation_id: Id
     wamid: Id
     status: Literal["sent", "delivered", "read", "failed", "deleted", "warning"]
     recipient_phone: Phone
@@ -69,27 +78,21 @@ class WhatsAppBusinessTextMessageStatusUpdated(CatalogMessage):
     for our sends (it settles a send whose outcome a crash left unknown)."""
 
 
-class WhatsAppBusinessTextMessageSendFailed(CatalogMessage):
+class WhatsAppBusinessTextMessageSendFailed(_SendOutcome):
     """A send command could not be carried out; ``code`` is Meta's error code if any."""
 
     catalog_id = "whatsapp-business-text-message-send-failed"
-    kind = "event"
     title = "WhatsApp Business Text Message Send Failed"
     summary = "ms-whatsapp gave up on a send (permanent Graph API error or policy)."
-    producer = "ms-whatsapp"
-    consumers = ("ms-conv-store",)
-    in_seed = False
     example = {
-        **envelope("c5d6e7f8-a9b0-5c1d-8e2f-4a5b6c7d8e16", "e1f2a3b4-c5d6-5e7f-8a9b-0c1d2e3f4a12"),
+        **envelope("c5d6e7f8-a9b0-5c1d-8e2f-4a5b6c7d8e16", SEND),
         "conversation_id": CONV,
-        "send_message_id": "e1f2a3b4-c5d6-5e7f-8a9b-0c1d2e3f4a12",
+        "send_message_id": SEND,
         "to": "34600123456",
         "code": 131047,
         "reason": "Re-engagement message: more than 24 hours since the customer last replied.",
     }
 
-    conversation_id: Id
-    send_message_id: Id
     to: Phone
     code: int | None = None
     reason: str

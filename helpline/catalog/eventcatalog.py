@@ -30,21 +30,21 @@ from typing import Any
 
 import yaml
 
-from helpline.catalog.base import SERVICES, CatalogMessage
-from helpline.catalog.flow import Flow, FlowStep, seed_flow
-from helpline.catalog.messages import (
-    GenerateAIAgentAnswerWithUserInfo,
+from helpline.catalog.added_flows import added_flows
+from helpline.catalog.base import SERVICE_VERSION, SERVICES, CatalogMessage
+from helpline.catalog.conv_store import GenerateAIAgentAnswerWithUserInfo
+from helpline.catalog.flow import Flow, seed_flow
+from helpline.catalog.inbound import (
     WhatsAppBusinessTextMessageReceived,
     WhatsAppBusinessTextMessageWithUserInfoReceived,
 )
-from helpline.catalog.registry import MESSAGES, message_class
+from helpline.catalog.registry import MESSAGES
 
 #: The EventCatalog release the export targets: the newest one on the registry that still
 #: runs on Node 20 (3.x is built on Astro 6, which needs Node >= 22.12).
 EVENTCATALOG_VERSION = "2.64.4"
 DOMAIN_ID = "helpline"
 DOMAIN_VERSION = "0.0.1"
-SERVICE_VERSION = "0.0.1"
 CHANNEL_VERSION = "0.0.1"
 
 #: The EventCatalog folder of each message kind.
@@ -299,7 +299,7 @@ def exported_flows() -> tuple[Flow, ...]:
     seed = seed_flow()
     seed = Flow(seed.id, seed.name, seed.version, seed.summary, seed.steps,
                 fill_seed_examples(seed.body))
-    return (seed, *_added_flows())
+    return (seed, *added_flows())
 
 
 _TODO = re.compile(r"^(?P<prefix>\s*(?:\d+\.\s+)?)TODO Add example\.?\s*$")
@@ -334,89 +334,3 @@ def fill_seed_examples(body: str) -> str:
         lines += [f"{prefix}Example: *{title}*", "", f"{indent}```json"]
         lines += [f"{indent}{b}" for b in block] + [f"{indent}```", ""]
     return "\n".join(lines) + "\n"
-
-
-def _svc(service: str, *nexts: tuple[str, str | None]) -> FlowStep:
-    return FlowStep(service, service, (service, SERVICE_VERSION), None, tuple(nexts))
-
-
-def _msg(catalog_id: str, label: str | None = None) -> FlowStep:
-    """A message step whose arrows go to the message's consumers."""
-    cls = message_class(catalog_id)
-    nexts = tuple((c, label) for c in cls.consumers)
-    return FlowStep(catalog_id, cls.title, None, (catalog_id, cls.catalog_version), nexts)
-
-
-def _plain(step_id: str, title: str, *nexts: tuple[str, str | None]) -> FlowStep:
-    return FlowStep(step_id, title, None, None, tuple(nexts))
-
-
-_SEND = "send-whatsapp-business-text-message"
-
-
-def _added_flows() -> tuple[Flow, ...]:
-    closed = (
-        _plain("agent_closes_ticket", "Agent closes the ticket",
-               ("ms-agents", "Resolution written in the agent console")),
-        _svc("ms-agents", ("ticket-closed", None)),
-        _msg("ticket-closed", "The AI answers the next message"),
-        _plain("customer_writes_again", "Customer writes again",
-               ("ms-whatsapp", "Meta informs of a new message")),
-        _svc("ms-whatsapp", ("whatsapp-business-text-message-received", None)),
-        _msg("whatsapp-business-text-message-received"),
-        _svc("ms-gateway", ("whatsapp-business-text-message-with-user-info-received", None)),
-        _msg("whatsapp-business-text-message-with-user-info-received"),
-        _svc("ms-conv-store",
-             ("generate-ai-agent-answer-with-user-info", "No open ticket: the AI answers"),
-             (_SEND, "Sends the AI answer on the active channel")),
-        _msg("generate-ai-agent-answer-with-user-info"),
-        _svc("ms-rag", ("ai-agent-answer-generated", None)),
-        _msg("ai-agent-answer-generated"),
-        _msg(_SEND),
-    )
-    failed = (
-        _svc("ms-conv-store", (_SEND, "Reply to the customer")),
-        _msg(_SEND),
-        _svc("ms-whatsapp", ("whatsapp_cloud_api", "POST /messages"),
-             ("whatsapp-business-text-message-send-failed", "Permanent error, or retries spent")),
-        _plain("whatsapp_cloud_api", "WhatsApp Cloud API",
-               ("ms-whatsapp", "Error, e.g. 131047: 24-hour window closed")),
-        _msg("whatsapp-business-text-message-send-failed",
-             "Records the failed reply in the conversation"),
-    )
-    statuses = (
-        _svc("ms-conv-store", (_SEND, "Reply to the customer")),
-        _msg(_SEND),
-        _svc("ms-whatsapp", ("whatsapp_cloud_api", "POST /messages"),
-             ("whatsapp-business-text-message-sent", "Meta accepted it (wamid)"),
-             ("whatsapp-business-text-message-status-updated", "Each status webhook")),
-        _plain("whatsapp_cloud_api", "WhatsApp Cloud API",
-               ("customer_reads_reply", "Delivers the message"),
-               ("ms-whatsapp", "Status webhooks: sent, delivered, read, failed")),
-        _plain("customer_reads_reply", "Customer reads the reply"),
-        _msg("whatsapp-business-text-message-sent", "Records Meta's ids for the reply"),
-        _msg("whatsapp-business-text-message-status-updated", "Records the delivery status"),
-    )
-    return (
-        Flow("ticket-closed-back-to-ai", "Ticket closed: back to the AI agent", "0.0.1",
-             "A human agent closes the ticket; the AI agent answers the customer's next message.",
-             closed, _flow_body(
-                 "When the agent closes the ticket, ms-agents publishes *Ticket Closed*;",
-                 "ms-conv-store logs it and the conversation has no open ticket any more, so",
-                 "the customer's next message goes to ms-rag again (not to ms-agents).")),
-        Flow("whatsapp-send-failure", "WhatsApp send failure", "0.0.1",
-             "ms-whatsapp cannot deliver a reply; ms-conv-store records the failure.",
-             failed, _flow_body(
-                 "ms-whatsapp retries transient Graph API errors. On a permanent error (for",
-                 "example 131047, the 24-hour customer-service window has closed) it publishes",
-                 "*Send Failed*; ms-conv-store records the reply as failed, once.")),
-        Flow("whatsapp-status-updates", "WhatsApp status updates", "0.0.1",
-             "Meta reports sent, delivered and read for our replies; ms-conv-store records them.",
-             statuses, _flow_body(
-                 "*Sent* carries Meta's ids (wamids) for each reply; every later status",
-                 "webhook becomes *Status Updated*. Neither ever causes a send.")),
-    )
-
-
-def _flow_body(*prose: str) -> str:
-    return "\n" + " ".join(prose) + "\n\n<NodeGraph />\n"

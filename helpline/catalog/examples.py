@@ -7,6 +7,9 @@ from typing import Any
 CONV = "6f1c1b8e-4a51-5d37-9c6a-1d1f0b1e5a10"
 WAMID = "wamid.HBgLMzQ2MDAxMjM0NTYVAgASGBQzQUZCMEE5RjlCNEQ2RUQ4QTg2NgA="
 AT = "2026-11-24T10:15:02Z"
+#: The ticket of the story, and the Send command whose delivery ms-whatsapp reports.
+TICKET = "9e8d7c6b-5a49-5382-a1b0-c9d8e7f6a510"
+SEND = "e1f2a3b4-c5d6-5e7f-8a9b-0c1d2e3f4a12"
 CUSTOMER: dict[str, Any] = {
     "customer_id": "cus_0042",
     "name": "Lucía Fernández",

@@ -1,46 +1,31 @@
-"""The catalog as data: every message class, looked up by catalog id or subject."""
+"""The catalog as data: every message class, looked up by catalog id or subject.
+
+Nothing here lists messages by hand: :data:`MESSAGES` is every class of the message modules
+below that names a ``catalog_id`` of its own, in the order the modules define them. A new
+message is a new class in its producer's module (a new producer's module is added to
+:data:`MESSAGE_MODULES` and star-imported by ``helpline.catalog``).
+"""
 
 from __future__ import annotations
 
-from helpline.catalog.base import CatalogMessage
-from helpline.catalog.messages import (
-    AgentAnswerGenerated,
-    AgentAssigned,
-    AIAgentAnswerGenerated,
-    ConversationDocument,
-    GenerateAgentAnswer,
-    GenerateAIAgentAnswerWithUserInfo,
-    GetConversation,
-    OpenTicket,
-    SendWhatsAppBusinessTextMessage,
-    TicketClosed,
-    TicketOpened,
-    WhatsAppBusinessTextMessageReceived,
-    WhatsAppBusinessTextMessageSendFailed,
-    WhatsAppBusinessTextMessageSent,
-    WhatsAppBusinessTextMessageStatusUpdated,
-    WhatsAppBusinessTextMessageWithUserInfoReceived,
-)
+from types import ModuleType
 
-#: Every message of the catalog, in the order of the flow.
-MESSAGES: tuple[type[CatalogMessage], ...] = (
-    WhatsAppBusinessTextMessageReceived,
-    WhatsAppBusinessTextMessageWithUserInfoReceived,
-    GenerateAIAgentAnswerWithUserInfo,
-    AIAgentAnswerGenerated,
-    GenerateAgentAnswer,
-    OpenTicket,
-    TicketOpened,
-    AgentAssigned,
-    GetConversation,
-    ConversationDocument,
-    AgentAnswerGenerated,
-    SendWhatsAppBusinessTextMessage,
-    TicketClosed,
-    WhatsAppBusinessTextMessageSent,
-    WhatsAppBusinessTextMessageStatusUpdated,
-    WhatsAppBusinessTextMessageSendFailed,
-)
+from helpline.catalog import agents, conv_store, delivery, inbound, rag
+from helpline.catalog.base import CatalogMessage
+
+#: The modules that define the catalog's messages, one per producer, along the seed flow.
+MESSAGE_MODULES: tuple[ModuleType, ...] = (inbound, conv_store, rag, agents, delivery)
+
+
+def _defined_in(module: ModuleType) -> list[type[CatalogMessage]]:
+    return [value for value in vars(module).values()
+            if isinstance(value, type) and issubclass(value, CatalogMessage)
+            and value.__module__ == module.__name__ and "catalog_id" in vars(value)]
+
+
+#: Every message of the catalog: by producer, along the flow.
+MESSAGES: tuple[type[CatalogMessage], ...] = tuple(
+    cls for module in MESSAGE_MODULES for cls in _defined_in(module))
 
 _BY_ID: dict[str, type[CatalogMessage]] = {m.catalog_id: m for m in MESSAGES}
 _BY_SUBJECT: dict[str, type[CatalogMessage]] = {m.subject(): m for m in MESSAGES}

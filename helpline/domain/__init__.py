@@ -1,7 +1,6 @@
 """The pure domain: Conversation and Ticket aggregates (no I/O, no clock)."""
 
 from helpline.domain.conversation import Conversation
-from helpline.domain.emit import message_id_for, messages_for
 from helpline.domain.errors import DomainError, TicketNotOpenError, UnknownAgentError
 from helpline.domain.ids import NAMESPACE, conversation_id_for, derived_id
 from helpline.domain.roster import Roster
@@ -18,6 +17,4 @@ __all__ = [
     "UnknownAgentError",
     "conversation_id_for",
     "derived_id",
-    "message_id_for",
-    "messages_for",
 ]

@@ -1,4 +1,5 @@
-"""Deterministic identifiers (ARCHITECTURE rule 4): retries land on the same aggregate."""
+"""Deterministic identifiers (docs/architecture.md, "Ids"): retries land on the same
+aggregate."""
 
 from __future__ import annotations
 

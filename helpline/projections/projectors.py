@@ -153,6 +153,13 @@ def _turn(e: Any) -> list[Op]:
                       "message_id": line["message_id"]})]
 
 
+def _transcript_events() -> list[type[Any]]:
+    """The Conversation events that can show a line in the transcript (override ``turn``)."""
+    return [v for v in vars(Conversation).values()
+            if isinstance(v, type) and issubclass(v, Conversation.Event)
+            and v.turn is not Conversation.Event.turn]
+
+
 def _started(e: Conversation.Started) -> list[Op]:
     customer = e.customer or {}
     return [("conversation_started", _conv(e, phone=e.phone,
@@ -166,44 +173,43 @@ def _customer_updated(e: Conversation.CustomerInfoUpdated) -> list[Op]:
                                             customer_name=customer.get("name")))]
 
 
-def _customer_message(e: Conversation.CustomerMessageReceived) -> list[Op]:
-    return [("conversation_customer_message", _conv(e)), *_turn(e)]
+def _touch(op: str) -> Translate:
+    """The translation into ``op`` on the conversation at the event's time, and nothing more."""
+    return lambda e: [(op, _conv(e))]
 
 
-def _ai_answer(e: Conversation.AIAnswerReceived) -> list[Op]:
-    return [("conversation_ai_answer", _conv(e)), *_turn(e)]
-
-
-def _agent_answer(e: Conversation.AgentAnswerReceived) -> list[Op]:
-    return [("conversation_agent_answer", _conv(e)), *_turn(e)]
-
-
-def _ticket_requested(e: Conversation.TicketRequested) -> list[Op]:
-    return [("conversation_ticket_requested", _conv(e, ticket_id=e.ticket_id))]
-
-
-def _conv_ticket_closed(e: Conversation.TicketClosed) -> list[Op]:
-    return [("conversation_ticket_closed", _conv(e, ticket_id=e.ticket_id)), *_turn(e)]
+def _with_ticket(op: str) -> Translate:
+    return lambda e: [(op, _conv(e, ticket_id=e.ticket_id))]
 
 
 class ConversationsProjection(_RowProjection):
-    """Conversations (by phone, by customer, AI-resolved or escalated) and transcripts."""
+    """Conversations (by phone, by customer, AI-resolved or escalated) and transcripts.
+
+    Every event that shows a transcript line (its ``turn()``) adds the line after its own
+    operations, whether or not the table below names it: a new Conversation event with a
+    ``turn`` is in the transcripts without an edit here."""
 
     name = "conversations"
     upstream = "ConversationStore"
     translations: ClassVar[dict[type[Any], Translate]] = {
         Conversation.Started: _started,
         Conversation.CustomerInfoUpdated: _customer_updated,
-        Conversation.CustomerMessageReceived: _customer_message,
-        Conversation.AIAnswerReceived: _ai_answer,
-        Conversation.AgentAnswerReceived: _agent_answer,
-        Conversation.TicketRequested: _ticket_requested,
-        Conversation.TicketOpened: _turn,
-        Conversation.AgentAssigned: _turn,
-        Conversation.TicketClosed: _conv_ticket_closed,
-        Conversation.ReplyDispatched: _turn,
-        Conversation.ReplyFailed: _turn,
+        Conversation.CustomerMessageReceived: _touch("conversation_customer_message"),
+        Conversation.AIAnswerReceived: _touch("conversation_ai_answer"),
+        Conversation.AgentAnswerReceived: _touch("conversation_agent_answer"),
+        Conversation.TicketRequested: _with_ticket("conversation_ticket_requested"),
+        Conversation.TicketClosed: _with_ticket("conversation_ticket_closed"),
     }
+
+    @classmethod
+    def handled_topics(cls) -> frozenset[str]:
+        """The topics of the events in the table and of every transcript-line event."""
+        return super().handled_topics() | {get_topic(t) for t in _transcript_events()}
+
+    @classmethod
+    def ops_for(cls, event: Any) -> list[Op]:
+        """The table's operations for ``event``, then its transcript line if it has one."""
+        return [*super().ops_for(event), *_turn(event)]
 
 
 #: Every projection, by name (``helpline replay NAME``).

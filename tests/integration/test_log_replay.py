@@ -23,7 +23,7 @@ from helpline.application.base import HelplineApplication
 from helpline.bootstrap import Persistence, bootstrap
 from helpline.catalog import CustomerInfo, TicketOpened, Turn, WhatsAppBusinessTextMessageReceived
 from helpline.config import Settings
-from helpline.domain import conversation_id_for, messages_for
+from helpline.domain import conversation_id_for
 
 pytestmark = pytest.mark.integration
 
@@ -105,7 +105,7 @@ def aggregate_ids(app: HelplineApplication) -> list[Any]:
 def outbox(app: HelplineApplication) -> list[Any]:
     """The catalog messages the outbox relay would publish from the whole log."""
     return [m.model_dump() for n in app.recorder.select_notifications(start=1, limit=1_000_000)
-            for m in messages_for(app.mapper.to_domain_event(n))]
+            for m in app.messages_for(app.mapper.to_domain_event(n))]
 
 
 @pytest.mark.parametrize("cls", [ConversationStore, AgentDesk])

@@ -3,8 +3,8 @@
 Hypothesis interleaves customer messages (with Meta's redeliveries of the same wamid), AI
 answers that do or do not ask for a human, agents going online and offline, agent answers,
 closes, reassignments and the redelivery of *any* message already delivered. After every step
-the invariants of ARCHITECTURE.md rule 5 must hold, and replaying each aggregate's stored
-events from scratch must give the state the live decisions produced.
+the invariants of docs/architecture.md ("The domain is pure") must hold, and replaying each
+aggregate's stored events from scratch must give the state the live decisions produced.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Dependencies point inwards (STYLE rule 1) and the core has no import-time side effects."""
+"""Dependencies point inwards (docs/architecture.md, "Layers") and the core has no
+import-time side effects."""
 
 from __future__ import annotations
 
@@ -63,7 +64,8 @@ OUTER = {"helpline.application", "helpline.adapters", "helpline.projections", "h
 
 
 def test_domain_imports_no_outer_layer_or_io() -> None:
-    assert violations("domain", OUTER | IO_LIBRARIES) == []
+    # Nor the catalog: the applications translate stored events into its messages.
+    assert violations("domain", OUTER | IO_LIBRARIES | {"helpline.catalog"}) == []
 
 
 def test_catalog_imports_no_outer_layer() -> None:

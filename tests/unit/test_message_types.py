@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from helpline.application import ConversationStore
 from helpline.catalog import SendWhatsAppBusinessTextMessage
 from helpline.domain.conversation import UNREADABLE_REPLY, Conversation, is_readable
-from helpline.domain.emit import messages_for
 
 pytestmark = pytest.mark.unit
 
@@ -28,7 +28,8 @@ def _receive(conv: Conversation, wamid: str, message_type: str, text: str) -> li
     before = len(conv.pending_events)
     conv.receive_customer_message(wamid=wamid, text=text, message_type=message_type,
                                   sent_at=NOW, channel=CHANNEL, customer=conv.customer, at=NOW)
-    return [m.catalog_id for e in conv.pending_events[before:] for m in messages_for(e)]
+    return [m.catalog_id for e in conv.pending_events[before:]
+            for m in ConversationStore.messages_for(e)]
 
 
 @pytest.mark.parametrize(("message_type", "text", "readable"), [
@@ -49,7 +50,7 @@ def test_unreadable_message_gets_a_system_reply_in_the_customers_language() -> N
     conv = _conv("en")
     assert _receive(conv, "w1", "audio", "[voice message]") == [
         SendWhatsAppBusinessTextMessage.catalog_id]
-    send = messages_for(conv.pending_events[-1])[0]
+    send = ConversationStore.messages_for(conv.pending_events[-1])[0]
     assert isinstance(send, SendWhatsAppBusinessTextMessage)
     assert send.text == UNREADABLE_REPLY["en"] and send.author == "system"
     assert send.reply_to_wamid == "w1"

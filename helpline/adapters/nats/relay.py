@@ -1,11 +1,11 @@
 """The outbox relay: publishes what an application's stored events translate to.
 
 It follows the application's notification log, publishes the catalog messages of each stored
-event (``helpline.domain.emit.messages_for``) with ``Nats-Msg-Id`` = the message id, and
-records how far it got with eventsourcing tracking in the application's own database. A
-crash between saving and publishing republishes on restart and JetStream's duplicate window
-drops the copy; nothing is published before its save commits, because only committed events
-are in the notification log.
+event (``app.messages_for``: the application's ``@emits`` translations) with ``Nats-Msg-Id`` =
+the message id, and records how far it got with eventsourcing tracking in the application's
+own database. A crash between saving and publishing republishes on restart and JetStream's
+duplicate window drops the copy; nothing is published before its save commits, because only
+committed events are in the notification log.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
 from helpline.adapters.nats.consumer import Publisher
 from helpline.application.base import HelplineApplication
 from helpline.catalog import CatalogMessage, GetConversation
-from helpline.domain.emit import emitting_topics, messages_for
 from helpline.logs import OutageLog
 
 log = logging.getLogger("helpline.relay")
@@ -48,7 +47,7 @@ class OutboxRelay:
         self.on_query = on_query
         self.batch = batch
         self.poll_interval_s = poll_interval_s
-        self.topics = emitting_topics()
+        self.topics = app.emitting_topics()
         self.tracking: TrackingRecorder = app.factory.tracking_recorder()
         self._wake = asyncio.Event()
         self._stopped = asyncio.Event()
@@ -89,8 +88,8 @@ class OutboxRelay:
         events: list[CatalogMessage] = []
         queries: list[CatalogMessage] = []
         for notification in notifications:
-            for m in messages_for(self.app.mapper.to_domain_event(notification),
-                                  self.app.generation):
+            for m in self.app.messages_for(self.app.mapper.to_domain_event(notification),
+                                           self.app.generation):
                 (queries if isinstance(m, GetConversation) else events).append(m)
         # In the order of the log: a conversation's messages reach the stream in the order
         # its events were stored.

@@ -74,6 +74,33 @@ class FakeGraphState:
     requests: int = 0
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
+    def accept(self, version: str, phone_number_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Record a valid send like Meta would and return the record (with Meta's ``id``)."""
+        seq = next(self._ids)
+        wamid = "wamid." + base64.b64encode(f"fake:{phone_number_id}:{seq}".encode()).decode()
+        accepted: dict[str, Any] = {
+            "seq": seq, "id": wamid, "api_version": version, "phone_number_id": phone_number_id,
+            "to": body["to"].lstrip("+"), "body": body["text"]["body"],
+            "preview_url": body["text"].get("preview_url", False),
+            "context_message_id": (body.get("context") or {}).get("message_id"),
+            "callback_data": body.get("biz_opaque_callback_data"),
+            "received_at": datetime.now(UTC).isoformat(),
+        }
+        self.messages.append(accepted)
+        return accepted
+
+    def refusal(self, authorization: str | None) -> JSONResponse | None:
+        """The error answer a send gets before its body is read (a bad token, a queued
+        error), or ``None``."""
+        if authorization != f"Bearer {self.access_token}":
+            return meta_error(401, 190, KNOWN_ERRORS[190][1])
+        error = self.next_error()
+        if error is None:
+            return None
+        status, message = KNOWN_ERRORS.get(error.code, (400, "Error"))
+        return meta_error(error.status or status, error.code, error.message or message,
+                          error.details)
+
     def next_error(self) -> FakeError | None:
         """The error to answer with now, if one is queued."""
         if not self.errors:
@@ -143,6 +170,8 @@ class StatusReports:
         self.delivered = 0
         self.pending = 0
         self._http: httpx.AsyncClient | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        """Deliveries in flight (kept referenced until they finish)."""
 
     def report(self, message: dict[str, Any], callback: str | None) -> None:
         """Report ``sent`` then ``delivered`` for an accepted message (in the background)."""
@@ -150,8 +179,8 @@ class StatusReports:
             self._http = httpx.AsyncClient(timeout=5.0)
         self.pending += 1
         task = asyncio.create_task(self._deliver(message, callback))
-        _TASKS.add(task)
-        task.add_done_callback(_TASKS.discard)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _deliver(self, message: dict[str, Any], callback: str | None) -> None:
         try:
@@ -181,10 +210,6 @@ class StatusReports:
         return False
 
 
-#: Status deliveries in flight (kept referenced until they finish).
-_TASKS: set[asyncio.Task[None]] = set()
-
-
 def create_fake_graph_app(access_token: str, *, webhook_url: str | None = None,
                           app_secret: str | None = None, latency_s: float = 0.0) -> FastAPI:
     """The fake Graph API; requests must carry ``Authorization: Bearer <access_token>``.
@@ -199,13 +224,9 @@ def create_fake_graph_app(access_token: str, *, webhook_url: str | None = None,
     @app.post("/{version}/{phone_number_id}/messages")
     async def send_message(version: str, phone_number_id: str, request: Request) -> JSONResponse:
         state.requests += 1
-        if request.headers.get("authorization") != f"Bearer {state.access_token}":
-            return meta_error(401, 190, KNOWN_ERRORS[190][1])
-        error = state.next_error()
-        if error is not None:
-            status, message = KNOWN_ERRORS.get(error.code, (400, "Error"))
-            return meta_error(error.status or status, error.code, error.message or message,
-                              error.details)
+        refusal = state.refusal(request.headers.get("authorization"))
+        if refusal is not None:
+            return refusal
         try:
             body = await request.json()
         except ValueError:
@@ -213,25 +234,21 @@ def create_fake_graph_app(access_token: str, *, webhook_url: str | None = None,
         problem = validate_send_body(body)
         if problem is not None:
             return meta_error(400, 100, "Invalid parameter", problem)
-        seq = next(state._ids)
-        wamid = "wamid." + base64.b64encode(f"fake:{phone_number_id}:{seq}".encode()).decode()
-        wa_id = body["to"].lstrip("+")
-        accepted: dict[str, Any] = {
-            "seq": seq, "id": wamid, "api_version": version, "phone_number_id": phone_number_id,
-            "to": wa_id, "body": body["text"]["body"],
-            "preview_url": body["text"].get("preview_url", False),
-            "context_message_id": (body.get("context") or {}).get("message_id"),
-            "callback_data": body.get("biz_opaque_callback_data"),
-            "received_at": datetime.now(UTC).isoformat(),
-        }
-        state.messages.append(accepted)
+        accepted = state.accept(version, phone_number_id, body)
         if reports is not None:
             reports.report(accepted, body.get("biz_opaque_callback_data"))
         if latency_s:
             await asyncio.sleep(latency_s)
         return JSONResponse({"messaging_product": "whatsapp",
-                             "contacts": [{"input": body["to"], "wa_id": wa_id}],
-                             "messages": [{"id": wamid}]})
+                             "contacts": [{"input": body["to"], "wa_id": accepted["to"]}],
+                             "messages": [{"id": accepted["id"]}]})
+
+    _add_test_hooks(app, state, reports)
+    return app
+
+
+def _add_test_hooks(app: FastAPI, state: FakeGraphState, reports: StatusReports | None) -> None:
+    """The ``/_fake/...`` routes tests use to look inside and to queue errors."""
 
     @app.get("/_fake/messages")
     async def list_messages(to: str | None = None, after: int = 0) -> dict[str, Any]:
@@ -261,5 +278,3 @@ def create_fake_graph_app(access_token: str, *, webhook_url: str | None = None,
         state.errors.clear()
         state.requests = 0
         return {"reset": True}
-
-    return app

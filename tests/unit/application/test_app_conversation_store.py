@@ -283,7 +283,8 @@ def test_conversation_for_phone(store: ConversationStore) -> None:
 
 def test_a_version_clash_retries_on_a_fresh_copy(es_env: dict[str, str]) -> None:
     """Two handlers for the same conversation meet at the version check: the loser re-runs
-    its decision on a fresh copy, and both messages are kept (ARCHITECTURE rule 3)."""
+    its decision on a fresh copy, and both messages are kept (docs/architecture.md,
+    "Concurrency")."""
     store = ConversationStore(env=es_env, clock=StepClock())
     other = ConversationStore(env=es_env, clock=StepClock()) if (
         es_env["PERSISTENCE_MODULE"] != "eventsourcing.popo") else store

@@ -73,9 +73,7 @@ def test_a_restored_copy_keeps_its_generation_and_its_ids(tmp_path: Path) -> Non
 
 
 def restored_messages(store: ConversationStore, notification: Any) -> list[CatalogMessage]:
-    from helpline.domain.emit import messages_for
-
-    return messages_for(store.mapper.to_domain_event(notification), store.generation)
+    return store.messages_for(store.mapper.to_domain_event(notification), store.generation)
 
 
 def test_conversations_older_than_generations_keep_their_ids(tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
 """(c) The message models: examples, unknown fields, phones, texts and ids.
 
 Fields are found from the models' type hints (``Phone``, ``Text``, ``Id``), not from a list kept
-by hand, so a new message is checked as soon as it is added to ``MESSAGES``.
+by hand, so a new message is checked as soon as its class is defined in a message module
+(``MESSAGES`` collects it).
 """
 
 from __future__ import annotations

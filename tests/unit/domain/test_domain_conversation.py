@@ -315,7 +315,8 @@ def test_closing_a_ticket_again_after_many_others_is_still_ignored() -> None:
 
 
 def test_state_stays_bounded_however_long_the_conversation() -> None:
-    """ARCHITECTURE rule 6: the aggregate keeps what its decisions need, not the history."""
+    """The aggregate keeps what its decisions need, not the history (docs/architecture.md,
+    "Bounded aggregates")."""
     conv = new_conversation()
 
     def size() -> int:

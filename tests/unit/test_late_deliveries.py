@@ -1,5 +1,6 @@
-"""Rules found by review: late or out-of-order deliveries never take state backwards, and a
-customer message for a ticket not opened yet is retried, not dead-lettered."""
+"""Late and out-of-order deliveries: they never take state backwards (the active channel, a
+delivery status), and a customer message for a ticket not opened yet is retried, not
+dead-lettered."""
 
 from __future__ import annotations
 

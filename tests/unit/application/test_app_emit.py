@@ -1,4 +1,5 @@
-"""emit.py: the catalog messages each stored event publishes, with deterministic ids."""
+"""``@emits``: the catalog messages each stored event publishes (declared by the producing
+application), with deterministic ids."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ from typing import Any
 
 import pytest
 
+from helpline.application import AgentDesk, ConversationStore
+from helpline.application.emit import message_id_for
 from helpline.catalog import (
     AgentAnswerGenerated,
     AgentAssigned,
+    CatalogMessage,
     GenerateAgentAnswer,
     GenerateAIAgentAnswerWithUserInfo,
     GetConversation,
@@ -18,7 +22,7 @@ from helpline.catalog import (
     TicketClosed,
     TicketOpened,
 )
-from helpline.domain import Conversation, Roster, Ticket, message_id_for, messages_for
+from helpline.domain import Conversation, Roster, Ticket
 from helpline.domain.ticket import DeskConversation
 
 pytestmark = pytest.mark.unit
@@ -28,6 +32,11 @@ PHONE = "34600123456"
 CH = {"kind": "whatsapp", "phone_number_id": "1065", "customer_phone": PHONE}
 CUSTOMER = {"customer_id": "cus_1", "name": "Lucía", "phone": PHONE, "email": None,
             "language": "es"}
+
+
+def messages_for(event: object) -> list[CatalogMessage]:
+    """What the event publishes, whichever of the two applications stores it."""
+    return [*ConversationStore.messages_for(event), *AgentDesk.messages_for(event)]
 
 
 def at(seconds: int) -> datetime:

@@ -1,0 +1,119 @@
+"""ms-agents' messages: what happens to a ticket, told to ms-conv-store, and its query for
+the conversation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from helpline.catalog.base import CatalogMessage
+from helpline.catalog.examples import CONV, TICKET, envelope
+from helpline.catalog.types import Id, LongText, Text
+
+#: The ticket and conversation every ticket event's example names.
+_TICKET_EXAMPLE: dict[str, Any] = {"ticket_id": TICKET, "conversation_id": CONV}
+
+
+class _TicketEvent(CatalogMessage):
+    """An event of one ticket, which ms-conv-store logs in the ticket's conversation."""
+
+    kind = "event"
+    producer = "ms-agents"
+    consumers = ("ms-conv-store",)
+
+    ticket_id: Id
+    conversation_id: Id
+
+
+class TicketOpened(_TicketEvent):
+    """A ticket exists for the conversation (it may still wait for a free agent)."""
+
+    catalog_id = "ticket-opened"
+    title = "Ticket Opened"
+    summary = "ms-agents created the ticket."
+    example = {
+        **envelope("f6a7b8c9-d0e1-5f2a-9b3c-4d5e6f7a8b07", "e5f6a7b8-c9d0-5e1f-8a2b-3c4d5e6f7a06"),
+        **_TICKET_EXAMPLE,
+        "reason": "customer asked for a person",
+    }
+
+    reason: str = ""
+
+
+class AgentAssigned(_TicketEvent):
+    """A human agent now holds the ticket (first assignment or reassignment)."""
+
+    catalog_id = "agent-assigned"
+    title = "Agent Assigned"
+    summary = "ms-agents assigned (or reassigned) the ticket to a human agent."
+    example = {
+        **envelope("a7b8c9d0-e1f2-5a3b-8c4d-5e6f7a8b9c08", "e5f6a7b8-c9d0-5e1f-8a2b-3c4d5e6f7a06"),
+        **_TICKET_EXAMPLE,
+        "agent_id": "agt_marta",
+        "agent_name": "Marta",
+        "previous_agent_id": None,
+    }
+
+    agent_id: Id
+    agent_name: str
+    previous_agent_id: str | None = None
+
+
+class GetConversation(CatalogMessage):
+    """Ask ms-conv-store for a conversation (request/reply over core NATS)."""
+
+    catalog_id = "get-conversation"
+    kind = "query"
+    title = "Get Conversation"
+    summary = "ms-agents asks for the conversation so the agent sees its history."
+    producer = "ms-agents"
+    consumers = ("ms-conv-store",)
+    example = {
+        **envelope("b8c9d0e1-f2a3-5b4c-9d5e-6f7a8b9c0d09", "a7b8c9d0-e1f2-5a3b-8c4d-5e6f7a8b9c08"),
+        "conversation_id": CONV,
+        "requested_by": "ms-agents",
+    }
+
+    conversation_id: Id
+    requested_by: str = "ms-agents"
+    before_version: int | None = Field(default=None, ge=1)
+    """Ask for the turns before this conversation version (the next page back); ``None``:
+    the latest turns."""
+
+
+class AgentAnswerGenerated(_TicketEvent):
+    """A human agent wrote a reply to the customer."""
+
+    catalog_id = "agent-answer-generated"
+    title = "Agent Answer Generated"
+    summary = "ms-agents publishes the human agent's answer."
+    example = {
+        **envelope("d0e1f2a3-b4c5-5d6e-9f7a-8b9c0d1e2f11", None),
+        **_TICKET_EXAMPLE,
+        "agent_id": "agt_marta",
+        "agent_name": "Marta",
+        "text": "Hola Lucía, soy Marta. Miro tu pedido ahora mismo.",
+    }
+
+    agent_id: Id
+    agent_name: str = ""
+    text: LongText
+
+
+class TicketClosed(_TicketEvent):
+    """The ticket is closed; the AI agent answers the conversation again."""
+
+    catalog_id = "ticket-closed"
+    title = "Ticket Closed"
+    summary = "ms-agents closed the ticket with a resolution; the AI takes over again."
+    in_seed = False
+    example = {
+        **envelope("f2a3b4c5-d6e7-5f8a-9b0c-1d2e3f4a5b13", None),
+        **_TICKET_EXAMPLE,
+        "agent_id": "agt_marta",
+        "resolution": "Pedido reenviado; llegará el jueves.",
+    }
+
+    agent_id: str | None = None
+    resolution: Text

@@ -1,0 +1,195 @@
+"""ms-conv-store's messages: what it asks ms-rag, ms-agents and ms-whatsapp to do, and its
+reply to Get Conversation."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AwareDatetime, Field
+
+from helpline.catalog.base import CatalogMessage
+from helpline.catalog.examples import CHANNEL, CONV, CUSTOMER, SEND, TICKET, WAMID, envelope
+from helpline.catalog.types import (
+    Channel,
+    CustomerInfo,
+    Frozen,
+    Id,
+    LongText,
+    Phone,
+    Text,
+    Turn,
+)
+
+
+class GenerateAIAgentAnswerWithUserInfo(CatalogMessage):
+    """Ask the AI agent to answer a customer's message."""
+
+    catalog_id = "generate-ai-agent-answer-with-user-info"
+    kind = "command"
+    title = "Generate AI Agent Answer"
+    summary = "ms-conv-store asks ms-rag to answer, with the customer and recent history."
+    producer = "ms-conv-store"
+    consumers = ("ms-rag",)
+    example = {
+        **envelope("a3c1e9a4-1b9e-5f0c-9d55-8e0b6c4f7a03", "5d6a8d0e-7a0f-5f7b-b7a4-43c1f3f0aa02"),
+        "conversation_id": CONV,
+        "in_reply_to": WAMID,
+        "question": "Hola, ¿a qué hora abrís el sábado?",
+        "phone": "34600123456",
+        "customer": CUSTOMER,
+        "history": [
+            {
+                "author": "customer",
+                "text": "Hola, ¿a qué hora abrís el sábado?",
+                "at": "2026-11-24T10:15:00Z",
+                "message_id": WAMID,
+            }
+        ],
+    }
+
+    conversation_id: Id
+    in_reply_to: Id
+    question: Text
+    phone: Phone
+    customer: CustomerInfo | None = None
+    history: tuple[Turn, ...] = ()
+
+
+class GenerateAgentAnswer(CatalogMessage):
+    """Forward a customer's message to the human agent who holds the open ticket."""
+
+    catalog_id = "generate-agent-answer"
+    kind = "command"
+    title = "Generate Agent Answer"
+    summary = "While a ticket is open, ms-conv-store forwards customer messages to ms-agents."
+    producer = "ms-conv-store"
+    consumers = ("ms-agents",)
+    in_seed = False  # named in the seed's prose, not in its steps
+    example = {
+        **envelope("d4e5f6a7-b8c9-5d0e-9f1a-2b3c4d5e6f05", "5d6a8d0e-7a0f-5f7b-b7a4-43c1f3f0aa02"),
+        "conversation_id": CONV,
+        "ticket_id": TICKET,
+        "in_reply_to": WAMID,
+        "text": "El pedido 1234 sigue sin llegar",
+        "phone": "34600123456",
+        "customer": CUSTOMER,
+    }
+
+    conversation_id: Id
+    ticket_id: Id
+    in_reply_to: Id
+    text: Text
+    phone: Phone
+    customer: CustomerInfo | None = None
+
+
+class OpenTicket(CatalogMessage):
+    """Order a ticket so that a human agent takes the conversation over."""
+
+    catalog_id = "open-ticket"
+    kind = "command"
+    title = "Open Ticket"
+    summary = "ms-conv-store orders a ticket because the AI agent asked for one."
+    producer = "ms-conv-store"
+    consumers = ("ms-agents",)
+    example = {
+        **envelope("e5f6a7b8-c9d0-5e1f-8a2b-3c4d5e6f7a06", "c2f0a1d3-5e6b-5a8c-8b1f-2d3e4f5a6b04"),
+        "ticket_id": TICKET,
+        "conversation_id": CONV,
+        "phone": "34600123456",
+        "customer": CUSTOMER,
+        "reason": "customer asked for a person",
+        "language": "es",
+    }
+
+    ticket_id: Id
+    conversation_id: Id
+    phone: Phone
+    customer: CustomerInfo | None = None
+    reason: str = ""
+    language: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
+
+
+class TicketSummary(Frozen):
+    """The ticket part of a Conversation Document."""
+
+    ticket_id: str
+    status: Literal["requested", "open", "assigned", "closed"]
+    agent_id: str | None = None
+    agent_name: str | None = None
+
+
+class ConversationDocument(CatalogMessage):
+    """The reply to Get Conversation: the conversation as the agent should see it."""
+
+    catalog_id = "conversation-document"
+    kind = "reply"
+    title = "Conversation Document"
+    summary = "ms-conv-store answers Get Conversation with the ordered history."
+    producer = "ms-conv-store"
+    consumers = ("ms-agents",)
+    example = {
+        **envelope("c9d0e1f2-a3b4-5c5d-8e6f-7a8b9c0d1e10", "b8c9d0e1-f2a3-5b4c-9d5e-6f7a8b9c0d09"),
+        "conversation_id": CONV,
+        "found": True,
+        "phone": "34600123456",
+        "customer": CUSTOMER,
+        "active_channel": CHANNEL,
+        "ticket": {
+            "ticket_id": TICKET,
+            "status": "assigned",
+            "agent_id": "agt_marta",
+            "agent_name": "Marta",
+        },
+        "turns": [
+            {"author": "customer", "text": "quiero hablar con una persona",
+             "at": "2026-11-24T10:16:00Z", "message_id": WAMID},
+            {"author": "ai", "text": "Te paso con una persona del equipo.",
+             "at": "2026-11-24T10:16:01Z"},
+        ],
+        "version": 9,
+    }
+
+    conversation_id: Id
+    found: bool = True
+    phone: Phone | None = None
+    customer: CustomerInfo | None = None
+    active_channel: Channel | None = None
+    ticket: TicketSummary | None = None
+    turns: tuple[Turn, ...] = ()
+    """The latest turns, oldest first; at most a page (a count and a size that keep the
+    document well under NATS's max payload)."""
+    version: int = 0
+    earlier_before_version: int | None = None
+    """Earlier turns exist: ask again with ``before_version`` set to this; ``None`` when
+    ``turns`` starts at the beginning of the conversation."""
+
+
+class SendWhatsAppBusinessTextMessage(CatalogMessage):
+    """Command ms-whatsapp to send a text to the customer through the Graph API."""
+
+    catalog_id = "send-whatsapp-business-text-message"
+    kind = "command"
+    title = "Send WhatsApp Business Text Message"
+    summary = "ms-conv-store sends an answer (AI or human) on the active channel."
+    producer = "ms-conv-store"
+    consumers = ("ms-whatsapp",)
+    example = {
+        **envelope(SEND, "c2f0a1d3-5e6b-5a8c-8b1f-2d3e4f5a6b04"),
+        "conversation_id": CONV,
+        "channel": CHANNEL,
+        "text": "Los sábados abrimos de 10:00 a 14:00.",
+        "author": "ai",
+        "reply_to_wamid": WAMID,
+        "preview_url": False,
+        "customer_last_message_at": "2026-11-24T10:15:00Z",
+    }
+
+    conversation_id: Id
+    channel: Channel
+    text: LongText
+    author: Literal["ai", "agent", "system"]
+    reply_to_wamid: str | None = None
+    preview_url: bool = False
+    customer_last_message_at: AwareDatetime | None = None
+    """When the customer last wrote: free-form replies are allowed for 24 hours after it."""

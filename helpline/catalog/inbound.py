@@ -1,0 +1,73 @@
+"""A customer's message as ms-whatsapp and ms-gateway pass it on (the seed's first two
+messages).
+
+Names follow the seed: ``WhatsAppBusinessTextMessageReceived`` is the catalog message
+``whatsapp-business-text-message-received`` version ``0.0.1``. The ``example`` of each class
+fills the seed's "TODO Add example" and is validated by the tests.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import AwareDatetime
+
+from helpline.catalog.base import CatalogMessage
+from helpline.catalog.examples import CUSTOMER, WAMID, envelope
+from helpline.catalog.types import CustomerInfo, Id, MessageType, Phone, Text
+
+
+class _InboundMessage(CatalogMessage):
+    """Fields of an inbound WhatsApp message (Cloud API ``messages[]`` entry)."""
+
+    kind = "event"
+
+    wamid: Id
+    phone_number_id: Id
+    display_phone_number: str | None = None
+    sender_phone: Phone
+    profile_name: str | None = None
+    message_type: MessageType = "text"
+    text: Text
+    sent_at: AwareDatetime
+    context_wamid: str | None = None
+
+
+_INBOUND_EXAMPLE: dict[str, Any] = {
+    "wamid": WAMID,
+    "phone_number_id": "106540352242922",
+    "display_phone_number": "15550783881",
+    "sender_phone": "34600123456",
+    "profile_name": "Lucía",
+    "message_type": "text",
+    "text": "Hola, ¿a qué hora abrís el sábado?",
+    "sent_at": "2026-11-24T10:15:00Z",
+}
+
+
+class WhatsAppBusinessTextMessageReceived(_InboundMessage):
+    """A customer wrote to the business on WhatsApp (Meta called our webhook)."""
+
+    catalog_id = "whatsapp-business-text-message-received"
+    title = "WhatsApp Business API Text Message Received"
+    summary = "ms-whatsapp turned a webhook notification into a message from a customer."
+    producer = "ms-whatsapp"
+    consumers = ("ms-gateway",)
+    example = {**envelope("0b7e6f7e-3c55-5b0e-8f3e-6a4f8c1d2e01", None), **_INBOUND_EXAMPLE}
+
+
+class WhatsAppBusinessTextMessageWithUserInfoReceived(_InboundMessage):
+    """The inbound message with the customer's registry entry (``None`` if unregistered)."""
+
+    catalog_id = "whatsapp-business-text-message-with-user-info-received"
+    title = "WhatsApp Business API Text Message With User Info Received"
+    summary = "ms-gateway looked the sender up in the customer registry."
+    producer = "ms-gateway"
+    consumers = ("ms-conv-store",)
+    example = {
+        **envelope("5d6a8d0e-7a0f-5f7b-b7a4-43c1f3f0aa02", "0b7e6f7e-3c55-5b0e-8f3e-6a4f8c1d2e01"),
+        **_INBOUND_EXAMPLE,
+        "customer": CUSTOMER,
+    }
+
+    customer: CustomerInfo | None = None

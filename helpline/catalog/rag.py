@@ -1,0 +1,38 @@
+"""ms-rag's message: the AI agent's answer (or its request for a human)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from helpline.catalog.base import CatalogMessage
+from helpline.catalog.examples import CONV, WAMID, envelope
+from helpline.catalog.types import Id, LongText
+
+
+class AIAgentAnswerGenerated(CatalogMessage):
+    """The AI agent's answer; ``open_ticket`` asks for a human to take over."""
+
+    catalog_id = "ai-agent-answer-generated"
+    kind = "event"
+    title = "AI Agent Answer Generated"
+    summary = "ms-rag answered from the knowledge base, or asked for a human (open_ticket)."
+    producer = "ms-rag"
+    consumers = ("ms-conv-store",)
+    example = {
+        **envelope("c2f0a1d3-5e6b-5a8c-8b1f-2d3e4f5a6b04", "a3c1e9a4-1b9e-5f0c-9d55-8e0b6c4f7a03"),
+        "conversation_id": CONV,
+        "in_reply_to": WAMID,
+        "text": "Los sábados abrimos de 10:00 a 14:00.",
+        "open_ticket": False,
+        "reason": None,
+        "confidence": 0.82,
+        "sources": ["kb/es/horario.md"],
+    }
+
+    conversation_id: Id
+    in_reply_to: Id
+    text: LongText
+    open_ticket: bool = False
+    reason: str | None = None
+    confidence: float = Field(default=0.0, ge=0.0, le=1.0)
+    sources: tuple[str, ...] = ()

@@ -1,0 +1,49 @@
+"""The registry finds every message by itself: no list kept by hand can miss one, and the
+README's table of messages names each of them."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import helpline.catalog
+from helpline.catalog import MESSAGES, CatalogMessage
+from helpline.catalog.registry import MESSAGE_MODULES
+
+pytestmark = pytest.mark.unit
+
+README = Path(__file__).resolve().parents[3] / "README.md"
+
+
+def _concrete(cls: type[CatalogMessage]) -> list[type[CatalogMessage]]:
+    found = [cls] if "catalog_id" in vars(cls) else []
+    return found + [m for sub in cls.__subclasses__() for m in _concrete(sub)]
+
+
+def test_every_message_class_is_registered_once() -> None:
+    defined = {m for m in _concrete(CatalogMessage) if m.__module__.startswith("helpline.")}
+    assert set(MESSAGES) == defined
+    assert len(MESSAGES) == len({m.catalog_id for m in MESSAGES}) == len(set(MESSAGES))
+
+
+def test_every_message_is_exported_by_the_package() -> None:
+    for cls in MESSAGES:
+        assert getattr(helpline.catalog, cls.__name__) is cls
+
+
+def test_each_message_lives_in_its_producers_module() -> None:
+    for module in MESSAGE_MODULES:
+        producers = {m.producer for m in MESSAGES if m.__module__ == module.__name__}
+        assert producers, f"{module.__name__} defines no message"
+    assert {m.__module__ for m in MESSAGES} == {m.__name__ for m in MESSAGE_MODULES}
+
+
+def test_the_readme_table_names_every_message() -> None:
+    section = README.read_text("utf-8").split("### Messages and subjects", 1)[1]
+    table = section.split("\n\n###", 1)[0]
+    rows = re.findall(r"^\| ([a-z][^|]*) \| (?:event|command|query)", table, re.M)
+    named = {name.strip() for row in rows
+             for name in re.split(r",|→|/", re.sub(r"\(.*?\)", "", row))}
+    assert named == {m.catalog_id for m in MESSAGES}
