@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from helpline.projections.rows import Row, TicketRow
-from helpline.projections.schema import _TICKET_COLUMNS
+from helpline.projections.schema import TICKETS_FROM
 from helpline.projections.search import Terms, search_terms
 from helpline.projections.transcript import Line, assemble, plain_reason, source_title
 
@@ -81,8 +81,8 @@ class ConsoleReads:
         params: dict[str, Any] = {"agent_id": agent_id, "limit": limit}
         if q is not None and q.strip():
             params["q"] = self.match_param(search_terms(q))
-            where += f" AND conversation_id IN ({self.search_match})"
-        sql = (f"SELECT {_TICKET_COLUMNS} FROM {{p}}tickets WHERE {where} "
+            where += f" AND t.conversation_id IN ({self.search_match})"
+        sql = (f"{TICKETS_FROM} WHERE {where} "
                f"ORDER BY {_ORDER[view]} LIMIT :limit")
         return [TicketRow.from_row(r) for r in self.select_sql(sql, params)]
 
@@ -91,7 +91,7 @@ class ConsoleReads:
         counts: dict[str, int] = {}
         for view in VIEWS:
             where = _WHERE[(view, agent_id is None)]
-            [row] = self.select_sql(f"SELECT COUNT(*) AS n FROM {{p}}tickets WHERE {where}",
+            [row] = self.select_sql(f"SELECT COUNT(*) AS n FROM {{p}}tickets t WHERE {where}",
                                     {"agent_id": agent_id})
             counts[view] = int(row["n"])
         return counts
@@ -121,8 +121,8 @@ class ConsoleReads:
     def latest_ticket_of(self, conversation_id: str) -> TicketRow | None:
         """The conversation's newest ticket, if it has one."""
         rows = self.select_sql(
-            f"SELECT {_TICKET_COLUMNS} FROM {{p}}tickets WHERE conversation_id = "
-            ":conversation_id ORDER BY opened_at DESC LIMIT 1",
+            f"{TICKETS_FROM} WHERE t.conversation_id = :conversation_id "
+            "ORDER BY opened_at DESC LIMIT 1",
             {"conversation_id": conversation_id})
         return TicketRow.from_row(rows[0]) if rows else None
 

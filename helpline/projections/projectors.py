@@ -240,6 +240,9 @@ def _turn(e: Any) -> list[Op]:
     if kind == "message" and line["text"]:
         ops.append(("search_doc", message_document(conversation_id, e.originator_version,
                                                    line["text"])))
+        ops.append(("conversation_last_message", {
+            "conversation_id": conversation_id, "text": preview(line["text"]),
+            "author": line["author"], "at": datetime.fromisoformat(line["at"]).timestamp()}))
     return ops
 
 

@@ -60,7 +60,8 @@ _DDL = (
     "last_customer_at {real}, customer_messages INTEGER NOT NULL DEFAULT 0, "
     "ai_answers INTEGER NOT NULL DEFAULT 0, agent_answers INTEGER NOT NULL DEFAULT 0, "
     "tickets_requested INTEGER NOT NULL DEFAULT 0, open_ticket_id TEXT, "
-    "handoff_reason TEXT, handoff_sources TEXT, updated_at {real} NOT NULL)",
+    "handoff_reason TEXT, handoff_sources TEXT, last_message_text TEXT, "
+    "last_message_at {real}, last_message_author TEXT, updated_at {real} NOT NULL)",
     "CREATE INDEX IF NOT EXISTS {p}conversations_by_phone ON {p}conversations (phone)",
     "CREATE INDEX IF NOT EXISTS {p}conversations_by_customer ON {p}conversations (customer_id)",
     "CREATE TABLE IF NOT EXISTS {p}turns (conversation_id TEXT NOT NULL, seq INTEGER NOT NULL, "
@@ -143,6 +144,9 @@ STATEMENTS: dict[str, str] = {
     "conversation_ticket_closed":
         "UPDATE {p}conversations SET open_ticket_id = NULL, updated_at = :at "
         "WHERE conversation_id = :conversation_id AND open_ticket_id = :ticket_id",
+    "conversation_last_message":
+        "UPDATE {p}conversations SET last_message_text = :text, last_message_at = :at, "
+        "last_message_author = :author WHERE conversation_id = :conversation_id",
     "conversation_handoff":
         "UPDATE {p}conversations SET handoff_reason = :reason, handoff_sources = :sources "
         "WHERE conversation_id = :conversation_id",
@@ -189,8 +193,15 @@ STATEMENTS: dict[str, str] = {
 _TICKET_COLUMNS = (
     "ticket_id, conversation_id, phone, customer_id, customer_name, language, reason, status, "
     "agent_id, agent_name, opened_at, assigned_at, first_answer_at, last_answer_at, closed_at, "
-    "resolution, answers, last_customer_text, last_customer_at, waiting_from, "
-    "last_message_text, last_message_at, last_message_author"
+    "resolution, answers, last_customer_text, last_customer_at, waiting_from"
+)
+#: Tickets with their last message (the conversation's when the ticket has none yet: a
+#: queued ticket no agent has read). Conditions name the ticket's columns ``t.``.
+TICKETS_FROM = (
+    "SELECT " + ", ".join(f"t.{c.strip()}" for c in _TICKET_COLUMNS.split(",")) + ", "
+    + ", ".join(f"COALESCE(t.{c}, c.{c}) AS {c}" for c in (
+        "last_message_text", "last_message_at", "last_message_author"))
+    + " FROM {p}tickets t LEFT JOIN {p}conversations c ON c.conversation_id = t.conversation_id"
 )
 _CONVERSATION_COLUMNS = (
     "conversation_id, phone, customer_id, customer_name, started_at, last_customer_at, "
@@ -200,16 +211,16 @@ _CONVERSATION_COLUMNS = (
 #: Queries, by name.
 QUERIES: dict[str, str] = {
     "inbox":
-        f"SELECT {_TICKET_COLUMNS} FROM {{p}}tickets WHERE agent_id = :agent_id "
+        TICKETS_FROM + " WHERE agent_id = :agent_id "
         "AND status = 'open' ORDER BY opened_at, ticket_id LIMIT :limit",
     "tickets_by_status":
-        f"SELECT {_TICKET_COLUMNS} FROM {{p}}tickets WHERE status = :status "
+        TICKETS_FROM + " WHERE status = :status "
         "ORDER BY opened_at, ticket_id LIMIT :limit OFFSET :offset",
     "agent_tickets_by_status":
-        f"SELECT {_TICKET_COLUMNS} FROM {{p}}tickets WHERE agent_id = :agent_id "
+        TICKETS_FROM + " WHERE agent_id = :agent_id "
         "AND status = :status ORDER BY opened_at, ticket_id LIMIT :limit OFFSET :offset",
     "ticket":
-        f"SELECT {_TICKET_COLUMNS} FROM {{p}}tickets WHERE ticket_id = :ticket_id",
+        TICKETS_FROM + " WHERE ticket_id = :ticket_id",
     "transcript":
         "SELECT seq, author, text, at, message_id FROM {p}turns "
         "WHERE conversation_id = :conversation_id ORDER BY seq",
@@ -225,7 +236,7 @@ QUERIES: dict[str, str] = {
     "handoff":
         "SELECT reason, sources FROM {p}handoffs WHERE ticket_id = :ticket_id",
     "tickets_of_phone":
-        f"SELECT {_TICKET_COLUMNS} FROM {{p}}tickets WHERE phone = :phone "
+        TICKETS_FROM + " WHERE t.phone = :phone "
         "ORDER BY opened_at DESC, ticket_id LIMIT :limit",
     "conversation":
         f"SELECT {_CONVERSATION_COLUMNS} FROM {{p}}conversations "
