@@ -43,8 +43,8 @@ _UNKNOWN: dict[int | str, dict[str, Any]] = {
             responses={422: {"model": Error, "description": "a search the index cannot serve"}})
 def list_tickets(
     ctx: Ctx, caller: Caller, view: View | None = None,
-    q: Annotated[str | None, Query(max_length=MAX_CHARS,
-                                   description="customer name, phone or message text")] = None,
+    q: Annotated[str | None, Query(description="customer name, phone or message text "
+                                               f"(3 to {MAX_CHARS} characters)")] = None,
     status_: Annotated[TicketStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
