@@ -18,8 +18,9 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from helpline.adapters.sql import Dialect
 from helpline.projections.rows import Row, TicketRow
-from helpline.projections.schema import TICKETS_FROM
+from helpline.projections.schema import TICKET_SELECT, TICKETS_FROM, WITH_CONVERSATION
 from helpline.projections.search import Terms, search_terms
 from helpline.projections.transcript import Line, assemble, plain_reason, source_title
 
@@ -64,6 +65,7 @@ class ConsoleReads:
 
     if TYPE_CHECKING:  # provided by HelpdeskView
         search_match: str
+        dialect: Dialect
 
         def select(self, query: str, params: Row) -> list[Row]: ...
 
@@ -79,11 +81,20 @@ class ConsoleReads:
         cannot serve)."""
         where = _WHERE[(view, agent_id is None)]
         params: dict[str, Any] = {"agent_id": agent_id, "limit": limit}
+        source = TICKETS_FROM
         if q is not None and q.strip():
+            # The matching conversations first (the index), then their tickets by
+            # conversation: SQLite's CROSS JOIN and PostgreSQL's ARRAY(...) (evaluated once)
+            # keep either from scanning the view's tickets instead.
             params["q"] = self.match_param(search_terms(q))
-            where += f" AND t.conversation_id IN ({self.search_match})"
-        sql = (f"{TICKETS_FROM} WHERE {where} "
-               f"ORDER BY {_ORDER[view]} LIMIT :limit")
+            if self.dialect.postgres:
+                where = f"t.conversation_id = ANY(ARRAY({self.search_match})) AND {where}"
+            else:
+                source = (f"{TICKET_SELECT} FROM (SELECT DISTINCT conversation_id AS m "
+                          f"FROM ({self.search_match}) x) m CROSS JOIN {{p}}tickets t "
+                          f"{WITH_CONVERSATION}")
+                where = f"t.conversation_id = m.m AND {where}"
+        sql = f"{source} WHERE {where} ORDER BY {_ORDER[view]} LIMIT :limit"
         return [TicketRow.from_row(r) for r in self.select_sql(sql, params)]
 
     def ticket_counts(self, *, agent_id: str | None) -> dict[str, int]:

@@ -181,7 +181,8 @@ STATEMENTS: dict[str, str] = {
     "search_who":
         "INSERT INTO {p}search_docs (doc_id, conversation_id, text) "
         "SELECT 'who:' || conversation_id, conversation_id, "
-        "COALESCE(customer_name || ' ', '') || phone FROM {p}conversations "
+        "COALESCE(customer_name || ' ', '') || phone || ' ' || substr(phone, 2) || ' ' || "
+        "substr(phone, 3) || ' ' || substr(phone, 4) FROM {p}conversations "
         "WHERE conversation_id = :conversation_id "
         "ON CONFLICT (doc_id) DO UPDATE SET text = excluded.text",
     "search_doc":
@@ -197,12 +198,14 @@ _TICKET_COLUMNS = (
 )
 #: Tickets with their last message (the conversation's when the ticket has none yet: a
 #: queued ticket no agent has read). Conditions name the ticket's columns ``t.``.
-TICKETS_FROM = (
+TICKET_SELECT = (
     "SELECT " + ", ".join(f"t.{c.strip()}" for c in _TICKET_COLUMNS.split(",")) + ", "
     + ", ".join(f"COALESCE(t.{c}, c.{c}) AS {c}" for c in (
         "last_message_text", "last_message_at", "last_message_author"))
-    + " FROM {p}tickets t LEFT JOIN {p}conversations c ON c.conversation_id = t.conversation_id"
 )
+#: The conversation of a ticket ``t`` (its last message), joined.
+WITH_CONVERSATION = "LEFT JOIN {p}conversations c ON c.conversation_id = t.conversation_id"
+TICKETS_FROM = f"{TICKET_SELECT} FROM {{p}}tickets t {WITH_CONVERSATION}"
 _CONVERSATION_COLUMNS = (
     "conversation_id, phone, customer_id, customer_name, started_at, last_customer_at, "
     "customer_messages, ai_answers, agent_answers, tickets_requested, open_ticket_id"

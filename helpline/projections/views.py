@@ -42,7 +42,6 @@ from helpline.projections.search import (
     SQLITE_DDL,
     SQLITE_MATCH,
     Terms,
-    postgres_index,
 )
 
 log = logging.getLogger(__name__)
@@ -271,31 +270,9 @@ class PostgresHelpdeskView(PostgresTrackingRecorder, HelpdeskView):
 
         self.prefix = prefix
         super().__init__(datastore, tracking_table_name=f"{prefix}tracking")
-        self.trigram_schema = self._trigram_schema()
-        search = [*POSTGRES_DDL]
-        if self.trigram_schema is not None:
-            search.append(postgres_index(self.trigram_schema))
         self.sql_create_statements.extend(SQL(s).format()
-                                          for s in ddl(prefix, POSTGRES, search))
+                                          for s in ddl(prefix, POSTGRES, POSTGRES_DDL))
         self._compile()
-
-    def _trigram_schema(self) -> str | None:
-        """The schema of ``pg_trgm`` (created in ``public`` if missing and allowed), or
-        ``None``: then search runs without its index (and says so in the log)."""
-        query = ("SELECT n.nspname FROM pg_extension e JOIN pg_namespace n "
-                 "ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'")
-        try:
-            with self.datastore.transaction(commit=True) as cursor:
-                cursor.execute(query)
-                row = cursor.fetchone()
-                if row is None:
-                    cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public")
-                    cursor.execute(query)
-                    row = cursor.fetchone()
-            return None if row is None else str(dict(row)["nspname"])
-        except Exception as e:  # not allowed, or not installed on the server
-            log.warning("pg_trgm is not available (%s); search runs without its index", e)
-            return None
 
     def _table_exists(self, cursor: Any, table: str) -> bool:
         name = table if table == self.tracking_table_name else f"{self.prefix}{table}"
@@ -310,8 +287,8 @@ class PostgresHelpdeskView(PostgresTrackingRecorder, HelpdeskView):
         self._after_create()
 
     def match_param(self, terms: Terms) -> str:
-        """The ``:q`` of ``search_match``: the ``ILIKE`` pattern."""
-        return terms.like()
+        """The ``:q`` of ``search_match``: the ``tsquery``."""
+        return terms.tsquery()
 
     def _execute(self, cursor: Any, sql: str, params: Any) -> None:
         cursor.execute(sql, params, prepare=True)

@@ -22,7 +22,7 @@ from helpline.application.whatsapp_edge import RecordingSender
 from helpline.bootstrap import Persistence, bootstrap
 from helpline.config import Settings
 
-from .conftest import ADMIN, PHONE, Api
+from .conftest import ADMIN, Api
 
 pytestmark = pytest.mark.integration
 
