@@ -61,7 +61,7 @@ def list_tickets(
     try:
         rows = ctx.views.ticket_list(chosen, agent_id=caller.viewer, q=q, limit=limit)
     except SearchError as e:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(e)) from None
+        raise HTTPException(422, str(e)) from None
     return [TicketOut.of(r, at) for r in rows]
 
 
