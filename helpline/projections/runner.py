@@ -4,6 +4,8 @@ A ``ProjectionWorker`` reads the upstream application's notification log after t
 its view recorded, in batches; each batch's rows and its tracking record commit together,
 so a restart resumes exactly where the last commit stopped. It polls (SQLite recorders
 cannot be subscribed to), which also serves PostgreSQL without a listener connection.
+After each commit it publishes what the batch changed on the projections' ``Updates`` (the
+console's live updates).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from eventsourcing.postgres import PostgresDatastore
 
 from helpline.logs import OutageLog
 from helpline.projections.projectors import PROJECTIONS, _RowProjection
+from helpline.projections.updates import Change, Updates
 from helpline.projections.views import HelpdeskView
 
 log = logging.getLogger(__name__)
@@ -34,7 +37,7 @@ class ProjectionWorker:
 
     def __init__(
         self, projection: _RowProjection, app: Application[UUID], *, batch_size: int = 500,
-        poll_interval: float = 0.2,
+        poll_interval: float = 0.2, updates: Updates | None = None,
     ) -> None:
         if app.name != projection.upstream:
             raise ValueError(f"{projection.name} follows {projection.upstream}, not {app.name}")
@@ -43,6 +46,7 @@ class ProjectionWorker:
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.last_error: BaseException | None = None
+        self.updates = updates
         self._topics = projection.handled_topics()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -68,6 +72,9 @@ class ProjectionWorker:
                   for n in notifications if n.topic in self._topics]
         # Track the last notification read, handled or not, so the position is the log's.
         self.projection.process_batch(events, Tracking(self.app.name, notifications[-1].id))
+        if self.updates is not None and events:
+            changes: list[Change | None] = [self.projection.touched(e) for e in events]
+            self.updates.publish(c for c in changes if c is not None)
         return len(notifications)
 
     def catch_up(self, progress: Progress | None = None) -> int:
@@ -124,6 +131,8 @@ class Projections:
 
     view: HelpdeskView
     workers: dict[str, ProjectionWorker] = field(default_factory=dict)
+    updates: Updates = field(default_factory=Updates)
+    """What the workers changed, published after each commit (the console's live updates)."""
 
     def start(self) -> None:
         """Keep every projection up to date in background threads."""
@@ -150,8 +159,9 @@ class Projections:
         return True
 
     def close(self) -> None:
-        """Stop and release the view's connections."""
+        """Stop, tell the subscribers, and release the view's connections."""
         self.stop()
+        self.updates.close()
         self.view.datastore.close()  # type: ignore[attr-defined]
 
 
@@ -161,12 +171,13 @@ def build_projections(
 ) -> Projections:
     """The tickets projection over ``desk`` and the conversations projection over ``store``."""
     apps = {desk.name: desk, store.name: store}
+    updates = Updates()
     workers = {
         name: ProjectionWorker(cls(view), apps[cls.upstream], batch_size=batch_size,
-                               poll_interval=poll_interval)
+                               poll_interval=poll_interval, updates=updates)
         for name, cls in PROJECTIONS.items()
     }
-    return Projections(view=view, workers=workers)
+    return Projections(view=view, workers=workers, updates=updates)
 
 
 class SchemaDatastore(PostgresDatastore):

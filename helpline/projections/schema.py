@@ -4,19 +4,27 @@ Statements use ``:name`` parameters (SQLite's style); the view's ``Dialect``
 (``helpline.adapters.sql``) turns them into psycopg's ``%(name)s``. Times that queries compute
 with (waiting, response and resolution times) are stored as epoch seconds; transcript times
 keep the aggregate's ISO text exactly.
+
+:data:`SCHEMA_VERSION` names the shape of these tables: a view whose recorded version differs
+is emptied and rebuilt from the event logs when it is opened (the views are derived data).
+The search documents' tables and index differ per database (``helpline.projections.search``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from helpline.adapters.sql import Dialect
 
+#: The shape of the tables below; change it with any change of the DDL (see the docstring).
+SCHEMA_VERSION = 2
+
 #: Which tables each projection owns (a rebuild empties exactly these).
 TABLES: dict[str, tuple[str, ...]] = {
-    "tickets": ("tickets", "agents"),
-    "conversations": ("conversations", "turns"),
+    "tickets": ("tickets", "agents", "ticket_lines"),
+    "conversations": ("conversations", "turns", "outbound", "handoffs", "search_docs"),
 }
 
 #: One row operation of a projection: a statement name from ``STATEMENTS`` and its parameters.
@@ -31,7 +39,17 @@ _DDL = (
     "agent_name TEXT, opened_at {real} NOT NULL, assigned_at {real}, first_answer_at {real}, "
     "last_answer_at {real}, closed_at {real}, resolution TEXT, "
     "answers INTEGER NOT NULL DEFAULT 0, last_customer_text TEXT, last_customer_at {real}, "
-    "updated_at {real} NOT NULL)",
+    "waiting_from {real}, last_message_text TEXT, last_message_at {real}, "
+    "last_message_author TEXT, updated_at {real} NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS {p}tickets_by_conversation ON {p}tickets (conversation_id)",
+    "CREATE INDEX IF NOT EXISTS {p}tickets_by_phone ON {p}tickets (phone, opened_at)",
+    "CREATE INDEX IF NOT EXISTS {p}tickets_closed ON {p}tickets (status, closed_at)",
+    "CREATE TABLE IF NOT EXISTS {p}ticket_lines (line_id TEXT PRIMARY KEY, "
+    "ticket_id TEXT NOT NULL, conversation_id TEXT NOT NULL, kind TEXT NOT NULL, "
+    "author TEXT NOT NULL, author_name TEXT, text TEXT NOT NULL, at TEXT NOT NULL, "
+    "at_epoch {real} NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS {p}ticket_lines_by_conversation "
+    "ON {p}ticket_lines (conversation_id, at_epoch)",
     "CREATE INDEX IF NOT EXISTS {p}tickets_by_agent ON {p}tickets (agent_id, status, opened_at)",
     "CREATE INDEX IF NOT EXISTS {p}tickets_by_status ON {p}tickets (status, opened_at)",
     "CREATE TABLE IF NOT EXISTS {p}agents (agent_id TEXT PRIMARY KEY, name TEXT NOT NULL, "
@@ -42,21 +60,30 @@ _DDL = (
     "last_customer_at {real}, customer_messages INTEGER NOT NULL DEFAULT 0, "
     "ai_answers INTEGER NOT NULL DEFAULT 0, agent_answers INTEGER NOT NULL DEFAULT 0, "
     "tickets_requested INTEGER NOT NULL DEFAULT 0, open_ticket_id TEXT, "
-    "updated_at {real} NOT NULL)",
+    "handoff_reason TEXT, handoff_sources TEXT, last_message_text TEXT, "
+    "last_message_at {real}, last_message_author TEXT, updated_at {real} NOT NULL)",
     "CREATE INDEX IF NOT EXISTS {p}conversations_by_phone ON {p}conversations (phone)",
     "CREATE INDEX IF NOT EXISTS {p}conversations_by_customer ON {p}conversations (customer_id)",
     "CREATE TABLE IF NOT EXISTS {p}turns (conversation_id TEXT NOT NULL, seq INTEGER NOT NULL, "
     "author TEXT NOT NULL, text TEXT NOT NULL, at TEXT NOT NULL, message_id TEXT, "
-    "PRIMARY KEY (conversation_id, seq))",
+    "ticket_id TEXT, kind TEXT NOT NULL DEFAULT 'message', author_name TEXT, reply_id TEXT, "
+    "failure_reason TEXT, PRIMARY KEY (conversation_id, seq))",
+    "CREATE TABLE IF NOT EXISTS {p}outbound (wamid TEXT PRIMARY KEY, "
+    "conversation_id TEXT NOT NULL, reply_id TEXT, status TEXT NOT NULL, "
+    "rank INTEGER NOT NULL, error TEXT)",
+    "CREATE INDEX IF NOT EXISTS {p}outbound_by_conversation ON {p}outbound (conversation_id)",
+    "CREATE TABLE IF NOT EXISTS {p}handoffs (ticket_id TEXT PRIMARY KEY, "
+    "conversation_id TEXT NOT NULL, reason TEXT NOT NULL, sources TEXT)",
+    "CREATE TABLE IF NOT EXISTS {p}schema_version (version INTEGER NOT NULL)",
 )
 
 #: Row operations, by name (projections emit ``(name, params)``; views execute them).
 STATEMENTS: dict[str, str] = {
     "ticket_opened":
         "INSERT INTO {p}tickets (ticket_id, conversation_id, phone, customer_id, customer_name, "
-        "language, reason, status, opened_at, updated_at) VALUES (:ticket_id, "
+        "language, reason, status, opened_at, waiting_from, updated_at) VALUES (:ticket_id, "
         ":conversation_id, :phone, :customer_id, :customer_name, :language, :reason, 'queued', "
-        ":at, :at) ON CONFLICT (ticket_id) DO NOTHING",
+        ":at, :at, :at) ON CONFLICT (ticket_id) DO NOTHING",
     "ticket_assigned":
         "UPDATE {p}tickets SET agent_id = :agent_id, agent_name = :agent_name, "
         "status = CASE WHEN status = 'closed' THEN status ELSE 'open' END, "
@@ -65,13 +92,25 @@ STATEMENTS: dict[str, str] = {
         "UPDATE {p}tickets SET last_customer_text = :text, last_customer_at = :at, "
         "updated_at = :at WHERE ticket_id = :ticket_id "
         "AND (last_customer_at IS NULL OR last_customer_at <= :at)",
+    "ticket_waiting":
+        "UPDATE {p}tickets SET waiting_from = COALESCE(waiting_from, :at) "
+        "WHERE ticket_id = :ticket_id AND status <> 'closed'",
+    "ticket_last_message":
+        "UPDATE {p}tickets SET last_message_text = :text, last_message_at = :at, "
+        "last_message_author = :author WHERE ticket_id = :ticket_id "
+        "AND (last_message_at IS NULL OR last_message_at <= :at)",
+    "ticket_line":
+        "INSERT INTO {p}ticket_lines (line_id, ticket_id, conversation_id, kind, author, "
+        "author_name, text, at, at_epoch) SELECT :line_id, ticket_id, conversation_id, :kind, "
+        ":author, :author_name, :text, :at_text, :at FROM {p}tickets "
+        "WHERE ticket_id = :ticket_id ON CONFLICT (line_id) DO NOTHING",
     "ticket_answered":
-        "UPDATE {p}tickets SET answers = answers + 1, "
+        "UPDATE {p}tickets SET answers = answers + 1, waiting_from = NULL, "
         "first_answer_at = COALESCE(first_answer_at, :at), last_answer_at = :at, "
         "updated_at = :at WHERE ticket_id = :ticket_id",
     "ticket_closed":
         "UPDATE {p}tickets SET status = 'closed', closed_at = :at, resolution = :resolution, "
-        "updated_at = :at WHERE ticket_id = :ticket_id",
+        "waiting_from = NULL, updated_at = :at WHERE ticket_id = :ticket_id",
     "agent_registered":
         "INSERT INTO {p}agents (agent_id, name, email, languages, max_tickets, online, "
         "registered_at) VALUES (:agent_id, :name, :email, :languages, :max_tickets, 0, :at) "
@@ -105,17 +144,68 @@ STATEMENTS: dict[str, str] = {
     "conversation_ticket_closed":
         "UPDATE {p}conversations SET open_ticket_id = NULL, updated_at = :at "
         "WHERE conversation_id = :conversation_id AND open_ticket_id = :ticket_id",
+    "conversation_last_message":
+        "UPDATE {p}conversations SET last_message_text = :text, last_message_at = :at, "
+        "last_message_author = :author WHERE conversation_id = :conversation_id",
+    "conversation_handoff":
+        "UPDATE {p}conversations SET handoff_reason = :reason, handoff_sources = :sources "
+        "WHERE conversation_id = :conversation_id",
+    "handoff":
+        "INSERT INTO {p}handoffs (ticket_id, conversation_id, reason, sources) "
+        "SELECT :ticket_id, conversation_id, :reason, handoff_sources FROM {p}conversations "
+        "WHERE conversation_id = :conversation_id ON CONFLICT (ticket_id) DO NOTHING",
+    "handoff_used":
+        "UPDATE {p}conversations SET handoff_reason = NULL, handoff_sources = NULL "
+        "WHERE conversation_id = :conversation_id",
     "turn":
-        "INSERT INTO {p}turns (conversation_id, seq, author, text, at, message_id) VALUES "
-        "(:conversation_id, :seq, :author, :text, :at, :message_id) "
+        "INSERT INTO {p}turns (conversation_id, seq, author, text, at, message_id, ticket_id, "
+        "kind, author_name, reply_id) VALUES (:conversation_id, :seq, :author, :text, :at, "
+        ":message_id, COALESCE(:ticket_id, (SELECT open_ticket_id FROM {p}conversations "
+        "WHERE conversation_id = :conversation_id)), :kind, :author_name, :reply_id) "
         "ON CONFLICT (conversation_id, seq) DO NOTHING",
+    "turn_reply":
+        "UPDATE {p}turns SET reply_id = :reply_id WHERE conversation_id = :conversation_id "
+        "AND message_id = :cause_id AND reply_id IS NULL",
+    "reply_sent":
+        "INSERT INTO {p}outbound (wamid, conversation_id, reply_id, status, rank) VALUES "
+        "(:wamid, :conversation_id, :reply_id, 'sent', 1) "
+        "ON CONFLICT (wamid) DO UPDATE SET reply_id = excluded.reply_id",
+    "reply_status":
+        "INSERT INTO {p}outbound (wamid, conversation_id, status, rank, error) VALUES "
+        "(:wamid, :conversation_id, :status, :rank, :error) ON CONFLICT (wamid) DO UPDATE "
+        "SET status = excluded.status, rank = excluded.rank, error = excluded.error "
+        "WHERE excluded.rank > {p}outbound.rank",
+    "reply_failed":
+        "UPDATE {p}turns SET failure_reason = :reason WHERE conversation_id = :conversation_id "
+        "AND reply_id = :reply_id",
+    "search_who":
+        "INSERT INTO {p}search_docs (doc_id, conversation_id, text) "
+        "SELECT 'who:' || conversation_id, conversation_id, "
+        "COALESCE(customer_name || ' ', '') || phone || ' ' || substr(phone, 2) || ' ' || "
+        "substr(phone, 3) || ' ' || substr(phone, 4) FROM {p}conversations "
+        "WHERE conversation_id = :conversation_id "
+        "ON CONFLICT (doc_id) DO UPDATE SET text = excluded.text",
+    "search_doc":
+        "INSERT INTO {p}search_docs (doc_id, conversation_id, text) VALUES "
+        "(:doc_id, :conversation_id, :text) "
+        "ON CONFLICT (doc_id) DO UPDATE SET text = excluded.text",
 }
 
 _TICKET_COLUMNS = (
     "ticket_id, conversation_id, phone, customer_id, customer_name, language, reason, status, "
     "agent_id, agent_name, opened_at, assigned_at, first_answer_at, last_answer_at, closed_at, "
-    "resolution, answers, last_customer_text, last_customer_at"
+    "resolution, answers, last_customer_text, last_customer_at, waiting_from"
 )
+#: Tickets with their last message (the conversation's when the ticket has none yet: a
+#: queued ticket no agent has read). Conditions name the ticket's columns ``t.``.
+TICKET_SELECT = (
+    "SELECT " + ", ".join(f"t.{c.strip()}" for c in _TICKET_COLUMNS.split(",")) + ", "
+    + ", ".join(f"COALESCE(t.{c}, c.{c}) AS {c}" for c in (
+        "last_message_text", "last_message_at", "last_message_author"))
+)
+#: The conversation of a ticket ``t`` (its last message), joined.
+WITH_CONVERSATION = "LEFT JOIN {p}conversations c ON c.conversation_id = t.conversation_id"
+TICKETS_FROM = f"{TICKET_SELECT} FROM {{p}}tickets t {WITH_CONVERSATION}"
 _CONVERSATION_COLUMNS = (
     "conversation_id, phone, customer_id, customer_name, started_at, last_customer_at, "
     "customer_messages, ai_answers, agent_answers, tickets_requested, open_ticket_id"
@@ -124,19 +214,33 @@ _CONVERSATION_COLUMNS = (
 #: Queries, by name.
 QUERIES: dict[str, str] = {
     "inbox":
-        f"SELECT {_TICKET_COLUMNS} FROM {{p}}tickets WHERE agent_id = :agent_id "
+        TICKETS_FROM + " WHERE agent_id = :agent_id "
         "AND status = 'open' ORDER BY opened_at, ticket_id LIMIT :limit",
     "tickets_by_status":
-        f"SELECT {_TICKET_COLUMNS} FROM {{p}}tickets WHERE status = :status "
+        TICKETS_FROM + " WHERE status = :status "
         "ORDER BY opened_at, ticket_id LIMIT :limit OFFSET :offset",
     "agent_tickets_by_status":
-        f"SELECT {_TICKET_COLUMNS} FROM {{p}}tickets WHERE agent_id = :agent_id "
+        TICKETS_FROM + " WHERE agent_id = :agent_id "
         "AND status = :status ORDER BY opened_at, ticket_id LIMIT :limit OFFSET :offset",
     "ticket":
-        f"SELECT {_TICKET_COLUMNS} FROM {{p}}tickets WHERE ticket_id = :ticket_id",
+        TICKETS_FROM + " WHERE ticket_id = :ticket_id",
     "transcript":
         "SELECT seq, author, text, at, message_id FROM {p}turns "
         "WHERE conversation_id = :conversation_id ORDER BY seq",
+    "lines":
+        "SELECT seq, author, text, at, message_id, ticket_id, kind, author_name, reply_id, "
+        "failure_reason FROM {p}turns WHERE conversation_id = :conversation_id ORDER BY seq",
+    "ticket_lines":
+        "SELECT line_id, ticket_id, kind, author, author_name, text, at FROM {p}ticket_lines "
+        "WHERE conversation_id = :conversation_id ORDER BY at_epoch, line_id",
+    "outbound":
+        "SELECT wamid, reply_id, status, rank, error FROM {p}outbound "
+        "WHERE conversation_id = :conversation_id",
+    "handoff":
+        "SELECT reason, sources FROM {p}handoffs WHERE ticket_id = :ticket_id",
+    "tickets_of_phone":
+        TICKETS_FROM + " WHERE t.phone = :phone "
+        "ORDER BY opened_at DESC, ticket_id LIMIT :limit",
     "conversation":
         f"SELECT {_CONVERSATION_COLUMNS} FROM {{p}}conversations "
         "WHERE conversation_id = :conversation_id",
@@ -171,9 +275,10 @@ def check_prefix(prefix: str) -> str:
     return prefix
 
 
-def ddl(prefix: str, dialect: Dialect) -> list[str]:
-    """The statements creating the read models' tables in ``dialect``."""
-    return [s.format(p=check_prefix(prefix), real=dialect.real) for s in _DDL]
+def ddl(prefix: str, dialect: Dialect, search: Sequence[str] = ()) -> list[str]:
+    """The statements creating the read models' tables in ``dialect``, then ``search`` (the
+    search documents' DDL of that database)."""
+    return [s.format(p=check_prefix(prefix), real=dialect.real) for s in (*_DDL, *search)]
 
 
 def statements(prefix: str, texts: dict[str, str], dialect: Dialect) -> dict[str, str]:

@@ -1,14 +1,16 @@
 """The materialised views: a ``TrackingRecorder`` that keeps the read models' rows and the
 projections' positions in the same database, so that each batch of rows commits atomically
-with its tracking record (a batch applied twice is refused, never double counted)."""
+with its tracking record (a batch applied twice is refused, never double counted).
+
+The console's reads (inbox views, counts, search, the ticket detail) are in
+``helpline.projections.inbox``, mixed in here."""
 
 from __future__ import annotations
 
+import logging
 from abc import ABC
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
@@ -16,130 +18,47 @@ from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
 from helpline.adapters.sql import POSTGRES, SQLITE, Dialect
-from helpline.projections.schema import QUERIES, STATEMENTS, TABLES, Op, ddl, statements
+from helpline.projections.inbox import ConsoleReads
+from helpline.projections.rows import (
+    AgentRow,
+    ConversationRow,
+    Metrics,
+    Row,
+    TicketRow,
+    TurnRow,
+)
+from helpline.projections.schema import (
+    QUERIES,
+    SCHEMA_VERSION,
+    STATEMENTS,
+    TABLES,
+    Op,
+    ddl,
+    statements,
+)
+from helpline.projections.search import (
+    POSTGRES_DDL,
+    POSTGRES_MATCH,
+    SQLITE_DDL,
+    SQLITE_MATCH,
+    Terms,
+)
 
-Row = dict[str, Any]
+log = logging.getLogger(__name__)
 
 
 class _Datastore(Protocol):
     def transaction(self, *, commit: bool) -> AbstractContextManager[Any]: ...
 
 
-def _time(epoch: float | None) -> datetime | None:
-    return None if epoch is None else datetime.fromtimestamp(epoch, UTC)
-
-
-@dataclass(frozen=True)
-class TicketRow:
-    """A ticket as the agent inbox and the ticket lists show it."""
-
-    ticket_id: str
-    conversation_id: str
-    phone: str
-    customer_id: str | None
-    customer_name: str | None
-    language: str | None
-    reason: str
-    status: str
-    agent_id: str | None
-    agent_name: str | None
-    opened_at: datetime
-    assigned_at: datetime | None
-    first_answer_at: datetime | None
-    last_answer_at: datetime | None
-    closed_at: datetime | None
-    resolution: str | None
-    answers: int
-    last_customer_text: str | None
-    last_customer_at: datetime | None
-
-    @classmethod
-    def from_row(cls, row: Row) -> TicketRow:
-        """Build from a database row (epoch seconds become aware datetimes)."""
-        times = ("opened_at", "assigned_at", "first_answer_at", "last_answer_at", "closed_at",
-                 "last_customer_at")
-        values: Row = {k: (_time(v) if k in times else v) for k, v in row.items()}
-        return cls(**values)
-
-    def waiting_since(self) -> datetime | None:
-        """Since when the customer waits for the agent: the last customer message not
-        answered yet (or the opening, if the agent has not written at all)."""
-        if self.status != "open":
-            return None
-        if self.last_answer_at is None:
-            return self.last_customer_at or self.opened_at
-        if self.last_customer_at is not None and self.last_customer_at > self.last_answer_at:
-            return self.last_customer_at
-        return None
-
-
-@dataclass(frozen=True)
-class TurnRow:
-    """One line of a conversation transcript."""
-
-    seq: int
-    author: str
-    text: str
-    at: str
-    message_id: str | None
-
-
-@dataclass(frozen=True)
-class ConversationRow:
-    """A conversation as the look-ups by phone or customer show it."""
-
-    conversation_id: str
-    phone: str
-    customer_id: str | None
-    customer_name: str | None
-    started_at: datetime
-    last_customer_at: datetime | None
-    customer_messages: int
-    ai_answers: int
-    agent_answers: int
-    tickets_requested: int
-    open_ticket_id: str | None
-
-    @classmethod
-    def from_row(cls, row: Row) -> ConversationRow:
-        """Build from a database row."""
-        values: Row = {k: (_time(v) if k in ("started_at", "last_customer_at") else v)
-                       for k, v in row.items()}
-        return cls(**values)
-
-
-@dataclass(frozen=True)
-class AgentRow:
-    """An agent as the roster view shows it."""
-
-    agent_id: str
-    name: str
-    email: str
-    languages: tuple[str, ...]
-    max_tickets: int
-    online: bool
-
-
-@dataclass(frozen=True)
-class Metrics:
-    """Service metrics: who resolves conversations and how fast humans respond."""
-
-    conversations: int
-    ai_resolved: int
-    escalated: int
-    tickets: dict[str, int]
-    avg_first_response_seconds: float | None
-    max_first_response_seconds: float | None
-    avg_resolution_seconds: float | None
-    max_resolution_seconds: float | None
-
-
-class HelpdeskView(TrackingRecorder, ABC):
+class HelpdeskView(ConsoleReads, TrackingRecorder, ABC):
     """The read models (agent inbox, tickets by status, transcripts, conversations by phone
     and customer, agents, metrics) and the positions of the projections that build them."""
 
     prefix: str
     dialect: Dialect
+    #: The query of the conversations whose search documents match ``:q``.
+    search_match: str
     #: The table of the projections' positions.
     tracking_table_name: str
     if TYPE_CHECKING:  # what the eventsourcing recorder each view also is provides
@@ -153,6 +72,49 @@ class HelpdeskView(TrackingRecorder, ABC):
     def _compile(self) -> None:
         self._ops = statements(self.prefix, STATEMENTS, self.dialect)
         self._queries = statements(self.prefix, QUERIES, self.dialect)
+        self._sql_cache: dict[str, str] = {}
+
+    def _before_create(self) -> None:
+        """Before the tables are created: a view built by another version of them (see
+        ``schema.SCHEMA_VERSION``) is dropped, so the projections rebuild it."""
+        with self.datastore.transaction(commit=True) as cursor:
+            if self._table_exists(cursor, "tickets") and self._version(cursor) != SCHEMA_VERSION:
+                log.warning("the views' tables changed shape: rebuilding them from the logs")
+                self._drop(cursor)
+
+    def _after_create(self) -> None:
+        with self.datastore.transaction(commit=True) as cursor:
+            if self._version(cursor) is None:
+                cursor.execute(f"INSERT INTO {self.prefix}schema_version (version) VALUES "
+                               f"({SCHEMA_VERSION})")
+
+    def _table_exists(self, cursor: Any, table: str) -> bool:
+        raise NotImplementedError
+
+    def _version(self, cursor: Any) -> int | None:
+        if not self._table_exists(cursor, "schema_version"):
+            return None
+        cursor.execute(f"SELECT version FROM {self.prefix}schema_version")
+        row = cursor.fetchone()
+        return None if row is None else int(dict(row)["version"])
+
+    def _drop(self, cursor: Any) -> None:
+        """Drop the read models' tables and forget the projections' positions."""
+        for table in ("search_fts", *TABLES["tickets"], *TABLES["conversations"],
+                      "schema_version"):
+            cursor.execute(f"DROP TABLE IF EXISTS {self.prefix}{table}")
+        if self._table_exists(cursor, self.tracking_table_name.removeprefix(self.prefix)):
+            cursor.execute(f"DELETE FROM {self.tracking_table_name}")
+
+    def select_sql(self, sql: str, params: Row) -> list[Row]:
+        """Run a query written with ``{p}`` for the table prefix and ``:name`` parameters."""
+        compiled = self._sql_cache.get(sql)
+        if compiled is None:
+            compiled = self._sql_cache[sql] = statements(self.prefix, {"q": sql},
+                                                         self.dialect)["q"]
+        with self.datastore.transaction(commit=False) as cursor:
+            self._execute(cursor, compiled, params)
+            return [dict(r) for r in cursor.fetchall()]
 
     def _execute(self, cursor: Any, sql: str, params: Any) -> None:
         cursor.execute(sql, params)
@@ -269,6 +231,7 @@ class SqliteHelpdeskView(SQLiteTrackingRecorder, HelpdeskView):
 
     dialect = SQLITE
     tracking_table_name = "tracking"
+    search_match = SQLITE_MATCH
 
     def __init__(self, datastore: SQLiteDatastore, prefix: str = "view_") -> None:
         self.prefix = prefix
@@ -277,21 +240,55 @@ class SqliteHelpdeskView(SQLiteTrackingRecorder, HelpdeskView):
 
     def construct_create_table_statements(self) -> list[str]:
         """The tracking table and the read models' tables."""
-        return [*super().construct_create_table_statements(), *ddl(self.prefix, SQLITE)]
+        return [*super().construct_create_table_statements(),
+                *ddl(self.prefix, SQLITE, SQLITE_DDL)]
+
+    def _table_exists(self, cursor: Any, table: str) -> bool:
+        name = table if table == self.tracking_table_name else f"{self.prefix}{table}"
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
+        return cursor.fetchone() is not None
+
+    def create_table(self) -> None:
+        """Create the tables (a view of another schema version is rebuilt)."""
+        self._before_create()
+        super().create_table()
+        self._after_create()
+
+    def match_param(self, terms: Terms) -> str:
+        """The ``:q`` of ``search_match``: the FTS5 phrase."""
+        return terms.fts()
 
 
 class PostgresHelpdeskView(PostgresTrackingRecorder, HelpdeskView):
     """The views in PostgreSQL; every table, tracking included, is named with ``prefix``."""
 
     dialect = POSTGRES
+    search_match = POSTGRES_MATCH
 
     def __init__(self, datastore: PostgresDatastore, prefix: str = "helpline_view_") -> None:
         from psycopg.sql import SQL
 
         self.prefix = prefix
         super().__init__(datastore, tracking_table_name=f"{prefix}tracking")
-        self.sql_create_statements.extend(SQL(s).format() for s in ddl(prefix, POSTGRES))
+        self.sql_create_statements.extend(SQL(s).format()
+                                          for s in ddl(prefix, POSTGRES, POSTGRES_DDL))
         self._compile()
+
+    def _table_exists(self, cursor: Any, table: str) -> bool:
+        name = table if table == self.tracking_table_name else f"{self.prefix}{table}"
+        cursor.execute("SELECT to_regclass(%s) AS t", (name,))
+        row = cursor.fetchone()
+        return row is not None and dict(row)["t"] is not None
+
+    def create_table(self) -> None:
+        """Create the tables (a view of another schema version is rebuilt)."""
+        self._before_create()
+        super().create_table()
+        self._after_create()
+
+    def match_param(self, terms: Terms) -> str:
+        """The ``:q`` of ``search_match``: the ``tsquery``."""
+        return terms.tsquery()
 
     def _execute(self, cursor: Any, sql: str, params: Any) -> None:
         cursor.execute(sql, params, prepare=True)
@@ -299,5 +296,10 @@ class PostgresHelpdeskView(PostgresTrackingRecorder, HelpdeskView):
     def drop_tables(self) -> None:
         """Drop every table of this view (tests and benchmarks clean up with it)."""
         with self.datastore.transaction(commit=True) as curs:
-            for table in (*TABLES["tickets"], *TABLES["conversations"], "tracking"):
+            for table in (*TABLES["tickets"], *TABLES["conversations"], "schema_version",
+                          "tracking"):
                 curs.execute(f"DROP TABLE IF EXISTS {self.prefix}{table}")
+
+
+__all__ = ["AgentRow", "ConversationRow", "HelpdeskView", "Metrics", "PostgresHelpdeskView",
+           "Row", "SqliteHelpdeskView", "TicketRow", "TurnRow"]

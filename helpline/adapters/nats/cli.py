@@ -56,7 +56,7 @@ async def run_process(settings: Settings, names: tuple[str, ...], *, embedded: b
         app = await process.start()
         http = _Server(uvicorn.Config(BodyLimit(app), host=settings.helpline_http_host,
                                       port=settings.helpline_http_port, log_level="warning",
-                                      lifespan="off"))
+                                      lifespan="off", timeout_graceful_shutdown=2))
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, lambda: setattr(http, "should_exit", True))

@@ -18,6 +18,12 @@ MATRIX: list[tuple[str, str, object, tuple[int, int, int, int]]] = [
     ("GET", "/api/v1/me", None, (401, 200, 200, 200)),
     ("GET", "/api/v1/tickets?status=open", None, (401, 200, 200, 200)),
     ("GET", f"/api/v1/tickets/{T}", None, (401, 403, 200, 200)),
+    ("GET", "/api/v1/tickets?view=mine", None, (401, 200, 200, 200)),
+    ("GET", "/api/v1/tickets?view=queue", None, (401, 200, 200, 200)),
+    ("GET", "/api/v1/tickets?view=open&q=persona", None, (401, 200, 200, 200)),
+    ("GET", "/api/v1/tickets?view=closed", None, (401, 200, 200, 200)),
+    ("GET", "/api/v1/tickets/counts", None, (401, 200, 200, 200)),
+    ("GET", "/api/v1/events", None, (401, 503, 503, 503)),  # this app has no live updates
     ("POST", f"/api/v1/tickets/{T}/replies", {"text": "hola"}, (401, 403, 202, 403)),
     ("POST", f"/api/v1/tickets/{T}/close", {"resolution": "ok"}, (401, 403, 200, 200)),
     ("PUT", "/api/v1/agents/me/status", {"status": "offline"}, (401, 200, 200, 403)),
@@ -97,6 +103,9 @@ def test_unknown_token_and_bad_bodies(api: Api) -> None:
         ("PUT", "/api/v1/agents/me/status", {"status": "away"}),
         ("GET", "/api/v1/tickets/not-a-uuid", None),
         ("GET", "/api/v1/tickets?status=pending", None),
+        ("GET", "/api/v1/tickets?view=everything", None),
+        ("GET", "/api/v1/tickets?q=ab", None),
+        ("GET", "/api/v1/tickets?q=" + "x" * 201, None),
     ]
     for method, path, body in bad:
         assert api.call(method, path, own, json=body).status_code == 422, (method, path, body)

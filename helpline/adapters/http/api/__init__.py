@@ -1,4 +1,5 @@
-"""The agent API (``/api/v1``): agents read their inbox and tickets, reply and close; admins
+"""The agent API (``/api/v1``): agents read their inbox and tickets (and hear of changes on
+``/events``), reply and close; admins
 register agents, look conversations up, maintain the customer registry and the dead letters.
 
 CQRS: every ``GET`` reads the projections (``HelpdeskView``), never an aggregate;
@@ -17,10 +18,11 @@ from fastapi import APIRouter, Depends
 
 from helpline.adapters.http.api.deps import ApiContext, Publish
 from helpline.adapters.http.api.models import Error
-from helpline.adapters.http.api.routes import admin, agents, tickets
+from helpline.adapters.http.api.routes import admin, agents, events, tickets
 from helpline.adapters.nats.dead_letters import DeadLetters
 from helpline.application.agent_desk import AgentDesk
 from helpline.application.ports import CustomerDirectory
+from helpline.projections.updates import Updates
 from helpline.projections.views import HelpdeskView
 
 _ERRORS: dict[int | str, dict[str, object]] = {
@@ -32,17 +34,20 @@ _ERRORS: dict[int | str, dict[str, object]] = {
 def create_agent_api_router(
     desk: AgentDesk, views: HelpdeskView, directory: CustomerDirectory, admin_token: str,
     *, publish: Publish | None = None, clock: Callable[[], datetime] | None = None,
-    dead_letters: DeadLetters | None = None,
+    dead_letters: DeadLetters | None = None, updates: Updates | None = None,
+    ping_seconds: float = 15.0,
 ) -> APIRouter:
     """The ``/api/v1`` router over these services. ``admin_token`` empty disables the admin
     role; ``publish`` (in-process runs and tests only) receives the catalog messages each
-    command causes; ``dead_letters`` serves the admin's dead-letter routes."""
+    command causes; ``dead_letters`` serves the admin's dead-letter routes; ``updates`` (the
+    projections') feeds ``GET /events``, with a ping every ``ping_seconds``."""
     context = ApiContext(desk=desk, views=views, directory=directory, admin_token=admin_token,
                          now=clock or (lambda: datetime.now(UTC)), publish=publish,
-                         dead_letters=dead_letters)
+                         dead_letters=dead_letters, updates=updates,
+                         ping_seconds=ping_seconds)
     router = APIRouter(prefix="/api/v1", responses=_ERRORS,
                        dependencies=[Depends(context.bind)])
-    for module in (agents, tickets, admin):
+    for module in (agents, tickets, events, admin):
         router.include_router(module.router)
     return router
 

@@ -21,6 +21,8 @@ from helpline.adapters.nats.dead_letters import DeadLetters
 from helpline.application.agent_desk import AgentDesk
 from helpline.application.ports import CustomerDirectory
 from helpline.catalog import CatalogMessage
+from helpline.projections.inbox import may_see
+from helpline.projections.updates import Updates
 from helpline.projections.views import HelpdeskView, TicketRow
 
 Publish = Callable[[Sequence[CatalogMessage]], object]
@@ -44,6 +46,10 @@ class ApiContext:
     deployment the outbox relay publishes them from the stored events)."""
     dead_letters: DeadLetters | None = None
     """The dead-letter stream (``None`` without NATS)."""
+    updates: Updates | None = None
+    """What the projections changed (``GET /events``; ``None``: no live updates here)."""
+    ping_seconds: float = 15.0
+    """How often ``GET /events`` sends a comment line to keep the connection open."""
 
     def bind(self, request: Request) -> None:
         """A router dependency: make this context the request's."""
@@ -80,6 +86,11 @@ class Principal:
             raise HTTPException(status.HTTP_403_FORBIDDEN, "only agents can do this")
         return str(self.agent["agent_id"])
 
+    @property
+    def viewer(self) -> str | None:
+        """Whose tickets the caller sees: the agent's id, ``None`` for the admin (all)."""
+        return None if self.agent is None else str(self.agent["agent_id"])
+
 
 def principal(
     ctx: Ctx, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -112,13 +123,14 @@ Admin = Annotated[Principal, Depends(admin)]
 
 
 def visible_ticket(ctx: ApiContext, caller: Principal, ticket_id: UUID) -> TicketRow:
-    """The ticket, if the caller may see it: 404 for an admin and an unknown id; the same
-    403 for an agent whether the ticket is someone else's or does not exist."""
+    """The ticket, if the caller may see it (an agent: theirs and the queue's): 404 for an
+    admin and an unknown id; the same 403 for an agent whether the ticket is someone else's
+    or does not exist."""
     row = ctx.views.ticket(str(ticket_id))
     if caller.role == "admin":
         if row is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no such ticket")
         return row
-    if row is None or row.agent_id != caller.agent_id:
+    if row is None or not may_see(row, caller.agent_id):
         raise HTTPException(status.HTTP_403_FORBIDDEN, NOT_YOURS)
     return row

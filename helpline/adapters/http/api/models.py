@@ -8,9 +8,18 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field
 
 from helpline.catalog.types import Text
+from helpline.projections.inbox import Handoff
+from helpline.projections.projectors import preview
+from helpline.projections.transcript import Line, plain_reason
 from helpline.projections.views import TicketRow
 
+#: The legacy ``status`` filter of ``GET /tickets`` (``open``: held by an agent).
 TicketStatus = Literal["queued", "open", "closed"]
+#: A ticket's status as the console shows it.
+ItemStatus = Literal["queued", "assigned", "closed"]
+#: The views' ``open`` status is the console's ``assigned``.
+_ITEM_STATUS: dict[str, ItemStatus] = {"queued": "queued", "open": "assigned",
+                                       "closed": "closed"}
 
 
 class Error(BaseModel):
@@ -39,8 +48,10 @@ class Me(BaseModel):
 
 
 class TicketOut(BaseModel):
-    """A ticket as the inbox shows it; ``waiting_seconds`` is how long the customer has
-    waited for the agent's next answer (``null``: nobody is waiting)."""
+    """A ticket as the inbox shows it. ``waiting_since``: the oldest customer message no
+    agent has answered yet (``null``: nobody is waiting), ``waiting_seconds`` how long ago
+    that is; ``last_message_preview``: the ticket's last message on one line, at most 120
+    characters; ``reason``: why it was opened, in plain words."""
 
     ticket_id: str
     conversation_id: str
@@ -49,7 +60,7 @@ class TicketOut(BaseModel):
     customer_name: str | None
     language: str | None
     reason: str
-    status: TicketStatus
+    status: ItemStatus
     agent_id: str | None
     agent_name: str | None
     opened_at: datetime
@@ -62,30 +73,105 @@ class TicketOut(BaseModel):
     last_customer_at: datetime | None
     waiting_since: datetime | None
     waiting_seconds: float | None
+    last_message_at: datetime | None
+    last_message_preview: str | None
 
     @classmethod
     def of(cls, row: TicketRow, now: datetime) -> "TicketOut":
         """From a view row, with waiting times as of ``now``."""
-        since = row.waiting_since()
+        since = row.waiting_from if row.status != "closed" else None
         fields = {k: getattr(row, k) for k in cls.model_fields if hasattr(row, k)}
-        return cls(**{**fields, "waiting_since": since,
-                      "waiting_seconds": (now - since).total_seconds() if since else None})
+        last_at = row.last_message_at or row.last_customer_at
+        return cls(**{**fields, "status": _ITEM_STATUS[row.status],
+                      "reason": plain_reason(row.reason), "waiting_since": since,
+                      "waiting_seconds": max(0.0, (now - since).total_seconds())
+                      if since else None,
+                      "last_message_at": last_at,
+                      "last_message_preview": row.last_message_text
+                      or (preview(row.last_customer_text) if row.last_customer_text else None)})
+
+
+class Counts(BaseModel):
+    """How many tickets each inbox view shows the caller."""
+
+    mine: int
+    queue: int
+    open: int
+    closed: int
 
 
 class TurnOut(BaseModel):
-    """One line of the transcript."""
+    """One line of the transcript: ``id`` is stable and unique in the list; ``ticket_id``
+    the ticket the line belongs to (``null``: before any ticket, the AI's part);
+    ``delivery`` the WhatsApp status of our own messages (``null`` for the customer's, and
+    while not reported yet), ``failure_reason`` why one failed."""
 
+    id: str
     seq: int
-    author: Literal["customer", "ai", "agent", "system"]
+    author: Literal["customer", "ai", "agent", "system", "note"]
+    author_name: str | None
     text: str
     at: datetime
+    ticket_id: str | None
+    kind: Literal["message", "ticket_opened", "agent_assigned", "ticket_closed",
+                  "ticket_reopened", "ticket_transferred", "note", "send_failed", "system"]
+    delivery: Literal["sent", "delivered", "read", "failed"] | None
+    failure_reason: str | None
     message_id: str | None
+
+    @classmethod
+    def of(cls, line: Line) -> "TurnOut":
+        """From a transcript line of the views."""
+        return cls(**line.__dict__)
+
+
+class SourceOut(BaseModel):
+    """A knowledge-base entry the AI considered."""
+
+    id: str = Field(description="topic@language")
+    title: str
+
+
+class HandoffOut(BaseModel):
+    """Why the AI handed the conversation to a person, in plain words."""
+
+    reason: str
+    sources: list[SourceOut]
+
+    @classmethod
+    def of(cls, handoff: Handoff) -> "HandoffOut":
+        """From the views' hand-over."""
+        return cls(reason=handoff.reason,
+                   sources=[SourceOut(id=i, title=t) for i, t in handoff.sources])
+
+
+class EarlierTicket(BaseModel):
+    """Another ticket of the same customer."""
+
+    ticket_id: str
+    opened_at: datetime
+    closed_at: datetime | None
+    resolution: str | None
+
+
+class CustomerPanel(BaseModel):
+    """Who the customer is (the registry's entry, else what the ticket knows) and their
+    earlier tickets, newest first."""
+
+    name: str | None
+    phone: str
+    email: str | None
+    language: str | None
+    profile_name: str | None
+    earlier_tickets: list[EarlierTicket]
 
 
 class TicketDetail(TicketOut):
-    """A ticket with its conversation's transcript."""
+    """A ticket with its conversation's transcript, the hand-over and the customer."""
 
     transcript: list[TurnOut]
+    handoff: HandoffOut | None
+    customer: CustomerPanel
 
 
 class ReplyIn(BaseModel):

@@ -1,6 +1,8 @@
-"""Tickets: an agent's inbox and the tickets they hold (admins: all), replies and closing.
+"""Tickets: the inbox views and their counts, search, the ticket detail (transcript,
+hand-over, customer panel), replies and closing.
 
-Every ``GET`` reads the projections, never an aggregate; commands call the AgentDesk.
+Every ``GET`` reads the projections, never an aggregate (the customer panel also reads the
+customer registry); commands call the AgentDesk.
 """
 
 # No ``from __future__ import annotations``: FastAPI reads these annotations at runtime.
@@ -9,11 +11,15 @@ from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Header, HTTPException, Query, status
 
-from helpline.adapters.http.api.deps import NOT_YOURS, Caller, Ctx, visible_ticket
+from helpline.adapters.http.api.deps import NOT_YOURS, ApiContext, Caller, Ctx, visible_ticket
 from helpline.adapters.http.api.models import (
     CloseIn,
     CloseOut,
+    Counts,
+    CustomerPanel,
+    EarlierTicket,
     Error,
+    HandoffOut,
     ReplyIn,
     ReplyOut,
     TicketDetail,
@@ -24,31 +30,71 @@ from helpline.adapters.http.api.models import (
 from helpline.application.errors import NotAllowedError, UnknownTicketError
 from helpline.domain.errors import DomainError
 from helpline.domain.ids import derived_id
+from helpline.projections.inbox import View
+from helpline.projections.search import MAX_CHARS, SearchError
+from helpline.projections.views import TicketRow
 
 router = APIRouter(tags=["tickets"])
 _UNKNOWN: dict[int | str, dict[str, Any]] = {
     404: {"model": Error, "description": "unknown ticket (admin)"}}
 
 
-@router.get("/tickets", response_model=list[TicketOut])
+@router.get("/tickets", response_model=list[TicketOut],
+            responses={422: {"model": Error, "description": "a search the index cannot serve"}})
 def list_tickets(
-    ctx: Ctx, caller: Caller, status_: Annotated[TicketStatus, Query(alias="status")] = "open",
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    ctx: Ctx, caller: Caller, view: View | None = None,
+    q: Annotated[str | None, Query(description="customer name, phone or message text "
+                                               f"(3 to {MAX_CHARS} characters)")] = None,
+    status_: Annotated[TicketStatus | None, Query(alias="status")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[TicketOut]:
-    """Tickets by status: an agent's own (``open`` is their inbox), or all for admins."""
-    agent_id = None if caller.role == "admin" else caller.agent_id
-    rows = ctx.views.tickets(status_, agent_id=agent_id, limit=limit, offset=offset)
+    """An inbox view (``mine``, ``queue``, ``open``, ``closed``; by default ``mine`` for an
+    agent, ``open`` for the admin) of the tickets the caller may see, searched with ``q``.
+    The earlier ``status`` filter (an agent's own tickets, or all for the admin) still
+    answers when given without ``view``."""
     at = ctx.now()
+    if status_ is not None and view is None and q is None:
+        rows = ctx.views.tickets(status_, agent_id=caller.viewer, limit=limit, offset=offset)
+        return [TicketOut.of(r, at) for r in rows]
+    chosen: View = view or ("open" if caller.viewer is None else "mine")
+    try:
+        rows = ctx.views.ticket_list(chosen, agent_id=caller.viewer, q=q, limit=limit)
+    except SearchError as e:
+        raise HTTPException(422, str(e)) from None
     return [TicketOut.of(r, at) for r in rows]
+
+
+@router.get("/tickets/counts", response_model=Counts)
+def counts(ctx: Ctx, caller: Caller) -> Counts:
+    """How many tickets each inbox view shows the caller."""
+    return Counts(**ctx.views.ticket_counts(agent_id=caller.viewer))
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketDetail, responses=_UNKNOWN)
 def get_ticket(ctx: Ctx, caller: Caller, ticket_id: UUID) -> TicketDetail:
-    """A ticket with its conversation's transcript."""
+    """A ticket with its conversation's transcript (every ticket of the conversation, each
+    line labelled with its ticket), the AI's hand-over and the customer panel."""
     row = visible_ticket(ctx, caller, ticket_id)
-    transcript = [TurnOut(**t.__dict__) for t in ctx.views.transcript(row.conversation_id)]
-    return TicketDetail(**TicketOut.of(row, ctx.now()).model_dump(), transcript=transcript)
+    transcript = [TurnOut.of(line) for line in ctx.views.lines(row.conversation_id)]
+    handoff = ctx.views.handoff(row.ticket_id)
+    return TicketDetail(**TicketOut.of(row, ctx.now()).model_dump(), transcript=transcript,
+                        handoff=HandoffOut.of(handoff) if handoff else None,
+                        customer=_customer(ctx, row))
+
+
+def _customer(ctx: ApiContext, row: TicketRow) -> CustomerPanel:
+    """The registry's entry for the ticket's phone (else what the ticket knows) and the
+    phone's other tickets."""
+    entry = ctx.directory.find_by_phone(row.phone)
+    earlier = [EarlierTicket(ticket_id=t.ticket_id, opened_at=t.opened_at,
+                             closed_at=t.closed_at, resolution=t.resolution)
+               for t in ctx.views.tickets_of_phone(row.phone) if t.ticket_id != row.ticket_id]
+    return CustomerPanel(
+        name=entry.name if entry else row.customer_name, phone=row.phone,
+        email=entry.email if entry else None,
+        language=(entry.language if entry else None) or row.language,
+        profile_name=None, earlier_tickets=earlier)
 
 
 @router.post("/tickets/{ticket_id}/replies", response_model=ReplyOut,
