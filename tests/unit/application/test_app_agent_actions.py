@@ -11,8 +11,13 @@ from uuid import uuid4
 import pytest
 from app_helpers import CONV_ID, CUSTOMER, PHONE, T0, ScriptedAnswerer, StepClock, inbound, log_size
 
-from helpline.application import AgentDesk, InMemoryCustomerDirectory, NotAllowedError
-from helpline.application import RecordingSender, UnknownTicketError
+from helpline.application import (
+    AgentDesk,
+    InMemoryCustomerDirectory,
+    NotAllowedError,
+    RecordingSender,
+    UnknownTicketError,
+)
 from helpline.application.assist import plain_reason, suggest_reply
 from helpline.application.timeline import timeline
 from helpline.bootstrap import Container, bootstrap
