@@ -102,7 +102,8 @@ class Process:
             routers.append(create_agent_api_router(
                 services.desk, self.projections.view, services.gateway.directory,
                 self.settings.helpline_admin_token.get_secret_value(),
-                dead_letters=self.runtime.dead_letters(), updates=self.projections.updates))
+                dead_letters=self.runtime.dead_letters(), updates=self.projections.updates,
+                store=services.store, answerer=services.rag.answerer))
             routers.append(create_console_router())
         if "webhook" in self.edge:
             routers.append(create_webhook_router(self.settings, self.runtime.publish))

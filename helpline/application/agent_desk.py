@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import uuid4
 
-from helpline.application.base import HelplineApplication
+from helpline.application.canned_replies import CannedRepliesMixin
 from helpline.application.emit import Outbox, emits
 from helpline.application.errors import NotAllowedError, UnknownTicketError
 from helpline.application.handlers import decides
@@ -23,7 +23,9 @@ from helpline.catalog import (
     OpenTicket,
     TicketClosed,
     TicketOpened,
+    TicketReopened,
 )
+from helpline.domain.errors import DomainError
 from helpline.domain.ids import ROSTER_ID, desk_conversation_id
 from helpline.domain.roster import Roster
 from helpline.domain.ticket import DeskConversation, Ticket
@@ -46,8 +48,9 @@ class NewAgent:
     token: str
 
 
-class AgentDesk(HelplineApplication):
-    """ms-agents: opens tickets, assigns agents, and publishes their answers."""
+class AgentDesk(CannedRepliesMixin):
+    """ms-agents: opens tickets, assigns agents, and publishes their answers; keeps the
+    agents' internal notes and the desk's canned replies."""
 
     name = "AgentDesk"
     #: The roster gains an event per assignment; snapshots keep loading it cheap.
@@ -64,6 +67,14 @@ class AgentDesk(HelplineApplication):
         ticket = self.find(ticket_id, Ticket)
         if ticket is None:
             raise UnknownTicketError(f"no ticket {ticket_id}")
+        return ticket
+
+    def ticket_for(self, ticket_id: str, agent_id: str | None) -> Ticket:
+        """The ticket, if ``agent_id`` may act on it (``None``: the admin): raises
+        ``UnknownTicketError`` or ``NotAllowedError`` (see ``Ticket.is_for``)."""
+        ticket = self.ticket(ticket_id)
+        if not ticket.is_for(agent_id):
+            raise NotAllowedError(f"agent {agent_id} may not act on ticket {ticket_id}")
         return ticket
 
     # -- ms-conv-store → ms-agents ------------------------------------------------------------
@@ -143,6 +154,18 @@ class AgentDesk(HelplineApplication):
             **out.envelope(e.conversation_id, None), ticket_id=str(e.originator_id),
             conversation_id=e.conversation_id, agent_id=e.agent_id, resolution=e.resolution)]
 
+    @emits(Ticket.Reopened)
+    def _reopened(e: Ticket.Reopened, out: Outbox) -> list[CatalogMessage]:
+        reopened = TicketReopened(
+            **out.envelope(e.conversation_id, None), ticket_id=str(e.originator_id),
+            conversation_id=e.conversation_id, agent_id=e.agent_id, agent_name=e.agent_name)
+        if e.agent_id is None:
+            return [reopened]
+        # As for an assignment: the agent who holds it again sees the conversation.
+        return [reopened, GetConversation(
+            **out.envelope(e.conversation_id, str(reopened.message_id), 1),
+            conversation_id=e.conversation_id)]
+
     # -- agents -------------------------------------------------------------------------------
 
     def register_agent(
@@ -202,7 +225,29 @@ class AgentDesk(HelplineApplication):
 
     def reassign(self, ticket_id: str, *, agent_id: str) -> list[CatalogMessage]:
         """Give an open ticket to another agent (an admin's or supervisor's command)."""
-        return self.run(self._reassign, ticket_id, agent_id)
+        return self.run(self._reassign, ticket_id, agent_id, "admin")
+
+    def transfer(self, ticket_id: str, *, to_agent_id: str, by_agent_id: str | None
+                 ) -> list[CatalogMessage]:
+        """``by_agent_id`` (``None``: the admin) gives an open ticket they may act on (theirs,
+        or one in the queue) to another agent, online or not. Nothing if that agent holds
+        it already."""
+        return self.run(self._transfer, ticket_id, to_agent_id, by_agent_id)
+
+    def reopen(self, ticket_id: str, *, agent_id: str | None) -> list[CatalogMessage]:
+        """Open a closed ticket again: the agent who held it takes it back (``agent_id``;
+        ``None``: the admin, and the routing places it). The conversation's messages go to
+        the agent again. Nothing if it is open; ``DomainError`` if the conversation has
+        another open ticket."""
+        return self.run(self._reopen, ticket_id, agent_id)
+
+    def add_note(self, ticket_id: str, *, agent_id: str | None, text: str,
+                 note_id: str | None = None) -> str:
+        """Add an internal note to a ticket the caller may act on (``agent_id`` ``None``:
+        the admin). Stored with the ticket, never sent to the customer. Returns its id."""
+        note_id = note_id or str(uuid4())
+        self.run(self._add_note, ticket_id, agent_id, text, note_id)
+        return note_id
 
     # -- decisions of the commands above (run in a unit of work) -----------------------------
 
@@ -250,15 +295,48 @@ class AgentDesk(HelplineApplication):
         roster.release(ticket_id=str(ticket.id), at=at)
         self._assign_waiting(uow, roster)
 
-    def _reassign(self, uow: UnitOfWork, ticket_id: str, agent_id: str) -> None:
+    def _reassign(self, uow: UnitOfWork, ticket_id: str, agent_id: str, by: str | None
+                  ) -> None:
         at = self.clock()
         ticket = self._ticket(uow, ticket_id)
+        ticket.check_open()
         roster = self._roster(uow)
         agent = roster.agent(agent_id)
         roster.reassign(ticket_id=str(ticket.id), agent_id=agent_id, at=at)
-        ticket.assign(agent_id=agent_id, agent_name=agent["name"], at=at)
+        ticket.assign(agent_id=agent_id, agent_name=agent["name"], at=at, by=by)
         # The previous agent has capacity again: it goes to the oldest waiting ticket.
         self._assign_waiting(uow, roster)
+
+    def _transfer(self, uow: UnitOfWork, ticket_id: str, to_agent_id: str,
+                  by_agent_id: str | None) -> None:
+        self._allowed(uow, ticket_id, by_agent_id)
+        self._reassign(uow, ticket_id, to_agent_id, _by(by_agent_id))
+
+    def _reopen(self, uow: UnitOfWork, ticket_id: str, agent_id: str | None) -> None:
+        at = self.clock()
+        ticket = self._allowed(uow, ticket_id, agent_id)
+        if ticket.is_open:
+            return
+        index = uow.get(desk_conversation_id(ticket.conversation_id), DeskConversation) or uow.add(
+            DeskConversation.start(conversation_id=ticket.conversation_id, at=at))
+        if not index.link(ticket_id=ticket_id, at=at):
+            raise DomainError("the customer has another open ticket; close it first")
+        roster = self._roster(uow)
+        holder = agent_id or roster.pick_agent(ticket.language)
+        if holder is None:
+            roster.enqueue(ticket_id=ticket_id, language=ticket.language, at=at)
+            name = None
+        else:
+            roster.reassign(ticket_id=ticket_id, agent_id=holder, at=at)
+            name = roster.agent(holder)["name"]
+        ticket.reopen(agent_id=holder, agent_name=name, by=_by(agent_id), at=at)
+
+    def _add_note(self, uow: UnitOfWork, ticket_id: str, agent_id: str | None, text: str,
+                  note_id: str) -> None:
+        ticket = self._allowed(uow, ticket_id, agent_id)
+        name = "Admin" if agent_id is None else self._roster(uow).agent(agent_id)["name"]
+        ticket.add_note(note_id=note_id, author_id=agent_id, author_name=name, text=text,
+                        at=self.clock())
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -271,11 +349,22 @@ class AgentDesk(HelplineApplication):
             raise UnknownTicketError(f"no ticket {ticket_id}")
         return ticket
 
+    def _allowed(self, uow: UnitOfWork, ticket_id: str, agent_id: str | None) -> Ticket:
+        ticket = self._ticket(uow, ticket_id)
+        if not ticket.is_for(agent_id):
+            raise NotAllowedError(f"agent {agent_id} may not act on ticket {ticket_id}")
+        return ticket
+
     def _assign_waiting(self, uow: UnitOfWork, roster: Roster) -> None:
         """Assign the waiting tickets the roster can place now."""
         for ticket_id, agent_id in roster.assign_waiting(at=self.clock()):
             self._ticket(uow, ticket_id).assign(
                 agent_id=agent_id, agent_name=roster.agent(agent_id)["name"], at=self.clock())
+
+
+def _by(agent_id: str | None) -> str:
+    """Who acted, as the ticket's events record it."""
+    return "admin" if agent_id is None else f"agent:{agent_id}"
 
 
 __all__ = ["AgentDesk", "NewAgent", "hash_token"]

@@ -36,6 +36,7 @@ from helpline.catalog import (
     SendWhatsAppBusinessTextMessage,
     TicketClosed,
     TicketOpened,
+    TicketReopened,
     TicketSummary,
     Turn,
     WhatsAppBusinessTextMessageSendFailed,
@@ -138,10 +139,29 @@ class ConversationStore(HelplineApplication):
 
     @decides(TicketClosed)
     def ticket_closed(self, msg: TicketClosed, uow: UnitOfWork) -> None:
-        """Log the closing; the AI answers the next customer message."""
-        self._load(uow, msg.conversation_id).close_ticket(
+        """Log the closing; the AI answers the next customer message. A ticket can be
+        reopened and closed again, so each closing leaves a receipt: a late redelivery
+        never closes the reopened ticket."""
+        conv = self._load(uow, msg.conversation_id)
+        if msg.ticket_id in conv.closed_tickets:
+            return
+        if not uow.first_time(f"ticket-closed:{msg.message_id}"):
+            return
+        conv.close_ticket(
             ticket_id=msg.ticket_id, resolution=msg.resolution, agent_id=msg.agent_id,
             at=self.clock())
+
+    @decides(TicketReopened)
+    def ticket_reopened(self, msg: TicketReopened, uow: UnitOfWork) -> None:
+        """Log the reopening; the agent answers the next customer message again. Once per
+        message (a receipt), so a late redelivery never reopens a ticket closed since."""
+        conv = self._load(uow, msg.conversation_id)
+        if conv.current_ticket(msg.ticket_id) is not None:
+            return
+        if not uow.first_time(f"ticket-reopened:{msg.message_id}"):
+            return
+        conv.reopen_ticket(ticket_id=msg.ticket_id, agent_id=msg.agent_id,
+                           agent_name=msg.agent_name, at=self.clock())
 
     # -- ms-whatsapp → ms-conv-store ----------------------------------------------------------
 

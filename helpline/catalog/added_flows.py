@@ -13,7 +13,7 @@ _SEND = "send-whatsapp-business-text-message"
 
 def added_flows() -> tuple[Flow, ...]:
     """The flows we added, in the order they are exported."""
-    return (_back_to_ai(), _send_failure(), _status_updates())
+    return (_back_to_ai(), _reopened(), _send_failure(), _status_updates())
 
 
 def _back_to_ai() -> Flow:
@@ -43,6 +43,25 @@ def _back_to_ai() -> Flow:
             "When the agent closes the ticket, ms-agents publishes *Ticket Closed*;",
             "ms-conv-store logs it and the conversation has no open ticket any more, so",
             "the customer's next message goes to ms-rag again (not to ms-agents)."))
+
+
+def _reopened() -> Flow:
+    steps = (
+        _plain("agent_reopens_ticket", "Agent reopens the ticket",
+               ("ms-agents", "Reopen in the agent console")),
+        _svc("ms-agents", ("ticket-reopened", None)),
+        _msg("ticket-reopened", "The conversation has an open ticket again"),
+        _svc("ms-conv-store", ("customer_writes_to_agent",
+                               "The customer's next message goes to ms-agents, not ms-rag")),
+        _plain("customer_writes_to_agent", "The agent answers the customer again"),
+    )
+    return Flow(
+        "ticket-reopened-back-to-agent", "Ticket reopened: back to the agent", "0.0.1",
+        "An agent reopens a closed ticket; the customer's next message goes to the agent.",
+        steps, _flow_body(
+            "When an agent (or the admin) reopens a closed ticket, ms-agents publishes",
+            "*Ticket Reopened*; ms-conv-store logs it and the conversation has an open",
+            "ticket again, so the customer's next message goes to ms-agents, not to ms-rag."))
 
 
 def _send_failure() -> Flow:

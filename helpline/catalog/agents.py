@@ -117,3 +117,23 @@ class TicketClosed(_TicketEvent):
 
     agent_id: str | None = None
     resolution: Text
+
+
+class TicketReopened(_TicketEvent):
+    """A closed ticket is open again: the conversation forwards the customer's messages to
+    its agent (or, while it waits in the queue, to whoever takes it), not to the AI."""
+
+    catalog_id = "ticket-reopened"
+    title = "Ticket Reopened"
+    summary = "ms-agents reopened a closed ticket; a human answers the conversation again."
+    in_seed = False
+    example = {
+        **envelope("c4d5e6f7-a8b9-5c0d-9e1f-3a4b5c6d7e15", None),
+        **_TICKET_EXAMPLE,
+        "agent_id": "agt_marta",
+        "agent_name": "Marta",
+    }
+
+    agent_id: str | None = None
+    """The agent who holds the reopened ticket (``None``: it waits in the queue)."""
+    agent_name: str | None = None

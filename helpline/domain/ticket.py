@@ -2,7 +2,11 @@
 
 A ticket is created by an *Open Ticket* command (its id comes with the command), waits in
 the roster's queue until an agent is assigned, collects the customer's messages and the
-agent's answers, and is closed with a resolution.
+agent's answers, and is closed with a resolution. A closed ticket can be reopened. Agents
+and admins add internal notes to it (stored, never sent to the customer).
+
+Who acted is recorded as ``by``: ``"agent:<agent_id>"`` or ``"admin"``; ``None`` when the
+desk itself did it (the roster's routing).
 """
 
 from __future__ import annotations
@@ -17,6 +21,9 @@ from helpline.domain.errors import DomainError, TicketNotOpenError
 from helpline.domain.ids import desk_conversation_id
 
 JSON = dict[str, Any]
+
+#: The longest internal note (WhatsApp's text limit, so a note can be pasted into a reply).
+MAX_NOTE_LENGTH = 4096
 
 
 class Ticket(Aggregate):
@@ -33,12 +40,21 @@ class Ticket(Aggregate):
         cause_id: str | None
 
     class AgentAssigned(Aggregate.Event):
-        """An agent holds the ticket (``previous_agent_id`` is set on a reassignment)."""
+        """An agent holds the ticket (``previous_agent_id`` is set on a reassignment).
+        Version 2 records who did it (``by``: a transfer by an agent or the admin; ``None``
+        for the routing)."""
+
+        class_version = 2
 
         conversation_id: str
         agent_id: str
         agent_name: str
         previous_agent_id: str | None
+        by: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: JSON) -> None:
+            state["by"] = None
 
         def apply(self, agg: Ticket) -> None:
             agg.agent_id = self.agent_id
@@ -105,6 +121,35 @@ class Ticket(Aggregate):
             agg.resolution = self.resolution
             agg.closed_at = self.timestamp.isoformat()
 
+    class NoteAdded(Aggregate.Event):
+        """An internal note for the desk: stored with the ticket, never sent to the
+        customer (``author_id`` ``None``: the admin)."""
+
+        note_id: str
+        author_id: str | None
+        author_name: str
+        text: str
+
+        def apply(self, agg: Ticket) -> None:
+            agg.notes.append(self.note_id)
+
+    class Reopened(Aggregate.Event):
+        """A closed ticket is open again: held by ``agent_id``, or waiting in the queue
+        (``agent_id`` ``None``)."""
+
+        conversation_id: str
+        agent_id: str | None
+        agent_name: str | None
+        by: str | None
+
+        def apply(self, agg: Ticket) -> None:
+            agg.status = "assigned" if self.agent_id else "queued"
+            agg.agent_id = self.agent_id
+            agg.agent_name = self.agent_name
+            agg.resolution = None
+            agg.closed_at = None
+            agg.reopenings += 1
+
     def __init__(
         self,
         conversation_id: str,
@@ -130,6 +175,8 @@ class Ticket(Aggregate):
         self.assigned_at: str | None = None
         self.first_answer_at: str | None = None
         self.closed_at: str | None = None
+        self.notes: list[str] = []
+        self.reopenings = 0
 
     @classmethod
     def open(
@@ -155,19 +202,29 @@ class Ticket(Aggregate):
         """Queued or assigned: not closed."""
         return self.status != "closed"
 
-    def assign(self, *, agent_id: str, agent_name: str, at: datetime) -> bool:
-        """Give the ticket to an agent. ``False`` if that agent already holds it."""
-        self._check_open()
+    def is_for(self, agent_id: str | None) -> bool:
+        """Whether ``agent_id`` may act on the ticket: the admin (``None``) on any, an agent
+        on the tickets they hold (or held, once closed) and on the open ones nobody holds
+        (the queue)."""
+        if agent_id is None or self.agent_id == agent_id:
+            return True
+        return self.agent_id is None and self.is_open
+
+    def assign(self, *, agent_id: str, agent_name: str, at: datetime,
+               by: str | None = None) -> bool:
+        """Give the ticket to an agent (``by``: who transferred it; ``None``: the routing).
+        ``False`` if that agent already holds it."""
+        self.check_open()
         if self.agent_id == agent_id:
             return False
         self.trigger_event(self.AgentAssigned, timestamp=at, agent_id=agent_id,
                            conversation_id=self.conversation_id,
-                           agent_name=agent_name, previous_agent_id=self.agent_id)
+                           agent_name=agent_name, previous_agent_id=self.agent_id, by=by)
         return True
 
     def requeue(self, *, at: datetime) -> bool:
         """Its agent left: the ticket waits for another. ``False`` if nobody held it."""
-        self._check_open()
+        self.check_open()
         if self.agent_id is None:
             return False
         self.trigger_event(self.Requeued, timestamp=at, agent_id=self.agent_id)
@@ -192,7 +249,7 @@ class Ticket(Aggregate):
         """The assigned agent answers. ``False`` for a repeated ``answer_id``."""
         if answer_id in self.answers:
             return False
-        self._check_open()
+        self.check_open()
         if agent_id != self.agent_id:
             raise DomainError(f"agent {agent_id} does not hold ticket {self.id}")
         self.trigger_event(self.AgentAnswered, timestamp=at, answer_id=answer_id,
@@ -208,7 +265,35 @@ class Ticket(Aggregate):
                            conversation_id=self.conversation_id)
         return True
 
-    def _check_open(self) -> None:
+    def add_note(self, *, note_id: str, author_id: str | None, author_name: str, text: str,
+                 at: datetime) -> bool:
+        """Add an internal note (open or closed ticket). ``False`` for a repeated
+        ``note_id``."""
+        if note_id in self.notes:
+            return False
+        text = text.strip()
+        if not text:
+            raise DomainError("a note needs some text")
+        if len(text) > MAX_NOTE_LENGTH:
+            raise DomainError(f"a note has at most {MAX_NOTE_LENGTH} characters")
+        self.trigger_event(self.NoteAdded, timestamp=at, note_id=note_id, author_id=author_id,
+                           author_name=author_name, text=text)
+        return True
+
+    def reopen(self, *, agent_id: str | None, agent_name: str | None, by: str | None,
+               at: datetime) -> bool:
+        """Open a closed ticket again, for ``agent_id`` (or the queue). ``False`` if it is
+        open."""
+        if self.is_open:
+            return False
+        if (agent_id is None) != (agent_name is None):
+            raise ValueError("give both agent_id and agent_name, or neither")
+        self.trigger_event(self.Reopened, timestamp=at, conversation_id=self.conversation_id,
+                           agent_id=agent_id, agent_name=agent_name, by=by)
+        return True
+
+    def check_open(self) -> None:
+        """Raise ``TicketNotOpenError`` if the ticket is closed."""
         if not self.is_open:
             raise TicketNotOpenError(f"ticket {self.id} is closed")
 
@@ -228,7 +313,8 @@ class DeskConversation(Aggregate):
 
         def apply(self, agg: DeskConversation) -> None:
             agg.open_ticket_id = self.ticket_id
-            agg.ticket_ids.append(self.ticket_id)
+            if self.ticket_id not in agg.ticket_ids:  # linked again: reopened
+                agg.ticket_ids.append(self.ticket_id)
 
     class TicketUnlinked(Aggregate.Event):
         """``ticket_id`` was closed."""

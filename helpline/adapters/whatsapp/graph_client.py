@@ -29,7 +29,9 @@ import httpx
 
 from helpline.adapters.backoff import backoff
 from helpline.application.ports import PermanentSendError
-from helpline.catalog import MAX_TEXT_LENGTH
+
+# Kept importable from here (the sender's split moved where the agent API can use it too).
+from helpline.application.reply_text import split_text as split_text
 from helpline.config import Settings
 
 #: Connections to the Graph API a sender keeps open.
@@ -64,30 +66,6 @@ class TransientSendError(Exception):
 class AmbiguousSendError(TransientSendError):
     """The request may have reached Meta and been sent: do not send it again before knowing
     (a status webhook with our callback data, or the claim's lease running out)."""
-
-
-def split_text(text: str, limit: int = MAX_TEXT_LENGTH) -> list[str]:
-    """``text`` cut into pieces of at most ``limit`` characters, on whitespace when possible.
-
-    The whitespace at a cut is dropped; a word longer than ``limit`` is cut inside. Joining the
-    pieces with single spaces gives the text back up to the whitespace at the cuts.
-    """
-    if limit < 1:
-        raise ValueError("limit must be positive")
-    rest = text.strip()
-    pieces: list[str] = []
-    while len(rest) > limit:
-        window = rest[: limit + 1]
-        cut = max(window.rfind(c) for c in (" ", "\n", "\t", "\r"))
-        if cut <= 0:
-            piece, rest = rest[:limit], rest[limit:]
-        else:
-            piece, rest = rest[:cut], rest[cut:]
-        pieces.append(piece.rstrip())
-        rest = rest.lstrip()
-    if rest:
-        pieces.append(rest)
-    return pieces
 
 
 class TokenBucket:

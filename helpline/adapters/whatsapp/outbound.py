@@ -34,12 +34,12 @@ from helpline.adapters.whatsapp.graph_client import (
     AmbiguousSendError,
     GraphClient,
     TransientSendError,
-    split_text,
 )
 from helpline.adapters.whatsapp.ledger import ClaimState, Outcome, SendLedgerStore
 from helpline.application.errors import RetryLaterError
 from helpline.application.handlers import BatchResult
 from helpline.application.ports import Clock, PermanentSendError, SendResult, utc_now
+from helpline.application.reply_text import split_text
 from helpline.application.whatsapp_edge import outcome_event
 from helpline.catalog import (
     CatalogMessage,

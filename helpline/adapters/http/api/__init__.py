@@ -18,10 +18,11 @@ from fastapi import APIRouter, Depends
 
 from helpline.adapters.http.api.deps import ApiContext, Publish
 from helpline.adapters.http.api.models import Error
-from helpline.adapters.http.api.routes import admin, agents, events, tickets
+from helpline.adapters.http.api.routes import actions, admin, agents, events, tickets
 from helpline.adapters.nats.dead_letters import DeadLetters
 from helpline.application.agent_desk import AgentDesk
-from helpline.application.ports import CustomerDirectory
+from helpline.application.conversation_store import ConversationStore
+from helpline.application.ports import Answerer, CustomerDirectory
 from helpline.projections.updates import Updates
 from helpline.projections.views import HelpdeskView
 
@@ -35,19 +36,23 @@ def create_agent_api_router(
     desk: AgentDesk, views: HelpdeskView, directory: CustomerDirectory, admin_token: str,
     *, publish: Publish | None = None, clock: Callable[[], datetime] | None = None,
     dead_letters: DeadLetters | None = None, updates: Updates | None = None,
-    ping_seconds: float = 15.0,
+    ping_seconds: float = 15.0, store: ConversationStore | None = None,
+    answerer: Answerer | None = None,
 ) -> APIRouter:
     """The ``/api/v1`` router over these services. ``admin_token`` empty disables the admin
     role; ``publish`` (in-process runs and tests only) receives the catalog messages each
     command causes; ``dead_letters`` serves the admin's dead-letter routes; ``updates`` (the
-    projections') feeds ``GET /events``, with a ping every ``ping_seconds``."""
+    projections') feeds ``GET /events``, with a ping every ``ping_seconds``; ``store`` (the
+    conversations' event store) and ``answerer`` (ms-rag's) serve a ticket's timeline and
+    the AI's suggested reply."""
     context = ApiContext(desk=desk, views=views, directory=directory, admin_token=admin_token,
                          now=clock or (lambda: datetime.now(UTC)), publish=publish,
                          dead_letters=dead_letters, updates=updates,
                          ping_seconds=ping_seconds)
+    assist = actions.Assist(store=store, answerer=answerer)
     router = APIRouter(prefix="/api/v1", responses=_ERRORS,
-                       dependencies=[Depends(context.bind)])
-    for module in (agents, tickets, events, admin):
+                       dependencies=[Depends(context.bind), Depends(assist.bind)])
+    for module in (agents, tickets, events, actions, admin):
         router.include_router(module.router)
     return router
 

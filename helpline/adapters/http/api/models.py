@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from helpline.catalog.types import Text
+from helpline.adapters.http.api.actions_models import ReplyText
 from helpline.projections.inbox import Handoff
 from helpline.projections.projectors import preview
 from helpline.projections.transcript import Line, plain_reason
@@ -175,9 +175,10 @@ class TicketDetail(TicketOut):
 
 
 class ReplyIn(BaseModel):
-    """The agent's answer to the customer."""
+    """The agent's answer to the customer; a text over WhatsApp's 4,096 characters is sent
+    as several messages, split as ``POST /tickets/{id}/replies/preview`` shows."""
 
-    text: Text
+    text: ReplyText
 
 
 class ReplyOut(BaseModel):

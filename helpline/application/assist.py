@@ -1,0 +1,86 @@
+"""AI assist for agents: a draft reply to the customer's last message, from the answerer
+ms-rag uses (the knowledge base). It only drafts: nothing is stored or sent; the agent edits
+the draft and sends it as their own reply."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from pydantic import ValidationError
+
+from helpline.application.conversation_store import ConversationStore
+from helpline.application.ports import Answerer
+from helpline.catalog import CustomerInfo, Turn
+from helpline.domain.conversation import HISTORY_TURNS, Conversation
+from helpline.domain.transcript import JSON
+
+#: The longest hand-off reason shown to an agent as it is.
+MAX_REASON = 300
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A draft reply (``text``), or why there is none (``text`` ``None``, ``reason``)."""
+
+    text: str | None
+    sources: tuple[str, ...] = ()
+    confidence: float = 0.0
+    reason: str | None = None
+
+
+def plain_reason(reason: str | None) -> str:
+    """Why the answerer handed over, in words for an agent (older answerers gave
+    technical reasons such as a score below a threshold)."""
+    if not reason:
+        return "The knowledge base has no answer to draft for this message."
+    folded = reason.casefold()
+    if "asked for a person" in folded:
+        return ("The customer asked for a person, so there is nothing to draft from the "
+                "knowledge base; write your own reply.")
+    if "threshold" in folded or "no document" in folded or "no answer in" in folded:
+        return "The knowledge base has nothing that answers this message."
+    return reason if len(reason) <= MAX_REASON else reason[:MAX_REASON - 1] + "…"
+
+
+def suggest_reply(store: ConversationStore, answerer: Answerer,
+                  conversation_id: UUID | str) -> Suggestion:
+    """Draft a reply to the last customer message of the conversation."""
+    conv = store.find(conversation_id, Conversation)
+    if conv is None:
+        return Suggestion(None, reason="The conversation is not recorded yet; try again in a "
+                                       "moment.")
+    turns = _turns_up_to_last_customer_message(store, conv)
+    if not turns:
+        return Suggestion(None, reason="The customer has not written anything yet.")
+    # What ms-rag is given for a message: the recent turns, the message itself the last.
+    answer = answerer.answer(turns[-1].text, turns[-HISTORY_TURNS:], _customer(conv.customer))
+    if answer.open_ticket:
+        return Suggestion(None, reason=plain_reason(answer.reason))
+    return Suggestion(answer.text, tuple(answer.sources), answer.confidence)
+
+
+def _turns_up_to_last_customer_message(store: ConversationStore,
+                                       conv: Conversation) -> list[Turn]:
+    """The recent turns ending with the customer's last message (the whole transcript is
+    read only when the recent turns hold none)."""
+    lines: list[JSON] = list(conv.recent_turns)
+    if not any(line["author"] == "customer" for line in lines):
+        lines = [t.model_dump(mode="json") for t in store.transcript(conv.id)]
+    last = max((i for i, line in enumerate(lines) if line["author"] == "customer"),
+               default=None)
+    if last is None:
+        return []
+    return [Turn.model_validate(line) for line in lines[:last + 1]]
+
+
+def _customer(data: JSON | None) -> CustomerInfo | None:
+    if not data:
+        return None
+    try:
+        return CustomerInfo.model_validate(data)
+    except ValidationError:
+        return None
+
+
+__all__ = ["Suggestion", "plain_reason", "suggest_reply"]
