@@ -130,12 +130,14 @@ def seed(server: ConsoleServer) -> None:
     server.customer_says(LUCIA, "quiero hablar con una persona")
     first = server.ticket_of(LUCIA)
     server.call("POST", f"/tickets/{first['ticket_id']}/replies",
-                json={"text": "Hola Lucía, soy Marta. Abrimos de 9:00 a 20:00, ¿te ayudo en algo más?"})
+                json={"text": "Hola Lucía, soy Marta. Abrimos de 9:00 a 20:00, "
+                              "¿te ayudo en algo más?"})
     server.customer_says(LUCIA, "No, gracias, eso era todo")
     server.call("POST", f"/tickets/{first['ticket_id']}/close",
                 json={"resolution": "Explained the opening hours"})
     server.wait_for(lambda: server.call("GET", "/tickets?status=closed", ADMIN_TOKEN))
-    server.customer_says(LUCIA, "Hola otra vez: mi pedido no ha llegado, quiero hablar con una persona")
+    server.customer_says(LUCIA, "Hola otra vez: mi pedido no ha llegado, "
+                                "quiero hablar con una persona")
     server.customer_says(TOM, "I need to talk to a person about my refund", name="Tom")
     server.customer_says(ANA, "necesito hablar con una persona", name="Ana")
     server.ticket_of(LUCIA)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.browser import need_browser, run_script
-from tests.e2e.console_server import LUCIA, ConsoleServer, console_server
+from tests.e2e.console_server import LUCIA, TOM, ConsoleServer, console_server
 
 pytestmark = pytest.mark.e2e
 
@@ -47,7 +47,8 @@ run(async (browser) => {
   };
   await page.reload();
   await page.waitForSelector("#inbox li");
-  results.reloaded = { form: await page.isVisible("#sign-in"), desk: await page.isVisible("#desk") };
+  results.reloaded = { form: await page.isVisible("#sign-in"),
+                       desk: await page.isVisible("#desk") };
 });
 """
 
@@ -75,7 +76,8 @@ run(async (browser) => {
     cls: li.className, label: (li.querySelector(".label") || {}).textContent || "",
     time: (li.querySelector("time") || {}).textContent || "",
     text: li.textContent })));
-  results.scroll = await page.$eval("#transcript", (b) => b.scrollHeight - b.scrollTop - b.clientHeight);
+  results.scroll = await page.$eval("#transcript",
+                                    (b) => b.scrollHeight - b.scrollTop - b.clientHeight);
   results.handoff = await page.textContent("#handoff");
   results.customer = await page.textContent("#customer-pane");
 });
@@ -93,7 +95,8 @@ def test_transcript_labels_times_markers_and_opens_at_the_newest(server: Console
     assert classes["AI assistant"] != classes["Marta (agent)"]
     markers = [line["text"] for line in lines if "marker" in line["cls"]]
     assert [m.split(" · ")[0] for m in markers] == ["Ticket 1 opened", "Ticket 2 opened"]
-    order = [line["text"] for line in lines if "marker" in line["cls"] or "Assigned" in line["text"]]
+    order = [line["text"] for line in lines
+             if "marker" in line["cls"] or "Assigned" in line["text"]]
     assert order[0].startswith("Ticket 1 opened") and order[1].endswith("Assigned to Marta")
     assert seen["scroll"] < 5, "the transcript does not open at the newest message"
     assert "The customer asked to talk to a person." in seen["handoff"]
@@ -135,6 +138,10 @@ run(async (browser) => {
     top: await page.$eval("#transcript", (b) => b.scrollTop),
     button: await page.isVisible("#new-below"),
   };
+  await ask("another customer writes");
+  const tom = page.locator("#inbox li", { hasText: "Tom" });
+  await tom.locator(".unread").waitFor({ timeout: 15000 });
+  results.unread = { item: await tom.locator(".unread").textContent(), title: await page.title() };
 });
 """
 
@@ -144,6 +151,7 @@ def test_new_messages_arrive_without_redrawing_and_follow_unless_scrolled_up(
     seen = run_script(tmp_path, LIVE, args(server), {
         "customer writes": lambda: server.customer_says(LUCIA, "¿Me decís algo del pedido?"),
         "customer writes again": lambda: server.customer_says(LUCIA, "Sigo esperando"),
+        "another customer writes": lambda: server.customer_says(TOM, "Any news?", name="Tom"),
     })
     assert seen["selected"] == "hola"
     first = seen["afterFirst"]
@@ -152,6 +160,7 @@ def test_new_messages_arrive_without_redrawing_and_follow_unless_scrolled_up(
     assert "¿Me decís algo del pedido?" in first["last"]
     assert first["gap"] < 5, "a new message did not scroll into view"
     assert seen["scrolledUp"] == {"top": 0, "button": True}
+    assert seen["unread"] == {"item": "1 unread", "title": "(1) helpline · agent console"}
 
 
 ERRORS = r"""

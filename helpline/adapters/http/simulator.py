@@ -26,7 +26,6 @@ from helpline.adapters.whatsapp.signature import SIGNATURE_HEADER, sign
 from helpline.catalog import MAX_TEXT_LENGTH, normalise_phone
 from helpline.config import Settings
 
-
 STATIC = resources.files("helpline.adapters.http").joinpath("static")
 _ASSETS = {"simulator.js": "text/javascript", "simulator.css": "text/css"}
 #: Longer inputs are refused before they are looked at (the page never sends them).

@@ -79,7 +79,11 @@ function drawItem(node, t) {
   const unread = state.unread[t.id] || 0;
   const top = el("span", "item-top");
   top.append(el("strong", "name", displayName(t)));
-  if (unread) top.append(el("span", "unread", String(unread)));
+  if (unread) {
+    const badge = el("span", "unread", String(unread));
+    badge.append(el("span", "visually-hidden", " unread"));
+    top.append(badge);
+  }
   top.append(el("span", `badge ${t.status}`, STATUS_WORDS[t.status] || t.status));
   const preview = el("span", "preview", t.preview || (t.resolution ? "Resolved: " + t.resolution : ""));
   const bottom = el("span", "item-bottom");
@@ -87,8 +91,6 @@ function drawItem(node, t) {
   const waiting = t.status === "closed" ? "" : waitingText(t.waitingSince);
   if (waiting) bottom.append(el("span", "waiting", waiting));
   node.replaceChildren(top, preview, bottom);
-  node.setAttribute("aria-label", `${displayName(t)}, ${STATUS_WORDS[t.status] || t.status}` +
-                    (unread ? `, ${unread} unread` : "") + (waiting ? `, ${waiting}` : ""));
 }
 
 function renderInbox() {
