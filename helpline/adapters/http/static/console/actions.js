@@ -138,7 +138,10 @@ async function loadAgents() {
 
 function setUpActions() {
   $("reply-form").addEventListener("submit", sendReply);
-  $("reply-text").addEventListener("input", updateCounter);
+  $("reply-text").addEventListener("input", () => {
+    $("ticket-error").textContent = "";
+    updateCounter();
+  });
   $("reply-text").addEventListener("keydown", (event) => {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
