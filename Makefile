@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run demo test lint typecheck unit bench soak clean catalog catalog-check catalog-serve
+.PHONY: install run demo test lint typecheck unit bench soak clean catalog catalog-check catalog-serve screenshots
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ catalog-check: install
 ## catalog-serve: browse the catalog at http://localhost:3000
 catalog-serve: install
 	bash tools/catalog-serve.sh
+
+## screenshots: PNGs of the agent console's main states and of the simulator in build/screenshots/
+screenshots: install
+	bash tools/install-browser.sh
+	$(PY) tools/screenshots.py
 
 clean:
 	rm -rf $(VENV) var build .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Install what the agent console's browser test needs: Debian's chromium and playwright-core
-# (npm, no bundled browser download). Idempotent: does nothing that is already done.
+# Install what the agent console's browser tests need: Debian's chromium, playwright-core
+# (npm, no bundled browser download) and axe-core (the accessibility audit). Idempotent:
+# does nothing that is already done.
 #   HELPLINE_BROWSER_DIR  where playwright-core goes (default: ~/.cache/helpline-browser)
 set -euo pipefail
 
@@ -8,7 +9,12 @@ dir="${HELPLINE_BROWSER_DIR:-$HOME/.cache/helpline-browser}"
 
 if ! command -v chromium >/dev/null 2>&1; then
     if [ "$(id -u)" -ne 0 ]; then
-        echo "install-browser: chromium is missing and this is not root; run as root" >&2
+        if [ ! -f "$dir/node_modules/axe-core/axe.min.js" ]; then
+    mkdir -p "$dir"
+    npm install --prefix "$dir" --no-audit --no-fund --silent axe-core@4 >/dev/null
+fi
+
+echo "install-browser: chromium is missing and this is not root; run as root" >&2
         exit 1
     fi
     export DEBIAN_FRONTEND=noninteractive
@@ -28,5 +34,10 @@ if [ ! -f "$dir/node_modules/playwright-core/package.json" ]; then
         --silent playwright-core@1 >/dev/null
 fi
 
+if [ ! -f "$dir/node_modules/axe-core/axe.min.js" ]; then
+    mkdir -p "$dir"
+    npm install --prefix "$dir" --no-audit --no-fund --silent axe-core@4 >/dev/null
+fi
+
 echo "install-browser: chromium $(chromium --version 2>/dev/null | awk '{print $2}'), \
-playwright-core in $dir"
+playwright-core and axe-core in $dir"

@@ -64,7 +64,7 @@ const lines = readline.createInterface({ input: process.stdin })[Symbol.asyncIte
     await page.fill("#reply-text", reply);
     await page.click("#reply-send");
     await page.waitForFunction(
-      () => document.getElementById("ticket-error").textContent === "Sent.");
+      () => document.getElementById("ticket-status").textContent === "Sent.");
     await page.waitForSelector("#transcript li.agent", { timeout: 10000 });
     console.log("replied");
   } finally {

@@ -10,7 +10,9 @@ from fastapi.responses import FileResponse
 
 STATIC = Path(__file__).parent / "static" / "console"
 
-_FILES = {"app.js": "text/javascript", "app.css": "text/css"}
+_FILES = {name: "text/javascript"
+          for name in ("api.js", "transcript.js", "inbox.js", "app.js", "actions.js")}
+_FILES["app.css"] = "text/css"
 
 
 def create_console_router() -> APIRouter:

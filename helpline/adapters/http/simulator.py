@@ -4,7 +4,8 @@
 (``POST /simulator/send``) builds a notification of Meta's documented shape, signs it with
 ``WHATSAPP_APP_SECRET`` exactly as Meta does and POSTs it to the real webhook endpoint, so the
 whole real path runs. ``GET /simulator/replies`` reads what the fake Graph API received for
-that phone number; the page polls it to show the replies.
+that phone number; the page polls it to show the replies. Bad input (a long message, a
+phone number that is not one) is refused with one readable sentence.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 import httpx
 from fastapi import APIRouter
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 
 from helpline.adapters.whatsapp.builders import build_text_notification
@@ -25,13 +26,35 @@ from helpline.adapters.whatsapp.signature import SIGNATURE_HEADER, sign
 from helpline.catalog import MAX_TEXT_LENGTH, normalise_phone
 from helpline.config import Settings
 
+STATIC = resources.files("helpline.adapters.http").joinpath("static")
+_ASSETS = {"simulator.js": "text/javascript", "simulator.css": "text/css"}
+#: Longer inputs are refused before they are looked at (the page never sends them).
+_MAX_INPUT = 100_000
+
 
 class SimulatedMessage(BaseModel):
-    """What the person typed, as whom."""
+    """What the person typed, as whom (checked in :func:`problem`, to answer in words)."""
 
-    phone: str = Field(min_length=8, max_length=32)
-    text: str = Field(min_length=1, max_length=MAX_TEXT_LENGTH)
-    name: str = Field(default="Simulated customer", max_length=100)
+    phone: str = Field(max_length=_MAX_INPUT)
+    text: str = Field(max_length=_MAX_INPUT)
+    name: str = Field(default="Simulated customer", max_length=_MAX_INPUT)
+
+
+def problem(message: SimulatedMessage) -> str | None:
+    """What is wrong with ``message``, in one sentence (``None``: nothing)."""
+    if not message.text.strip():
+        return "Write a message first."
+    if len(message.text) > MAX_TEXT_LENGTH:
+        return (f"The message is {len(message.text):,} characters; WhatsApp allows "
+                f"{MAX_TEXT_LENGTH:,}.")
+    if len(message.name) > 100:
+        return "The name is too long: use at most 100 characters."
+    try:
+        normalise_phone(message.phone)
+    except ValueError:
+        return ("That is not a phone number: use 8 to 15 digits with the country code, "
+                "like +34 600 123 456.")
+    return None
 
 
 def create_simulator_router(
@@ -49,13 +72,22 @@ def create_simulator_router(
         page = resources.files("helpline.adapters.http").joinpath("static/simulator.html")
         return HTMLResponse(page.read_text(encoding="utf-8"))
 
+    def asset(name: str, media_type: str) -> None:
+        @router.get(f"/simulator/{name}", name=f"simulator-{name}", include_in_schema=False)
+        async def serve() -> FileResponse:
+            return FileResponse(str(STATIC.joinpath(name)), media_type=media_type,
+                                headers={"Cache-Control": "no-store"})
+
+    for name, media_type in _ASSETS.items():
+        asset(name, media_type)
+
     @router.post("/simulator/send")
     async def simulator_send(message: SimulatedMessage) -> JSONResponse:
         """Sign a Meta-shaped notification of ``message`` and deliver it to the webhook."""
-        try:
-            phone = normalise_phone(message.phone)
-        except ValueError as e:
-            return JSONResponse({"detail": str(e)}, status_code=422)
+        wrong = problem(message)
+        if wrong is not None:
+            return JSONResponse({"detail": wrong}, status_code=422)
+        phone = normalise_phone(message.phone)
         wamid = "wamid.sim." + uuid.uuid4().hex
         notification = build_text_notification(
             phone_number_id=settings.whatsapp_phone_number_id, sender_phone=phone,
@@ -66,8 +98,13 @@ def create_simulator_router(
         try:
             async with httpx.AsyncClient(timeout=timeout) as client:
                 response = await client.post(webhook_url, content=body, headers=headers)
-        except httpx.HTTPError as e:
-            return JSONResponse({"detail": f"webhook unreachable: {e}"}, status_code=502)
+        except httpx.HTTPError:
+            return JSONResponse({"detail": "The help desk cannot be reached; try again."},
+                                status_code=502)
+        if response.status_code != 200:
+            return JSONResponse({"detail": "The help desk did not take the message (HTTP "
+                                           f"{response.status_code}); try again.",
+                                 "webhook_status": response.status_code}, status_code=502)
         return JSONResponse({"wamid": wamid, "phone": phone,
                              "webhook_status": response.status_code})
 
@@ -76,17 +113,17 @@ def create_simulator_router(
         """What the fake Graph API was asked to send to ``phone`` (after sequence ``after``)."""
         try:
             to = normalise_phone(phone)
-        except ValueError as e:
-            return JSONResponse({"detail": str(e)}, status_code=422)
+        except ValueError:
+            return JSONResponse({"detail": "That is not a phone number."}, status_code=422)
         try:
             async with httpx.AsyncClient(timeout=timeout) as client:
                 response = await client.get(f"{graph}/_fake/messages",
                                             params={"to": to, "after": after})
             data: dict[str, Any] = response.json()
-        except (httpx.HTTPError, ValueError) as e:
-            return JSONResponse({"detail": f"fake Graph API unreachable: {e}"}, status_code=502)
+        except (httpx.HTTPError, ValueError):
+            return JSONResponse({"detail": "The replies cannot be read now."}, status_code=502)
         replies = [{"seq": m["seq"], "text": m["body"], "wamid": m["id"],
-                    "in_reply_to": m.get("context_message_id")}
+                    "at": m.get("received_at"), "in_reply_to": m.get("context_message_id")}
                    for m in data.get("messages", [])]
         return JSONResponse({"replies": replies})
 

@@ -1,167 +1,263 @@
-// helpline agent console: sign in with an API token, watch the inbox (short polling),
-// read a ticket's transcript, reply and close. Talks only to /api/v1; no build step.
+// helpline agent console, part 4: signing in, live updates (Server-Sent Events from
+// /api/v1/events, or polling every 5 s where the server has none), the open ticket, the
+// customer panel, the history, and the agent's actions. Talks only to /api/v1.
 "use strict";
 
-const POLL_MS = 1500;
-const $ = (id) => document.getElementById(id);
-const state = { token: sessionStorage.getItem("helpline-token"), me: null, ticket: null, timer: null };
+const POLL_MS = 5000;
+const live = { timer: null, abort: null, pending: null, clock: null };
 
-async function api(method, path, body, headers = {}) {
-  const response = await fetch("/api/v1" + path, {
-    method,
-    headers: { Authorization: "Bearer " + state.token, "Content-Type": "application/json", ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const data = await response.json().catch(() => ({}));
-  if (!response.ok) {
-    const detail = typeof data.detail === "string" ? data.detail : JSON.stringify(data.detail);
-    throw Object.assign(new Error(detail || response.statusText), { status: response.status });
-  }
-  return data;
+function say(text) { $("ticket-error").textContent = ""; $("ticket-status").textContent = text; }
+function fail(error) {
+  $("ticket-status").textContent = "";
+  $("ticket-error").textContent = error instanceof ApiError ? error.message : sentence(error);
 }
 
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;  // never innerHTML: texts come from customers
-  return node;
-}
+// --- signing in and out ---
 
-function waited(seconds) {
-  if (seconds === null || seconds === undefined) return "";
-  if (seconds < 60) return `waiting ${Math.floor(seconds)} s`;
-  if (seconds < 3600) return `waiting ${Math.floor(seconds / 60)} min`;
-  return `waiting ${Math.floor(seconds / 3600)} h`;
+function show(signedIn) {
+  $("sign-in").hidden = signedIn;
+  $("desk").hidden = !signedIn;
+  $("me").hidden = !signedIn;
 }
 
 async function signIn(token) {
-  state.token = token;
+  session.token = token;
   try {
     state.me = await api("GET", "/me");
   } catch (error) {
-    $("sign-in-error").textContent = error.status === 401 ? "Unknown token." : error.message;
-    state.token = null;
+    session.token = null;
+    sessionStorage.removeItem("helpline-token");
+    show(false);
+    $("sign-in-error").textContent = error.status === 401
+      ? "That token is not known. Check it and try again." : error.message;
     return;
   }
   sessionStorage.setItem("helpline-token", token);
-  $("sign-in").hidden = true;
-  $("desk").hidden = false;
-  $("sign-out").hidden = false;
+  $("sign-in-error").textContent = "";
+  $("token").value = "";
+  await discoverFeatures();
+  loadUnread();
+  saveUnread();
   renderMe();
+  show(true);
+  state.view = isAdmin() ? "open" : "mine";
+  $("views").querySelector('[data-view="mine"]').hidden = isAdmin();
   await refreshInbox();
-  state.timer = setInterval(refreshAll, POLL_MS);
+  startLive();
+  live.clock = setInterval(renderInbox, 30000);  // waiting times move on
 }
 
 function renderMe() {
   const agent = state.me.agent;
-  $("who").textContent = agent ? `${agent.name} · ${agent.online ? "online" : "offline"}` : "admin";
+  $("who").textContent = agent ? `${agent.name} · ${agent.online ? "online" : "offline"}`
+                               : "Administrator";
   $("status-toggle").hidden = !agent;
   if (agent) $("status-toggle").textContent = agent.online ? "Go offline" : "Go online";
 }
 
-async function refreshAll() {
-  await refreshInbox();
-  if (state.ticket) await openTicket(state.ticket, false);
+function signOut(message) {
+  stopLive();
+  clearInterval(live.clock);
+  sessionStorage.removeItem("helpline-token");
+  session.token = null;
+  Object.assign(state, { me: null, ticket: null, detail: null, tickets: [], lastAt: null });
+  state.itemNodes.clear();
+  $("inbox").replaceChildren();
+  $("ticket").hidden = true;
+  $("customer-pane").hidden = true;
+  $("no-ticket").hidden = false;
+  document.title = TITLE;
+  show(false);
+  $("sign-in-error").textContent = typeof message === "string" ? message : "";
 }
 
-async function refreshInbox() {
-  let tickets;
-  try {
-    tickets = await api("GET", "/tickets?status=open");
-  } catch (error) {
-    if (error.status === 401) return signOut();
-    return;
+// --- live updates ---
+
+function refreshSoon() {
+  clearTimeout(live.pending);
+  live.pending = setTimeout(async () => {
+    await refreshInbox();
+    if (state.ticket) await openTicket(state.ticket, false);
+  }, 150);
+}
+
+function startPolling() {
+  if (!live.timer) live.timer = setInterval(refreshSoon, POLL_MS);
+}
+
+async function readEvents(response) {
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += decoder.decode(value, { stream: true });
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      if (/^event: (ticket|counts)/m.test(block)) refreshSoon();
+    }
   }
-  const list = $("inbox");
-  list.replaceChildren(...tickets.map((t) => {
-    const item = el("li", t.ticket_id === state.ticket ? "selected" : "");
-    item.dataset.ticketId = t.ticket_id;
-    item.append(el("strong", "", t.customer_name || "+" + t.phone), el("br"),
-                el("span", "last", t.last_customer_text || t.reason), el("br"),
-                el("span", "waiting", waited(t.waiting_seconds)));
-    item.addEventListener("click", () => openTicket(t.ticket_id, true));
-    return item;
+}
+
+async function startLive() {
+  if (!has("events")) return startPolling();
+  live.abort = new AbortController();
+  try {
+    const response = await fetch("/api/v1/events", {
+      headers: { Authorization: "Bearer " + session.token, Accept: "text/event-stream" },
+      signal: live.abort.signal,
+    });
+    if (response.status === 404) { session.features.events = false; return startPolling(); }
+    if (!response.ok) throw new Error("events " + response.status);
+    clearInterval(live.timer); live.timer = null;
+    await readEvents(response);
+  } catch (_) {
+    if (live.abort === null || live.abort.signal.aborted) return;
+  }
+  if (session.token) { startPolling(); setTimeout(() => { if (session.token) startLive(); }, 3000); }
+}
+
+function stopLive() {
+  clearInterval(live.timer); live.timer = null;
+  if (live.abort) { live.abort.abort(); live.abort = null; }
+}
+
+// --- the open ticket ---
+
+function renderHandoff(handoff) {
+  $("handoff").hidden = !handoff || !handoff.reason;
+  if (!handoff) return;
+  $("handoff-reason").textContent = handoff.reason;
+  const sources = (handoff.sources || []).map((s) => s.title || s.id);
+  $("handoff-sources").textContent = sources.length
+    ? `The assistant looked at: ${sources.join(", ")}.` : "";
+}
+
+function renderCustomer(c) {
+  $("customer-pane").hidden = false;
+  $("customer-name").textContent = c.name || "Not on file";
+  $("customer-phone").textContent = phoneText(c.phone);
+  $("customer-email").textContent = c.email || "Not on file";
+  $("customer-language").textContent = c.language ? languageName(c.language) : "Not known";
+  const earlier = (c.earlier || []).filter((t) => t.ticket_id !== state.ticket);
+  $("earlier").replaceChildren(...earlier.map((t) => {
+    const li = el("li");
+    li.append(el("span", "when", timeText(t.opened_at)), document.createTextNode(" · "),
+              el("span", "", t.resolution ? "Resolved: " + t.resolution
+                                          : (t.closed_at ? "Closed" : "Still open")));
+    return li;
   }));
-  $("inbox-empty").hidden = tickets.length > 0;
-  $("inbox-updated").textContent = new Date().toLocaleTimeString();
+  $("earlier-empty").hidden = earlier.length > 0;
+  $("earlier-empty").textContent = c.earlier === null ? "Not available yet." : "None.";
+}
+
+// Today's API has no customer history: the closed tickets of the same phone stand in.
+async function legacyEarlier(d) {
+  try {
+    const closed = await api("GET", "/tickets?status=closed&limit=200");
+    return closed.filter((t) => t.phone === d.phone);
+  } catch (_) { return null; }
+}
+
+function languageName(code) {
+  try { return new Intl.DisplayNames(["en"], { type: "language" }).of(code) || code; }
+  catch (_) { return code; }
+}
+
+function renderTicketHead(d) {
+  $("ticket-title").textContent = displayName(d);
+  $("ticket-badge").textContent = STATUS_WORDS[d.status] || d.status;
+  $("ticket-badge").className = "badge " + d.status;
+  const who = d.agentName ? `Assigned to ${d.agentName}` : "Not assigned yet";
+  const waiting = d.status === "closed" ? (d.resolution ? "Resolved: " + d.resolution : "")
+                                        : waitingText(d.waitingSince);
+  $("ticket-meta").textContent = [who, `opened ${timeText(d.openedAt)}`, waiting]
+    .filter(Boolean).join(" · ");
+}
+
+function renderActions(d) {
+  const mineNow = state.me.agent && d.agentId === state.me.agent.agent_id;
+  const closed = d.status === "closed";
+  const canWrite = !closed && (mineNow || isAdmin());
+  $("reply-form").hidden = closed;
+  $("reply-send").disabled = !canWrite;
+  $("compose-mode").hidden = !has("notes");
+  $("suggest").hidden = !has("suggestion") || closed;
+  $("canned").hidden = !has("canned") || $("canned").options.length < 2 || closed;
+  $("close-form").hidden = closed;
+  $("reopen").hidden = !closed || !has("reopen");
+  $("take").hidden = !(d.status === "queued" && state.me.agent && has("transfer"));
+  $("transfer-form").hidden = closed || !has("transfer") || $("transfer-to").options.length < 1;
+  $("tab-history").hidden = !has("timeline");
 }
 
 async function openTicket(ticketId, select) {
-  let ticket;
+  let raw;
   try {
-    ticket = await api("GET", "/tickets/" + ticketId);
+    raw = await api("GET", "/tickets/" + ticketId);
   } catch (error) {
-    $("ticket-error").textContent = error.message;
+    if (select) fail(error);
     return;
   }
+  const reset = state.ticket !== ticketId || select && !state.detail;
+  if (select && state.ticket !== ticketId) {
+    $("ticket-status").textContent = ""; $("ticket-error").textContent = "";
+    showTab("conversation");
+  }
   state.ticket = ticketId;
-  if (select) $("ticket-error").textContent = "";
-  $("ticket-pane").hidden = false;
-  $("ticket-title").textContent = `${ticket.customer_name || "+" + ticket.phone} · ${ticket.status}`;
-  $("ticket-meta").textContent = `Reason: ${ticket.reason}` +
-    (ticket.resolution ? ` · Resolution: ${ticket.resolution}` : "");
-  $("transcript").replaceChildren(...ticket.transcript.map((turn) => {
-    const item = el("li", turn.author, turn.text);
-    item.title = `${turn.author} · ${new Date(turn.at).toLocaleString()}`;
-    return item;
+  const d = normDetail(raw);
+  state.detail = d;
+  $("no-ticket").hidden = true;
+  $("ticket").hidden = false;
+  renderTicketHead(d);
+  renderHandoff(d.handoff);
+  renderTranscript(d.entries, reset);
+  if (d.customer.earlier === null && !has("counts")) d.customer.earlier = await legacyEarlier(d);
+  renderCustomer(d.customer);
+  renderActions(d);
+  if (!document.hidden) markRead(ticketId);
+  renderInbox();
+  if (!$("history-view").hidden && !reset) loadTimeline();
+}
+
+// --- the history (audit timeline) ---
+
+function showTab(which) {
+  const history = which === "history";
+  $("history-view").hidden = !history;
+  $("conversation-view").hidden = history;
+  $("tab-history").setAttribute("aria-pressed", String(history));
+  $("tab-conversation").setAttribute("aria-pressed", String(!history));
+  if (history) loadTimeline();
+}
+
+function actorText(actor) {
+  if (actor === "customer") return "Customer";
+  if (actor === "ai") return "AI assistant";
+  if (actor === "admin") return "Administrator";
+  if (actor && actor.startsWith("agent:")) return actor.slice(6);
+  return "System";
+}
+
+async function loadTimeline() {
+  let rows;
+  try {
+    rows = await api("GET", `/tickets/${state.ticket}/timeline`);
+  } catch (error) {
+    $("timeline").replaceChildren();
+    $("timeline-empty").hidden = false;
+    $("timeline-empty").textContent = error.message;
+    return;
+  }
+  $("timeline-empty").hidden = rows.length > 0;
+  $("timeline-empty").textContent = "Nothing recorded yet.";
+  $("timeline").replaceChildren(...rows.map((r) => {
+    const li = el("li");
+    li.append(timeEl(r.at), el("span", "actor", actorText(r.actor)),
+              el("span", "action", r.action));
+    return li;
   }));
-  const closed = ticket.status === "closed";
-  $("reply-send").disabled = closed;
-  $("close-ticket").disabled = closed;
 }
-
-async function sendReply(event) {
-  event.preventDefault();
-  const text = $("reply-text").value.trim();
-  if (!text || !state.ticket) return;
-  // One key per submission: a retried request never sends the answer twice.
-  const key = crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random();
-  try {
-    await api("POST", `/tickets/${state.ticket}/replies`, { text }, { "Idempotency-Key": key });
-    $("reply-text").value = "";
-    $("ticket-error").textContent = "Sent.";
-  } catch (error) {
-    $("ticket-error").textContent = error.message;
-  }
-}
-
-async function closeTicket(event) {
-  event.preventDefault();
-  const resolution = $("resolution").value.trim();
-  if (!resolution || !state.ticket) return;
-  try {
-    await api("POST", `/tickets/${state.ticket}/close`, { resolution });
-    $("resolution").value = "";
-    $("ticket-error").textContent = "Closed.";
-  } catch (error) {
-    $("ticket-error").textContent = error.message;
-  }
-}
-
-async function toggleStatus() {
-  const online = !state.me.agent.online;
-  await api("PUT", "/agents/me/status", { status: online ? "online" : "offline" });
-  state.me = await api("GET", "/me");
-  renderMe();
-}
-
-function signOut() {
-  clearInterval(state.timer);
-  sessionStorage.removeItem("helpline-token");
-  Object.assign(state, { token: null, me: null, ticket: null, timer: null });
-  $("desk").hidden = true;
-  $("sign-in").hidden = false;
-  $("sign-out").hidden = true;
-  $("status-toggle").hidden = true;
-  $("who").textContent = "";
-}
-
-$("sign-in").addEventListener("submit", (event) => {
-  event.preventDefault();
-  signIn($("token").value.trim());
-});
-$("reply-form").addEventListener("submit", sendReply);
-$("close-form").addEventListener("submit", closeTicket);
-$("status-toggle").addEventListener("click", toggleStatus);
-$("sign-out").addEventListener("click", signOut);
-if (state.token) signIn(state.token);

@@ -1,0 +1,42 @@
+"""``make screenshots``: PNGs of the agent console's main states (signed out, inbox,
+conversation, customer panel, search, timeline, the admin's queue) and of the customer
+simulator, in ``build/screenshots/``. Starts its own in-process server with seeded demo
+conversations (the browser tests' server) and drives Debian's chromium with playwright-core
+(``tools/install-browser.sh``)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.e2e.console_server import console_server  # noqa: E402
+
+
+def main() -> int:
+    """Take the screenshots; returns the exit code."""
+    out = ROOT / "build" / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    browser_dir = Path(os.environ.get("HELPLINE_BROWSER_DIR",
+                                      Path.home() / ".cache" / "helpline-browser"))
+    node = shutil.which("node")
+    if node is None or not (browser_dir / "node_modules" / "playwright-core").exists():
+        print("screenshots: run tools/install-browser.sh first", file=sys.stderr)
+        return 1
+    env = {**os.environ, "NODE_PATH": str(browser_dir / "node_modules"),
+           "CHROMIUM": shutil.which("chromium") or "/usr/bin/chromium"}
+    with tempfile.TemporaryDirectory() as data, console_server(Path(data)) as server:
+        done = subprocess.run([node, str(ROOT / "tools" / "screenshots.cjs"), server.base,
+                               server.token, server.admin_token, str(out)], env=env,
+                              timeout=180, check=False)
+    return done.returncode
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
