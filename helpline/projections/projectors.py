@@ -167,6 +167,13 @@ def _ticket_closed(e: Ticket.Closed) -> list[Op]:
                                "at": _ts(e.timestamp)})]
 
 
+def _ticket_reopened(e: Ticket.Reopened) -> list[Op]:
+    return [("ticket_reopened", {"ticket_id": str(e.originator_id), "agent_id": e.agent_id,
+                                 "agent_name": e.agent_name,
+                                 "status": "open" if e.agent_id else "queued",
+                                 "at": _ts(e.timestamp)})]
+
+
 def _agent_registered(e: Roster.AgentRegistered) -> list[Op]:
     return [("agent_registered", {
         "agent_id": e.agent_id, "name": e.name, "email": e.email,
@@ -199,6 +206,9 @@ class TicketsProjection(_RowProjection):
         Ticket.ConversationSynced: _ticket_synced,
         Ticket.AgentAnswered: _ticket_answered,
         Ticket.Closed: _ticket_closed,
+        Ticket.Reopened: _ticket_reopened,
+        Ticket.NoteAdded: ticket_line("note", "note", text=lambda e: e.text,
+                                      author_name=lambda e: e.author_name),
         Roster.AgentRegistered: _agent_registered,
         Roster.AgentStatusChanged: _agent_status,
         Roster.AgentRemoved: _agent_removed,
@@ -217,6 +227,7 @@ LINE_KINDS: dict[type[Any], str] = {
     Conversation.TicketOpened: "ticket_opened",
     Conversation.AgentAssigned: "agent_assigned",
     Conversation.TicketClosed: "ticket_closed",
+    Conversation.TicketReopened: "ticket_reopened",
     Conversation.ReplyFailed: "send_failed",
     Conversation.ReplyDispatched: "system",
 }
@@ -333,6 +344,7 @@ class ConversationsProjection(_RowProjection):
         Conversation.AgentAnswerReceived: _touch("conversation_agent_answer"),
         Conversation.TicketRequested: _ticket_requested,
         Conversation.TicketClosed: _with_ticket("conversation_ticket_closed"),
+        Conversation.TicketReopened: _with_ticket("conversation_ticket_reopened"),
         Conversation.ReplyDispatched: _reply_dispatched,
         Conversation.ReplySent: _reply_sent,
         Conversation.ReplyStatusUpdated: _reply_status,

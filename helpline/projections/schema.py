@@ -111,6 +111,9 @@ STATEMENTS: dict[str, str] = {
     "ticket_closed":
         "UPDATE {p}tickets SET status = 'closed', closed_at = :at, resolution = :resolution, "
         "waiting_from = NULL, updated_at = :at WHERE ticket_id = :ticket_id",
+    "ticket_reopened":
+        "UPDATE {p}tickets SET status = :status, agent_id = :agent_id, agent_name = :agent_name, "
+        "closed_at = NULL, resolution = NULL, updated_at = :at WHERE ticket_id = :ticket_id",
     "agent_registered":
         "INSERT INTO {p}agents (agent_id, name, email, languages, max_tickets, online, "
         "registered_at) VALUES (:agent_id, :name, :email, :languages, :max_tickets, 0, :at) "
@@ -144,6 +147,9 @@ STATEMENTS: dict[str, str] = {
     "conversation_ticket_closed":
         "UPDATE {p}conversations SET open_ticket_id = NULL, updated_at = :at "
         "WHERE conversation_id = :conversation_id AND open_ticket_id = :ticket_id",
+    "conversation_ticket_reopened":
+        "UPDATE {p}conversations SET open_ticket_id = :ticket_id, updated_at = :at "
+        "WHERE conversation_id = :conversation_id",
     "conversation_last_message":
         "UPDATE {p}conversations SET last_message_text = :text, last_message_at = :at, "
         "last_message_author = :author WHERE conversation_id = :conversation_id",

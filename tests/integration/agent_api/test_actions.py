@@ -118,6 +118,10 @@ def test_a_note_is_stored_and_never_sent(app_api: Api) -> None:
                if e["event"] == "Ticket.NoteAdded"]
     assert entry["actor"] == "agent:marta"
     assert entry["action"] == "Added an internal note “Llamó ayer también”."
+    detail = app_api.call("GET", f"/api/v1/tickets/{ticket}", token).json()
+    [line] = [t for t in detail["transcript"] if t["kind"] == "note"]
+    assert (line["author"], line["author_name"], line["text"]) == (
+        "note", "marta", "Llamó ayer también")
 
 
 @pytest.mark.parametrize(("text", "detail"), [
@@ -160,9 +164,13 @@ def test_reopen_sends_the_customers_next_message_to_the_agent(app_api: Api) -> N
     sent = len(app_api.sender.sent)
     app_api.say(PHONE, "sigue sin funcionar")
     assert [c.author for c in app_api.sender.sent[sent:]] == []  # no AI answer
-    # (The ticket row's status follows Ticket.Reopened once the projections project it.)
     assert app_api.container.services.desk.ticket(ticket).status == "assigned"
     detail = app_api.call("GET", f"/api/v1/tickets/{ticket}", token).json()
+    assert (detail["status"], detail["agent_id"], detail["closed_at"], detail["resolution"]) == (
+        "assigned", marta_id, None, None)
+    assert "ticket_reopened" in [t["kind"] for t in detail["transcript"]]
+    mine = app_api.call("GET", "/api/v1/tickets?view=mine", token).json()
+    assert ticket in [t["ticket_id"] for t in mine]
     assert [t["text"] for t in detail["transcript"]][-2:] == [
         "Ticket reopened for marta", "sigue sin funcionar"]
     replied = app_api.call("POST", url(ticket, "replies"), token, json={"text": "Lo reviso"})
