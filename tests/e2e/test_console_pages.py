@@ -172,6 +172,9 @@ run(async (browser) => {
   await page.fill("#reply-text", "x".repeat(4200));
   results.counter = { text: await page.textContent("#counter"),
                       cls: await page.getAttribute("#counter", "class") };
+  await page.waitForFunction(() => document.getElementById("counter").textContent.includes("sent as"));
+  results.split = await page.textContent("#counter");
+  await page.fill("#reply-text", "x".repeat(13000));
   await page.click("#reply-send");
   await page.waitForFunction(() => document.getElementById("ticket-error").textContent);
   results.tooLong = await page.textContent("#ticket-error");
@@ -187,7 +190,7 @@ run(async (browser) => {
     visible: n.offsetParent !== null, color: getComputedStyle(n).color }));
   results.sent = await look("#ticket-status");
   results.errorAfterSent = await look("#ticket-error");
-  await page.fill("#reply-text", "x".repeat(5000));
+  await page.fill("#reply-text", "x".repeat(13000));
   await page.click("#reply-send");
   await page.waitForFunction(() => document.getElementById("ticket-error").textContent);
   results.error = await look("#ticket-error");
@@ -200,8 +203,14 @@ def test_errors_are_one_readable_sentence_and_status_is_not_an_error(
     before = len([c for c in server.sender.sent if c.author == "agent"])
     seen = run_script(tmp_path, ERRORS, args(server))
     assert seen["counter"] == {"text": "4,200 / 4,096", "cls": "counter over"}
-    assert seen["tooLong"] == ("The reply is 4,200 characters; WhatsApp allows 4,096. "
-                               "Shorten it or send it in parts.")
+    # up to three WhatsApp messages the desk splits the reply as the sender will ...
+    assert seen["split"] == "4,200 / 4,096 · sent as 2 messages"
+    # ... and a longer one is refused in one sentence, without the text
+    assert seen["tooLong"] == (
+        "The reply is 13,000 characters; WhatsApp allows 4,096 per message and the desk "
+        "sends at most 3 messages (12,288 characters) for one reply. Shorten it or send it "
+        "in several replies.")
+    assert "xxxx" not in seen["tooLong"]
     server_error = seen["serverError"]
     for raw in ("{", "[", "string_too_long", "rrrr", "input"):
         assert raw not in server_error, server_error

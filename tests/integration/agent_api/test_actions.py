@@ -270,3 +270,16 @@ def test_escalate_helper_sees_one_ticket(app_api: Api) -> None:
     app_api.agent("marta")
     app_api.escalate()
     assert len([m for m in app_api.runner.log if isinstance(m, TicketOpened)]) == 1
+
+
+def test_agents_see_their_colleagues_to_transfer_to(app_api: Api) -> None:
+    marta_id, token = app_api.agent("marta")
+    pablo_id, _ = app_api.agent("pablo")
+    listed = app_api.call("GET", "/api/v1/agents/colleagues", token)
+    assert listed.status_code == 200
+    by_id = {a["agent_id"]: a for a in listed.json()}
+    assert {marta_id, pablo_id} <= set(by_id)
+    assert set(by_id[pablo_id]) == {"agent_id", "name", "languages", "online"}  # no e-mail
+    assert by_id[pablo_id]["name"] == "pablo"
+    assert app_api.call("GET", "/api/v1/agents/colleagues", None).status_code == 401
+    assert app_api.call("GET", "/api/v1/agents", token).status_code == 403  # the full list

@@ -28,6 +28,15 @@ class Error(BaseModel):
     detail: str
 
 
+class ColleagueOut(BaseModel):
+    """An agent as other agents see them (a transfer's choices)."""
+
+    agent_id: str
+    name: str
+    languages: list[str]
+    online: bool
+
+
 class AgentOut(BaseModel):
     """An agent of the desk."""
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Path, status
 from helpline.adapters.http.api.deps import Admin, Caller, Ctx
 from helpline.adapters.http.api.models import (
     AgentOut,
+    ColleagueOut,
     Error,
     Me,
     NewAgentIn,
@@ -63,6 +64,14 @@ def agents(ctx: Ctx, _: Admin) -> list[AgentOut]:
                      languages=list(a.languages), max_tickets=a.max_tickets,
                      online=a.online, open_tickets=len(ctx.views.inbox(a.agent_id)))
             for a in ctx.views.agents()]
+
+
+@router.get("/agents/colleagues", response_model=list[ColleagueOut])
+def colleagues(ctx: Ctx, caller: Caller) -> list[ColleagueOut]:
+    """Who a ticket can be transferred to (any signed-in caller): each agent's name, languages
+    and whether they are online, without their e-mail or load."""
+    return [ColleagueOut(agent_id=a.agent_id, name=a.name, languages=list(a.languages),
+                         online=a.online) for a in ctx.views.agents()]
 
 
 @router.post("/agents/{agent_id}/token", response_model=TokenOut, responses=_UNKNOWN)

@@ -126,7 +126,7 @@ async function ticketAction(path, body, done) {
 async function loadAgents() {
   if (!has("transfer")) return;
   try {
-    const agents = await api("GET", "/agents");
+    const agents = await api("GET", "/agents/colleagues");
     const me = state.me.agent ? state.me.agent.agent_id : null;
     $("transfer-to").replaceChildren(...agents.filter((a) => a.agent_id !== me).map((a) => {
       const option = el("option", "", `${a.name}${a.online ? "" : " (offline)"}`);
@@ -173,6 +173,7 @@ function setUpActions() {
   $("tab-history").addEventListener("click", () => showTab("history"));
   $("new-below").addEventListener("click", followTranscript);
   $("transcript").addEventListener("scroll", onTranscriptScroll);
+  watchTranscriptSize();
 }
 
 async function toggleStatus() {

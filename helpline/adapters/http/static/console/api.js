@@ -32,7 +32,9 @@ function problemSentence(problem) {
   if (most) return `The ${loc} is too long: use at most ${nice(most[1])} characters`;
   const least = /at least (\d+) character/.exec(msg);
   if (least) return loc ? `Please fill in the ${loc}` : "Please write something first";
-  return loc ? `The ${loc} ${msg.toLowerCase().replace(/^value error, /, "")}` : msg;
+  const own = msg.replace(/^value error, /i, "");
+  if (/^[A-Z].*[.!?]$/.test(own)) return own;  // the server's own sentence: keep it as it is
+  return loc ? `The ${loc} ${own.toLowerCase()}` : own;
 }
 
 /** What went wrong, in one sentence, from any error answer. */

@@ -101,10 +101,13 @@ function withMarkers(entries) {
   return out;
 }
 
+/** Whether the agent is at the newest line (so new lines and a resized pane keep it there). */
+let transcriptFollowing = true;
+
 /** Show ``entries`` (already normalised); ``reset`` when another ticket was opened. */
 function renderTranscript(entries, reset) {
   const box = $("transcript");
-  const follow = reset || box.scrollHeight - box.scrollTop - box.clientHeight < FOLLOW_PX;
+  const follow = reset || transcriptFollowing;
   if (reset) { box.replaceChildren(); transcriptNodes.clear(); }
   const wanted = new Set();
   let added = 0;
@@ -128,20 +131,31 @@ function renderTranscript(entries, reset) {
   for (const [id, node] of transcriptNodes) {
     if (!wanted.has(id)) { node.remove(); transcriptNodes.delete(id); }
   }
-  if (added && follow) {
+  if (follow) {  // also when a line only changed (a tick, a longer text): stay at the end
     box.scrollTop = box.scrollHeight;
+    transcriptFollowing = true;
   } else if (added) {
     $("new-below").hidden = false;
   }
 }
 
+/** Keep the newest line in view when the pane changes size while the agent follows. */
+function watchTranscriptSize() {
+  const box = $("transcript");
+  new ResizeObserver(() => {
+    if (transcriptFollowing) box.scrollTop = box.scrollHeight;
+  }).observe(box);
+}
+
 function followTranscript() {
   const box = $("transcript");
   box.scrollTop = box.scrollHeight;
+  transcriptFollowing = true;
   $("new-below").hidden = true;
 }
 
 function onTranscriptScroll() {
   const box = $("transcript");
-  if (box.scrollHeight - box.scrollTop - box.clientHeight < FOLLOW_PX) $("new-below").hidden = true;
+  transcriptFollowing = box.scrollHeight - box.scrollTop - box.clientHeight < FOLLOW_PX;
+  if (transcriptFollowing) $("new-below").hidden = true;
 }
