@@ -172,7 +172,8 @@ run(async (browser) => {
   await page.fill("#reply-text", "x".repeat(4200));
   results.counter = { text: await page.textContent("#counter"),
                       cls: await page.getAttribute("#counter", "class") };
-  await page.waitForFunction(() => document.getElementById("counter").textContent.includes("sent as"));
+  await page.waitForFunction(
+    () => document.getElementById("counter").textContent.includes("sent as"));
   results.split = await page.textContent("#counter");
   await page.fill("#reply-text", "x".repeat(13000));
   await page.click("#reply-send");
