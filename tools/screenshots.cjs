@@ -33,7 +33,7 @@ async function signIn(page, secret) {
     await page.fill("#reply-text", "Hola {customer_name}, ".replace("{customer_name}", "Lucía") +
                     "lo miro ahora mismo.");
     await shot(page, "04-customer-panel");
-    await page.fill("#reply-text", "x".repeat(4200));
+    await page.fill("#reply-text", "x".repeat(13000));
     await page.click("#reply-send");
     await page.waitForSelector("#ticket-error:not(:empty)");
     await shot(page, "05-reply-too-long");

@@ -172,8 +172,9 @@ def console_server(data_dir: Path, *, seeded: bool = True) -> Iterator[ConsoleSe
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     app = FastAPI()
-    app.include_router(create_agent_api_router(desk, view, directory, ADMIN_TOKEN,
-                                               publish=publish))
+    app.include_router(create_agent_api_router(
+        desk, view, directory, ADMIN_TOKEN, publish=publish, updates=projections.updates,
+        store=container.services.store, answerer=container.services.rag.answerer))
     app.include_router(create_console_router())
     app.include_router(create_webhook_router(settings, publish_async))
     app.include_router(create_simulator_router(settings, f"{base}/webhooks/whatsapp",
