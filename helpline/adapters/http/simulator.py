@@ -63,7 +63,6 @@ def create_simulator_router(
     """The simulator's routes; ``webhook_url`` is the full URL of ``POST /webhooks/whatsapp``
     and ``fake_graph_url`` the base URL of the fake Graph API."""
     router = APIRouter(tags=["simulator"])
-    secret = settings.whatsapp_app_secret.get_secret_value()
     graph = fake_graph_url.rstrip("/")
 
     @router.get("/simulator", response_class=HTMLResponse)
@@ -84,47 +83,59 @@ def create_simulator_router(
     @router.post("/simulator/send")
     async def simulator_send(message: SimulatedMessage) -> JSONResponse:
         """Sign a Meta-shaped notification of ``message`` and deliver it to the webhook."""
-        wrong = problem(message)
-        if wrong is not None:
-            return JSONResponse({"detail": wrong}, status_code=422)
-        phone = normalise_phone(message.phone)
-        wamid = "wamid.sim." + uuid.uuid4().hex
-        notification = build_text_notification(
-            phone_number_id=settings.whatsapp_phone_number_id, sender_phone=phone,
-            text=message.text, wamid=wamid, timestamp=int(time.time()),
-            profile_name=message.name)
-        body = json.dumps(notification, ensure_ascii=False).encode()
-        headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(body, secret)}
-        try:
-            async with httpx.AsyncClient(timeout=timeout) as client:
-                response = await client.post(webhook_url, content=body, headers=headers)
-        except httpx.HTTPError:
-            return JSONResponse({"detail": "The help desk cannot be reached; try again."},
-                                status_code=502)
-        if response.status_code != 200:
-            return JSONResponse({"detail": "The help desk did not take the message (HTTP "
-                                           f"{response.status_code}); try again.",
-                                 "webhook_status": response.status_code}, status_code=502)
-        return JSONResponse({"wamid": wamid, "phone": phone,
-                             "webhook_status": response.status_code})
+        return await deliver(settings, webhook_url, message, timeout)
 
     @router.get("/simulator/replies")
     async def simulator_replies(phone: str, after: int = 0) -> JSONResponse:
         """What the fake Graph API was asked to send to ``phone`` (after sequence ``after``)."""
-        try:
-            to = normalise_phone(phone)
-        except ValueError:
-            return JSONResponse({"detail": "That is not a phone number."}, status_code=422)
-        try:
-            async with httpx.AsyncClient(timeout=timeout) as client:
-                response = await client.get(f"{graph}/_fake/messages",
-                                            params={"to": to, "after": after})
-            data: dict[str, Any] = response.json()
-        except (httpx.HTTPError, ValueError):
-            return JSONResponse({"detail": "The replies cannot be read now."}, status_code=502)
-        replies = [{"seq": m["seq"], "text": m["body"], "wamid": m["id"],
-                    "at": m.get("received_at"), "in_reply_to": m.get("context_message_id")}
-                   for m in data.get("messages", [])]
-        return JSONResponse({"replies": replies})
+        return await replies_for(graph, phone, after, timeout)
 
     return router
+
+
+async def deliver(settings: Settings, webhook_url: str, message: SimulatedMessage,
+                  wait_s: float) -> JSONResponse:
+    """Sign a notification of ``message`` as Meta does and POST it to ``webhook_url``; a
+    readable 422 for bad input, 502 when the webhook does not take it."""
+    wrong = problem(message)
+    if wrong is not None:
+        return JSONResponse({"detail": wrong}, status_code=422)
+    phone = normalise_phone(message.phone)
+    wamid = "wamid.sim." + uuid.uuid4().hex
+    notification = build_text_notification(
+        phone_number_id=settings.whatsapp_phone_number_id, sender_phone=phone,
+        text=message.text, wamid=wamid, timestamp=int(time.time()), profile_name=message.name)
+    body = json.dumps(notification, ensure_ascii=False).encode()
+    secret = settings.whatsapp_app_secret.get_secret_value()
+    headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(body, secret)}
+    try:
+        async with httpx.AsyncClient(timeout=wait_s) as client:
+            response = await client.post(webhook_url, content=body, headers=headers)
+    except httpx.HTTPError:
+        return JSONResponse({"detail": "The help desk cannot be reached; try again."},
+                            status_code=502)
+    if response.status_code != 200:
+        return JSONResponse({"detail": "The help desk did not take the message (HTTP "
+                                       f"{response.status_code}); try again.",
+                             "webhook_status": response.status_code}, status_code=502)
+    return JSONResponse({"wamid": wamid, "phone": phone,
+                         "webhook_status": response.status_code})
+
+
+async def replies_for(graph: str, phone: str, after: int, wait_s: float) -> JSONResponse:
+    """The replies the fake Graph API at ``graph`` was asked to send to ``phone``."""
+    try:
+        to = normalise_phone(phone)
+    except ValueError:
+        return JSONResponse({"detail": "That is not a phone number."}, status_code=422)
+    try:
+        async with httpx.AsyncClient(timeout=wait_s) as client:
+            response = await client.get(f"{graph}/_fake/messages",
+                                        params={"to": to, "after": after})
+        data: dict[str, Any] = response.json()
+    except (httpx.HTTPError, ValueError):
+        return JSONResponse({"detail": "The replies cannot be read now."}, status_code=502)
+    replies = [{"seq": m["seq"], "text": m["body"], "wamid": m["id"],
+                "at": m.get("received_at"), "in_reply_to": m.get("context_message_id")}
+               for m in data.get("messages", [])]
+    return JSONResponse({"replies": replies})
