@@ -253,6 +253,9 @@ run(async (browser) => {
   await page.waitForFunction(() => document.getElementById("ticket-status").textContent);
   results.transferStatus = await page.textContent("#ticket-status");
   results.mineAfter = (await inboxLacks(page, "Tom")).map((i) => i.name);
+  await page.waitForSelector("#no-ticket:not([hidden])", { timeout: 15000 });
+  results.left = { pane: await page.isVisible("#ticket"),
+                   text: await page.textContent("#no-ticket") };
 
   await open(page, "Lucía");
   await page.fill("#resolution", "Order found, courier delivers tomorrow");
@@ -282,6 +285,9 @@ def test_transfer_to_jon_then_close_with_a_resolution_and_reopen(server: Console
     assert seen["transferStatus"] == "Transferred to Jon (offline)."
     # Tom left Marta's Mine view; the freed place took the queued Ana
     assert sorted(seen["mineAfter"]) == ["Ana Ruiz", "Lucía Fernández"]
+    # and its pane closed, saying why, instead of showing a ticket she can no longer answer
+    assert seen["left"]["pane"] is False
+    assert seen["left"]["text"].startswith("That conversation is no longer yours")
     closed = seen["closed"]
     assert closed["badge"] == "Closed" and closed["status"] == "Ticket closed."
     assert "Resolved: Order found, courier delivers tomorrow" in closed["meta"]

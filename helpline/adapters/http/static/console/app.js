@@ -200,6 +200,7 @@ async function openTicket(ticketId, select) {
     raw = await api("GET", "/tickets/" + ticketId);
   } catch (error) {
     if (select) fail(error);
+    else if (error.status === 403 || error.status === 404) leaveTicket();
     return;
   }
   const reset = state.ticket !== ticketId || select && !state.detail;
@@ -221,6 +222,17 @@ async function openTicket(ticketId, select) {
   if (!document.hidden) markRead(ticketId);
   renderInbox();
   if (!$("history-view").hidden && !reset) loadTimeline();
+}
+
+/** The open ticket left this agent's hands (transferred, reassigned): close it, say why. */
+function leaveTicket() {
+  state.ticket = null;
+  state.detail = null;
+  $("ticket").hidden = true;
+  $("no-ticket").hidden = false;
+  $("no-ticket").textContent = "That conversation is no longer yours (it was transferred " +
+    "or reassigned). Pick another from the inbox.";
+  renderInbox();
 }
 
 // --- the history (audit timeline) ---
