@@ -326,3 +326,54 @@ def test_history_tab_lists_who_did_what(server: ConsoleServer, tmp_path: Path) -
     assert any("note" in action.lower() for action in marta), lines
     assert any("Jon" in action for action in marta), lines  # the transfer
     assert any(line["actor"] == "Customer" for line in lines), lines
+
+
+SAVED = HELPERS + r"""
+run(async (browser) => {
+  const admin = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await signIn(admin, adminToken);
+  await admin.click("#saved-open");
+  await admin.waitForSelector("#saved-dialog[open]");
+  await admin.fill("#saved-id", "Not a name!");
+  await admin.fill("#saved-name", "Greeting");
+  await admin.fill("#saved-text", "Hola {customer_name}, soy {agent_name}.");
+  await admin.click("#saved-form button[type=submit]");
+  results.badName = await admin.textContent("#saved-error");
+  await admin.fill("#saved-id", "greeting");
+  await admin.click("#saved-form button[type=submit]");
+  await admin.waitForFunction(() => document.getElementById("saved-status").textContent);
+  results.saved = await admin.textContent("#saved-status");
+  await admin.waitForSelector("#saved-list li", { hasText: "Greeting" });
+  results.listed = await admin.$$eval("#saved-list li strong", (s) => s.map((n) => n.textContent));
+  await admin.click('#saved-list button[aria-label="Delete Refund on its way"]');
+  await admin.waitForFunction(() => document.getElementById("saved-status").textContent
+    .startsWith("Deleted") && ![...document.querySelectorAll("#saved-list li strong")]
+    .some((n) => n.textContent === "Refund on its way"));
+  results.afterDelete = await admin.$$eval("#saved-list li strong",
+                                           (s) => s.map((n) => n.textContent));
+  results.a11y = await axe(admin);
+  await admin.click("#saved-close");
+
+  const agent = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await signIn(agent, token);
+  results.agentButton = await agent.isVisible("#saved-open");
+  await open(agent, "Ana");
+  await agent.waitForSelector("#canned:not([hidden])");
+  results.options = await agent.$$eval("#canned option", (os) => os.map((o) => o.textContent));
+  await agent.selectOption("#canned", { label: "Greeting" });
+  results.inserted = await agent.inputValue("#reply-text");
+});
+"""
+
+
+def test_an_admin_manages_saved_replies_and_agents_insert_them(server: ConsoleServer,
+                                                                 tmp_path: Path) -> None:
+    seen = run_script(tmp_path, SAVED, args(server))
+    assert seen["badName"].startswith("Use a short name of lower-case letters")
+    assert seen["saved"] == "Saved “Greeting”."
+    assert "Greeting" in seen["listed"] and "Refund on its way" in seen["listed"]
+    assert "Refund on its way" not in seen["afterDelete"] and "Greeting" in seen["afterDelete"]
+    assert seen["a11y"] == []
+    assert seen["agentButton"] is False  # agents use saved replies; admins manage them
+    assert "Greeting" in seen["options"] and "Refund on its way" not in seen["options"]
+    assert seen["inserted"] == "Hola Ana Ruiz, soy Marta."

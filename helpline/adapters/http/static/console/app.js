@@ -52,6 +52,7 @@ function renderMe() {
   $("who").textContent = agent ? `${agent.name} · ${agent.online ? "online" : "offline"}`
                                : "Administrator";
   $("status-toggle").hidden = !agent;
+  $("saved-open").hidden = !(isAdmin() && has("canned"));
   if (agent) $("status-toggle").textContent = agent.online ? "Go offline" : "Go online";
 }
 
