@@ -54,6 +54,14 @@ async function signIn(page, secret) {
     await admin.click('#views [data-view="queue"]');
     await admin.waitForTimeout(500);
     await shot(admin, "08-admin-queue");
+    await admin.click("#saved-open");
+    await admin.fill("#saved-id", "refund-on-its-way");
+    await admin.fill("#saved-name", "Refund on its way");
+    await admin.fill("#saved-text", "Hi {customer_name}, your refund is on its way: allow 3-5 days.");
+    await admin.click("#saved-form button[type=submit]");
+    await admin.waitForSelector("#saved-list li");
+    await shot(admin, "10-saved-replies");
+    await admin.click("#saved-close");
     const sim = await (await browser.newContext({ viewport: { width: 1000, height: 800 },
                                                   locale: "en-GB" })).newPage();
     await sim.goto(base + "/simulator");
