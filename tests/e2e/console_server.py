@@ -28,6 +28,7 @@ from helpline.adapters.http.console import create_console_router
 from helpline.adapters.http.simulator import create_simulator_router
 from helpline.adapters.http.webhook import create_webhook_router
 from helpline.application.customer_gateway import InMemoryCustomerDirectory
+from helpline.application.ports import Answerer
 from helpline.application.whatsapp_edge import RecordingSender
 from helpline.bootstrap import Persistence, bootstrap
 from helpline.catalog import CatalogMessage, CustomerInfo, WhatsAppBusinessTextMessageReceived
@@ -146,12 +147,14 @@ def seed(server: ConsoleServer) -> None:
 
 
 @contextmanager
-def console_server(data_dir: Path, *, seeded: bool = True) -> Iterator[ConsoleServer]:
-    """Start the server (seeded with :func:`seed` unless told not to); stop it on exit."""
+def console_server(data_dir: Path, *, seeded: bool = True,
+                   answerer: Answerer | None = None) -> Iterator[ConsoleServer]:
+    """Start the server (seeded with :func:`seed` unless told not to; ``answerer`` in place
+    of the demo's keyword answerer); stop it on exit."""
     sender = RecordingSender()
     directory = InMemoryCustomerDirectory(CUSTOMERS)
     settings = Settings(helpline_data_dir=data_dir, whatsapp_app_secret="sim-secret")
-    container = bootstrap(settings, sender=sender, directory=directory)
+    container = bootstrap(settings, sender=sender, directory=directory, answerer=answerer)
     runner, lock = container.runner(), threading.Lock()
     desk = container.services.desk
     marta = desk.register_agent(name="Marta", email="marta@example.com", languages=["es", "en"],
