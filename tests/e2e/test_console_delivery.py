@@ -87,3 +87,38 @@ def test_hand_over_reason_sources_and_a_failed_delivery(server: ConsoleServer,
     assert "More than 24 hours have passed" in failed["text"], failed
     red, green, blue = (int(x) for x in failed["color"][4:-1].split(",")[:3])
     assert red > 150 and green < 100 and blue < 100, failed["color"]  # shown in red
+
+
+NOTIFY = r"""
+run(async (browser) => {
+  const context = await browser.newContext();
+  await context.addInitScript(() => {
+    window.shown = [];
+    window.Notification = class {
+      constructor(title, options) { window.shown.push({ title, body: options.body }); }
+      static get permission() { return "granted"; }
+      static async requestPermission() { return "granted"; }
+    };
+    Object.defineProperty(document, "hidden", { get: () => true });  // the agent is elsewhere
+  });
+  const page = await context.newPage();
+  await signIn(page, token);
+  await page.waitForSelector("#inbox li");
+  await page.check("#notify");
+  await ask("message");
+  await page.waitForFunction(() => window.shown.length > 0, null, { timeout: 15000 });
+  results.shown = await page.evaluate(() => window.shown);
+  results.title = await page.title();
+});
+"""
+
+
+def test_desktop_notification_and_unread_title_when_the_agent_is_elsewhere(
+        server: ConsoleServer, tmp_path: Path) -> None:
+    seen = run_script(tmp_path, NOTIFY, [server.base, server.token, server.admin_token],
+                      actions={"message": lambda: server.customer_says(
+                          PHONE, "¿Y cuánto cuesta?", name="Eva")})
+    [shown] = seen["shown"]
+    assert shown["title"].startswith("New message from")
+    assert shown["body"] == "¿Y cuánto cuesta?"
+    assert seen["title"].startswith("(1)"), seen["title"]
