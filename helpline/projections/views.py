@@ -8,7 +8,7 @@ The console's reads (inbox views, counts, search, the ticket detail) are in
 from __future__ import annotations
 
 import logging
-from abc import ABC
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol
@@ -88,8 +88,9 @@ class HelpdeskView(ConsoleReads, TrackingRecorder, ABC):
                 cursor.execute(f"INSERT INTO {self.prefix}schema_version (version) VALUES "
                                f"({SCHEMA_VERSION})")
 
+    @abstractmethod
     def _table_exists(self, cursor: Any, table: str) -> bool:
-        raise NotImplementedError
+        """Whether ``table`` exists (each dialect asks its own catalog)."""
 
     def _version(self, cursor: Any) -> int | None:
         if not self._table_exists(cursor, "schema_version"):

@@ -6,28 +6,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
-from uuid import uuid4
 
 import pytest
-import uvicorn
-from fastapi import FastAPI
 
-from helpline.adapters.http.api import create_agent_api_router
-from helpline.adapters.http.console import create_console_router
-from helpline.application.customer_gateway import InMemoryCustomerDirectory
 from helpline.application.whatsapp_edge import RecordingSender
-from helpline.bootstrap import Persistence, bootstrap
-from helpline.catalog import CustomerInfo, WhatsAppBusinessTextMessageReceived
-from helpline.config import Settings
-from helpline.domain.ids import conversation_id_for
-from helpline.projections import build_projections
+from tests.e2e.console_server import LUCIA, console_server
 
 pytestmark = pytest.mark.e2e
 
@@ -36,7 +22,7 @@ NODE = shutil.which("node")
 BROWSER_DIR = Path(os.environ.get("HELPLINE_BROWSER_DIR",
                                   Path.home() / ".cache" / "helpline-browser"))
 PLAYWRIGHT = BROWSER_DIR / "node_modules" / "playwright-core"
-PHONE = "34600000077"
+PHONE = LUCIA
 
 SCRIPT = r"""
 const { chromium } = require("playwright-core");
@@ -74,56 +60,15 @@ const lines = readline.createInterface({ input: process.stdin })[Symbol.asyncIte
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, str, RecordingSender, object]]:
-    sender = RecordingSender()
-    directory = InMemoryCustomerDirectory([CustomerInfo(customer_id="cus_77", name="Lucía",
-                                                        phone=PHONE, language="es")])
-    container = bootstrap(Settings(helpline_data_dir=tmp_path), sender=sender,
-                          directory=directory)
-    runner, lock = container.runner(), threading.Lock()
-    desk = container.services.desk
-    agent = desk.register_agent(name="Marta", email="marta@example.com", languages=["es"])
-    desk.set_agent_status(agent.agent_id, online=True)
-    view = Persistence(Settings(helpline_data_dir=tmp_path)).view()
-    projections = build_projections(view, desk=desk, store=container.services.store,
-                                    poll_interval=0.1)
+    with console_server(tmp_path, seeded=False) as running:
+        def escalate() -> None:
+            running.customer_says(PHONE, "quiero hablar con una persona")
 
-    def publish(messages: object) -> None:
-        with lock:
-            runner.publish(*messages)  # type: ignore[misc]
-
-    app = FastAPI()
-    app.include_router(create_agent_api_router(desk, view, directory, "admin-e2e-token",
-                                               publish=publish))
-    app.include_router(create_console_router())
-    port = _free_port()
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    projections.start()
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not uv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-
-    def escalate() -> None:
-        at = datetime.now(UTC)
-        publish([WhatsAppBusinessTextMessageReceived(
-            message_id=uuid4(), correlation_id=str(conversation_id_for(PHONE)), occurred_at=at,
-            wamid="wamid.e2e.1", phone_number_id="106540352242922", sender_phone=PHONE,
-            profile_name="Lucía", text="quiero hablar con una persona", sent_at=at)])
-
-    yield f"http://127.0.0.1:{port}", agent.token, sender, escalate
-    uv.should_exit = True
-    thread.join(10)
-    projections.close()
-    container.close()
+        yield running.base, running.token, running.sender, escalate
 
 
 def test_escalation_reply_reaches_whatsapp(
