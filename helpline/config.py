@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     helpline_ack_wait_seconds: float = Field(
         default=30.0, gt=0, description="how long JetStream waits for an ack before it "
         "delivers a message again (e.g. after a crash)")
+    helpline_stall_seconds: float = Field(
+        default=120.0, gt=0, description="a consumer or outbox relay that makes no progress "
+        "this long is restarted (its unacked messages come back)")
     helpline_send_lease_seconds: float = Field(
         default=120.0, gt=0, description="how long a send's claim waits for Meta's status "
         "before the send is tried again (after a crash or a timeout during the call)")

@@ -134,13 +134,15 @@ async def build_process(settings: Settings, names: tuple[str, ...],
     runtime = ServiceRuntime(container.services, names, settings.nats_url,
                              Topology.from_settings(settings),
                              batch_size=settings.helpline_batch_size,
-                             ack_wait_s=settings.helpline_ack_wait_seconds)
+                             ack_wait_s=settings.helpline_ack_wait_seconds,
+                             stall_s=settings.helpline_stall_seconds)
     supervised = os.environ.get(SUPERVISED) == "1"
     process = Process(
         settings=settings, names=names, supervise=supervise, container=container,
         runtime=runtime, children=Supervisor(supervise, env=child_env(settings)),
         edge=frozenset(), supervised=supervised,
-        checks={"nats": lambda: runtime.connected, **container.health_checks()})
+        checks={"nats": lambda: runtime.connected, "consumers": lambda: runtime.consuming,
+                **container.health_checks()})
     if not supervised:
         process.edge = edge_of(process.every)
     try:

@@ -116,7 +116,7 @@ async def test_a_process_is_built_without_connecting(tmp_path: Path,
     try:
         assert process.edge == {"webhook", "agents"} and not process.supervised
         assert process.every == {"ms-whatsapp", "ms-agents", "ms-rag"}
-        assert list(process.checks) == ["nats", "conversation_store", "agent_desk",
+        assert list(process.checks) == ["nats", "consumers", "conversation_store", "agent_desk",
                                         "customer_directory", "send_ledger", "views"]
         assert "ms-whatsapp" in process.runtime.handlers
     finally:

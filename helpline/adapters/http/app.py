@@ -82,6 +82,8 @@ def create_app(
                 service, message = key.split(":", 1)
                 lines.append(f'helpline_{name}_total{{service="{service}",'
                              f'message="{message}"}} {value}')
+        lines += [f'helpline_worker_restarts_total{{worker="{worker}"}} {n}'
+                  for worker, n in sorted(metrics.restarts.items())]
         return "\n".join(lines) + "\n"
 
     for router in routers:

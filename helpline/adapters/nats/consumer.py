@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,6 +63,8 @@ class Metrics:
     redelivered: dict[str, int] = field(default_factory=dict)
     dead_lettered: dict[str, int] = field(default_factory=dict)
     batches: dict[str, int] = field(default_factory=dict)
+    restarts: dict[str, int] = field(default_factory=dict)
+    """Consumers and relays the watchdog restarted, by ``consume:<key>`` / ``relay:<app>``."""
     published: int = 0
 
     def bump(self, counter: dict[str, int], key: str, n: int = 1) -> None:
@@ -183,6 +186,8 @@ class BatchConsumer:
     published before the message is dead-lettered."""
     batch_size: int = 64
     ack_wait_s: float = 30.0
+    progress_at: float = field(default_factory=time.monotonic)
+    """``time.monotonic()`` when the consumer last fetched or settled (its watchdog)."""
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _outage: OutageLog = field(init=False)
     _fetching: OutageLog = field(init=False)
@@ -219,6 +224,7 @@ class BatchConsumer:
 
     async def _consume(self, subscription: JetStreamContext.PullSubscription) -> None:
         while not self._stopping.is_set():
+            self.progress_at = time.monotonic()
             try:
                 batch = await subscription.fetch(self.batch_size, timeout=1.0)
             except (TimeoutError, NatsTimeoutError, FetchTimeoutError):
@@ -230,8 +236,14 @@ class BatchConsumer:
                 await asyncio.sleep(1.0)
                 continue
             self._fetching.worked()
-            if batch:
+            if not batch:
+                continue
+            try:
                 await self.process(batch)
+            except Exception:  # never end the consumer: what was not settled comes back
+                log.exception("%s: a batch of %d could not be settled; JetStream redelivers "
+                              "what was not acked", self.key, len(batch))
+                await asyncio.sleep(1.0)
 
     async def process(self, batch: Sequence[Msg]) -> None:
         """Handle one fetched batch and settle every message of it."""
@@ -240,7 +252,10 @@ class BatchConsumer:
             try:
                 parsed.append((raw, self.message_cls.model_validate_json(raw.data)))
             except ValidationError as e:
-                await self.dead_letter(raw, e)
+                try:
+                    await self.dead_letter(raw, e)
+                except Exception as why:
+                    await self._retry_later(raw, why)
         if not parsed:
             return
         self.metrics.bump(self.metrics.batches, self.key)
@@ -252,6 +267,7 @@ class BatchConsumer:
             result = BatchResult(errors=dict.fromkeys(range(len(parsed)), e))
         if len(result.errors) < len(parsed):
             self._outage.worked()
+        self.progress_at = time.monotonic()
         for i, (raw, _) in enumerate(parsed):
             error = result.errors.get(i)
             if error is None:
@@ -259,6 +275,13 @@ class BatchConsumer:
                 self.metrics.bump(self.metrics.processed, self.key)
             else:
                 await self.settle_failure(raw, error)
+
+    async def _retry_later(self, raw: Msg, why: BaseException) -> None:
+        """A message could not be settled as decided (the dead-letter publish failed, e.g.
+        while a NATS node fails over): let it come back and be decided again."""
+        log.warning("%s: could not settle a message (%r); it comes back", self.key, why)
+        with contextlib.suppress(Exception):  # unsettled, it still comes back after ack_wait
+            await raw.nak(delay=self.retry.delay(deliveries(raw)))
 
     async def settle_failure(self, raw: Msg, error: BaseException) -> None:
         """Dead-letter a message that cannot succeed; otherwise let it come back later. A
@@ -271,7 +294,10 @@ class BatchConsumer:
             await raw.nak(delay=self.retry.delay(delivered))
             return
         if isinstance(error, PERMANENT_ERRORS) or delivered >= self.retry.max_deliver:
-            await self.dead_letter(raw, error)
+            try:
+                await self.dead_letter(raw, error)
+            except Exception as e:
+                await self._retry_later(raw, e)
             return
         delay = self.retry.delay(delivered)
         log.warning("%s failed (delivery %d), retrying in %.1fs: %r", self.key, delivered,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 
 from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
@@ -52,6 +53,8 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._stopped = asyncio.Event()
         self.position = self.tracking.max_tracking_id(self.tracking_name) or 0
+        self.progress_at = time.monotonic()
+        """``time.monotonic()`` of the relay's last step (its watchdog)."""
 
     def wake(self) -> None:
         """Something was saved: look at the log now instead of at the next poll."""
@@ -66,6 +69,7 @@ class OutboxRelay:
         """Relay until stopped."""
         outage = OutageLog(f"{self.app.name} outbox relay", log)
         while not self._stopped.is_set():
+            self.progress_at = time.monotonic()
             try:
                 moved = await self.relay_once()
                 outage.worked()
@@ -111,6 +115,7 @@ class OutboxRelay:
     async def _query(self, query: CatalogMessage) -> None:
         if self.on_query is None:
             return
+        self.progress_at = time.monotonic()
         try:
             await self.on_query(query)
         except Exception:

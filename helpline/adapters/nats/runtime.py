@@ -31,6 +31,7 @@ from helpline.adapters.nats.embedded import servers
 from helpline.adapters.nats.query import create_query_router, get_conversation
 from helpline.adapters.nats.relay import OutboxRelay
 from helpline.adapters.nats.topology import Topology
+from helpline.adapters.nats.watchdog import Starter, Watchdog
 from helpline.application.base import HelplineApplication
 from helpline.application.routing import SUBSCRIPTIONS
 from helpline.application.runner import Services
@@ -88,7 +89,19 @@ class ServiceRuntime:
     publisher: Publisher | None = None
     consumers: list[BatchConsumer] = field(default_factory=list)
     _executors: list[MergingExecutor] = field(default_factory=list)
-    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    stall_s: float = 120.0
+    """A consumer or relay that makes no progress this long is restarted."""
+    watch_interval_s: float = 5.0
+    watchdog: Watchdog = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.watchdog = Watchdog(self.stall_s, self.watch_interval_s,
+                                 restarts=self.metrics.restarts)
+
+    @property
+    def restarts(self) -> dict[str, int]:
+        """How often each consumer or relay was restarted, by name."""
+        return self.watchdog.restarts
 
     async def start(self) -> None:
         """Connect, declare streams, subscribe and start the relays."""
@@ -128,12 +141,11 @@ class ServiceRuntime:
                     retry=self.retry_by_service.get(name, self.retry), metrics=self.metrics,
                     batch_size=self.batch_size, ack_wait_s=self.ack_wait_s,
                     given_up=_send_given_up if cls is SendWhatsAppBusinessTextMessage else None)
-                subscription = await consumer.subscribe()
                 self.consumers.append(consumer)
-                self._tasks.append(asyncio.create_task(consumer.run(subscription),
-                                                       name=f"consume:{consumer.key}"))
-        self._tasks += [asyncio.create_task(r.run(), name=f"relay:{n}")
-                        for n, r in self.relays.items()]
+                await self.watchdog.add(f"consume:{consumer.key}", _consuming(consumer),
+                                        consumer)
+        for n, relay in self.relays.items():
+            await self.watchdog.add(f"relay:{n}", _relaying(relay), relay)
 
     def _default_handler(self, name: str) -> BatchHandler:
         app = self.services.application(name)
@@ -176,6 +188,11 @@ class ServiceRuntime:
             relay.wake()
 
     @property
+    def consuming(self) -> bool:
+        """Whether every consumer and relay started is still running (``/healthz``)."""
+        return self.watchdog.healthy()
+
+    @property
     def connected(self) -> bool:
         """Whether the NATS connection is up."""
         try:
@@ -186,13 +203,15 @@ class ServiceRuntime:
     async def stop(self) -> None:
         """Stop consuming (the batch in progress finishes; unacked messages are redelivered),
         then let the relays publish what was saved, then disconnect."""
+        await self.watchdog.stop()
         for consumer in self.consumers:
             consumer.stop()
         for relay in self.relays.values():
             relay.stop()
-        if self._tasks:
-            await asyncio.wait(self._tasks, timeout=5.0)
-        for task in self._tasks:
+        tasks = self.watchdog.tasks
+        if tasks:
+            await asyncio.wait(tasks, timeout=5.0)
+        for task in tasks:
             task.cancel()
         for executor in self._executors:
             await executor.stop()
@@ -205,6 +224,19 @@ class ServiceRuntime:
             with contextlib.suppress(Exception):  # NATS may be gone already
                 await self.broker.stop()
             self.broker = None
+
+
+def _consuming(consumer: BatchConsumer) -> Starter:
+    async def start() -> asyncio.Task[None]:
+        subscription = await consumer.subscribe()
+        return asyncio.create_task(consumer.run(subscription), name=f"consume:{consumer.key}")
+    return start
+
+
+def _relaying(relay: OutboxRelay) -> Starter:
+    async def start() -> asyncio.Task[None]:
+        return asyncio.create_task(relay.run(), name=f"relay:{relay.app.name}")
+    return start
 
 
 def _send_given_up(msg: CatalogMessage, error: BaseException) -> list[CatalogMessage]:
