@@ -40,8 +40,10 @@ bench: install
 soak: install
 	$(PY) -m benchmarks.soak
 
-## catalog: the EventCatalog project and the AsyncAPI 3 document in build/catalog/
+## catalog: the EventCatalog project and the AsyncAPI 3 document in build/catalog/, and the
+## README's table of messages
 catalog: install
+	$(VENV)/bin/helpline catalog readme --write README.md
 	$(VENV)/bin/helpline catalog export build/catalog/eventcatalog
 	$(VENV)/bin/helpline catalog asyncapi --output build/catalog/asyncapi.yaml
 

@@ -1,19 +1,36 @@
 """The flows we added to the seed's, as data: a ticket closed (back to the AI), a send that
-failed, and the delivery statuses of a reply. ``eventcatalog`` exports them beside the seed
-flow; their message steps point at each message's consumers, taken from the catalog."""
+failed, and the delivery statuses of a reply, told as stories; and, for every other message
+the seed flow does not draw, a flow of its own derived from the catalog (producer → message
+→ consumers), so a new message is drawn without an edit here. ``eventcatalog`` exports them
+beside the seed flow; message steps point at each message's consumers."""
 
 from __future__ import annotations
 
-from helpline.catalog.base import SERVICE_VERSION
+from helpline.catalog.base import SERVICE_VERSION, CatalogMessage
 from helpline.catalog.flow import Flow, FlowStep
-from helpline.catalog.registry import message_class
+from helpline.catalog.registry import MESSAGES, message_class
 
 _SEND = "send-whatsapp-business-text-message"
 
 
 def added_flows() -> tuple[Flow, ...]:
-    """The flows we added, in the order they are exported."""
-    return (_back_to_ai(), _reopened(), _send_failure(), _status_updates())
+    """The flows we added, in the order they are exported: the stories, then one flow for
+    each message neither the seed flow nor a story draws."""
+    stories = (_back_to_ai(), _reopened(), _send_failure(), _status_updates())
+    drawn = {s.message[0] for f in stories for s in f.steps if s.message is not None}
+    return (*stories, *(_single(m) for m in MESSAGES if not m.in_seed
+                        and m.catalog_id not in drawn))
+
+
+def _single(cls: type[CatalogMessage]) -> Flow:
+    """A message's own flow: its producer, the message, its consumers."""
+    consumers = tuple(c for c in cls.consumers if c != cls.producer)
+    steps = (_svc(cls.producer, (cls.catalog_id, None)), _msg(cls.catalog_id),
+             *(_svc(c) for c in consumers))
+    return Flow(f"{cls.catalog_id}-flow", cls.title, "0.0.1", cls.summary, steps,
+                _flow_body(f"{cls.producer} publishes *{cls.title}*;",
+                           f"{', '.join(cls.consumers)} consume{'s' * (len(cls.consumers) == 1)}",
+                           f"it. {cls.summary}"))
 
 
 def _back_to_ai() -> Flow:

@@ -1,4 +1,5 @@
-"""``helpline catalog export DIR`` and ``helpline catalog asyncapi [--output FILE]``.
+"""``helpline catalog export DIR``, ``helpline catalog asyncapi [--output FILE]`` and
+``helpline catalog readme [--write README.md]``.
 
 ``python -m helpline.catalog.cli catalog ...`` runs the same commands without ``helpline``.
 """
@@ -33,6 +34,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     asyncapi.set_defaults(func=_asyncapi)
 
+    readme = commands.add_parser(
+        "readme", help="print the README's table of messages, or rewrite it in --write FILE")
+    readme.add_argument("--write", type=Path, default=None, metavar="FILE",
+                        help="the README to update between its messages-table markers")
+    readme.set_defaults(func=_readme)
+
 
 def _export(args: argparse.Namespace) -> int:
     from helpline.catalog.eventcatalog import export_eventcatalog
@@ -54,6 +61,17 @@ def _asyncapi(args: argparse.Namespace) -> int:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
         print(f"wrote {output}")
+    return 0
+
+
+def _readme(args: argparse.Namespace) -> int:
+    from helpline.catalog.readme import messages_table, write_table
+
+    if args.write is None:
+        print(messages_table())
+    else:
+        changed = write_table(args.write)
+        print(f"{'updated' if changed else 'unchanged'}: the table of messages in {args.write}")
     return 0
 
 

@@ -1,5 +1,5 @@
 """The registry finds every message by itself: no list kept by hand can miss one, and the
-README's table of messages names each of them."""
+README's table of messages is generated from it and names each of them."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import pytest
 
 import helpline.catalog
 from helpline.catalog import MESSAGES, CatalogMessage
+from helpline.catalog.cli import main
+from helpline.catalog.readme import BEGIN, END, with_table
 from helpline.catalog.registry import MESSAGE_MODULES
 
 pytestmark = pytest.mark.unit
@@ -40,10 +42,19 @@ def test_each_message_lives_in_its_producers_module() -> None:
     assert {m.__module__ for m in MESSAGES} == {m.__name__ for m in MESSAGE_MODULES}
 
 
-def test_the_readme_table_names_every_message() -> None:
-    section = README.read_text("utf-8").split("### Messages and subjects", 1)[1]
-    table = section.split("\n\n###", 1)[0]
-    rows = re.findall(r"^\| ([a-z][^|]*) \| (?:event|command|query)", table, re.M)
-    named = {name.strip() for row in rows
-             for name in re.split(r",|→|/", re.sub(r"\(.*?\)", "", row))}
-    assert named == {m.catalog_id for m in MESSAGES}
+def test_the_readme_table_is_the_generated_one_and_names_every_message() -> None:
+    readme = README.read_text("utf-8")
+    assert with_table(readme) == readme, "the README's table of messages is stale: make catalog"
+    table = readme.split(BEGIN, 1)[1].split(END, 1)[0]
+    rows = re.findall(r"^\| ([a-z][^|]*) \| (?:event|command|query|reply) \|", table, re.M)
+    named = [name.strip() for row in rows for name in row.split(",")]
+    assert sorted(named) == sorted(m.catalog_id for m in MESSAGES)
+
+
+def test_make_catalog_rewrites_a_stale_table(tmp_path: Path) -> None:
+    stale = tmp_path / "README.md"
+    stale.write_text(f"# x\n\n{BEGIN}\n| old | event | a → b |\n{END}\n\nrest\n", "utf-8")
+    assert main(["catalog", "readme", "--write", str(stale)]) == 0
+    text = stale.read_text("utf-8")
+    assert "| old |" not in text and text.endswith(f"{END}\n\nrest\n")
+    assert "| ticket-opened, agent-assigned" in text

@@ -101,7 +101,17 @@ def test_every_exported_flow_agrees_with_the_catalog(flow: Flow) -> None:
 
 def test_added_flows_cover_ticket_closed_send_failure_and_status_updates() -> None:
     added = {m for f in FLOWS[1:] for s in f.steps if s.message for m in [s.message[0]]}
-    assert {m.catalog_id for m in MESSAGES if not m.in_seed} - added == {"generate-agent-answer"}
+    assert {m.catalog_id for m in MESSAGES if not m.in_seed} - added == set()
+    stories = {f.id for f in FLOWS[1:5]}
+    assert stories == {"ticket-closed-back-to-ai", "ticket-reopened-back-to-agent",
+                       "whatsapp-send-failure", "whatsapp-status-updates"}
+
+
+def test_a_message_no_story_draws_gets_a_flow_of_its_own() -> None:
+    own = next(f for f in FLOWS if f.id == "generate-agent-answer-flow")
+    assert own.arrows() == [("ms-conv-store", "generate-agent-answer", None),
+                            ("generate-agent-answer", "ms-agents", None)]
+    assert "While a ticket is open" in own.body
 
 
 # -- (b) the exported seed flow, parsed back ---------------------------------------------------
