@@ -79,7 +79,9 @@ def test_one_node_of_three_dies_mid_traffic(tmp_path: Path) -> None:
     up = None
     try:
         asyncio.run(_wait_for_jetstream(nodes[0].url))
-        up = start_up(tmp_path, url, "helpline", HELPLINE_STREAM_REPLICAS="3")
+        # A worker stuck on a connection the failover took away is restarted after 30 s.
+        up = start_up(tmp_path, url, "helpline", HELPLINE_STREAM_REPLICAS="3",
+                      HELPLINE_STALL_SECONDS="30")
         up.wait_healthy(90)
         customers = Customers(up.base, customers=60)
         customers.start(300)
@@ -89,10 +91,15 @@ def test_one_node_of_three_dies_mid_traffic(tmp_path: Path) -> None:
         nodes[0].start()
         customers.join(240)
         replies = wait_for_replies(up, customers.wamids, timeout_s=240)
+        health = up.health().text
     finally:
         if up is not None:
             up.stop()
         for node in nodes:
             if node.process is not None and node.process.poll() is None:
                 node.kill()
+    if set(customers.wamids) - set(replies):  # say what the process saw, for the diagnosis
+        seen = [line for line in up.log.read_text().splitlines()
+                if "helpline.nats" in line or "watchdog" in line or "ERROR" in line]
+        print("health:", health, "\n" + "\n".join(seen[-60:]))
     assert_exactly_once(replies, customers.wamids)
