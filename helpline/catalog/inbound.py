@@ -14,7 +14,7 @@ from pydantic import AwareDatetime
 
 from helpline.catalog.base import CatalogMessage
 from helpline.catalog.examples import CUSTOMER, WAMID, envelope
-from helpline.catalog.types import CustomerInfo, Id, MessageType, Phone, Text
+from helpline.catalog.types import CustomerInfo, Id, MediaInfo, MessageType, Phone, Text
 
 
 class _InboundMessage(CatalogMessage):
@@ -31,6 +31,9 @@ class _InboundMessage(CatalogMessage):
     text: Text
     sent_at: AwareDatetime
     context_wamid: str | None = None
+    media: MediaInfo | None = None
+    """An image, document, audio, video or sticker: Meta's media id and what ms-whatsapp
+    did with it (stored under its SHA-256, or why not). ``None`` for other types."""
 
 
 _INBOUND_EXAMPLE: dict[str, Any] = {
