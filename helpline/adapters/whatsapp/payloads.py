@@ -200,7 +200,7 @@ def _media(msg: Json, kind: str, where: str) -> MediaInfo:
         value = body.get(key)
         return value if isinstance(value, str) and value.strip() else None
 
-    return MediaInfo(kind=kind, media_id=media_id, mime_type=text("mime_type"),  # type: ignore[arg-type]
+    return MediaInfo(kind=kind, media_id=media_id, mime_type=text("mime_type"),
                      sha256=text("sha256"), filename=text("filename"),
                      caption=_clip(body["caption"]) if text("caption") else None,
                      voice=body.get("voice") is True, animated=body.get("animated") is True)
