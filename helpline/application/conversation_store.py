@@ -98,7 +98,8 @@ class ConversationStore(HelplineApplication):
                                               generation=self.generation))
         conv.receive_customer_message(
             wamid=msg.wamid, text=msg.text, message_type=msg.message_type, sent_at=msg.sent_at,
-            channel=channel, customer=customer, at=at, cause_id=str(msg.message_id))
+            channel=channel, customer=customer, at=at, cause_id=str(msg.message_id),
+            media_problem=msg.media.problem if msg.media else None)
 
     # -- ms-rag → ms-conv-store ---------------------------------------------------------------
 

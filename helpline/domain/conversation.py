@@ -32,7 +32,12 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from helpline.domain.ids import conversation_id_for, derived_id
-from helpline.domain.message_types import NO_REPLY_TYPES, UNREADABLE_REPLY, is_readable
+from helpline.domain.message_types import (
+    NO_REPLY_TYPES,
+    UNREADABLE_REPLY,
+    is_readable,
+    media_problem_reply,
+)
 from helpline.domain.transcript import turn
 
 #: How many recent turns an AI answer request carries (and the aggregate keeps).
@@ -454,10 +459,13 @@ class Conversation(Aggregate):
         customer: JSON | None,
         at: datetime,
         cause_id: str | None = None,
+        media_problem: str | None = None,
     ) -> bool:
         """Record a customer message and ask for its answer: the agent's when a ticket is
         open, else the AI's; a message the AI cannot read (audio, a sticker, an unsupported
         type) gets a clear system reply instead, and reactions and system notices need none.
+        Media ms-whatsapp could not keep (``media_problem``: too large, a type we do not
+        open, gone, damaged) gets a plain-words reply saying so, ticket or not.
         Returns ``False`` for a message already recorded."""
         if self.knows_message(wamid):
             return False
@@ -474,6 +482,10 @@ class Conversation(Aggregate):
             text=text, sent_at=sent_at.isoformat(), cause_id=cause_id,
         )
         if message_type in NO_REPLY_TYPES:
+            return True
+        if media_problem is not None:
+            reply = media_problem_reply(media_problem, (self.customer or {}).get("language"))
+            self._dispatch(text=reply, author="system", reply_to=wamid, cause_id=wamid, at=at)
             return True
         if self.ticket is None and not is_readable(message_type, text):
             language = (self.customer or {}).get("language")
