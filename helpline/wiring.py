@@ -106,7 +106,8 @@ class Process:
                 services.desk, self.projections.view, services.gateway.directory,
                 self.settings.helpline_admin_token.get_secret_value(),
                 dead_letters=self.runtime.dead_letters(), updates=self.projections.updates,
-                store=services.store, answerer=services.rag.answerer))
+                store=services.store, answerer=services.rag.answerer,
+                media=MediaStore(self.settings.media_dir)))
             routers.append(create_console_router())
         if "webhook" in self.edge:
             routers.append(create_webhook_router(self.settings, self.runtime.publish,

@@ -61,12 +61,22 @@ class MediaStore:
 
     def lookup(self, key: str) -> dict[str, Any] | None:
         """The entry indexed under ``key``, if any."""
-        path = self._entry(key)
+        return self._read_entry(self._entry(key))
+
+    @staticmethod
+    def _read_entry(path: Path) -> dict[str, Any] | None:
         try:
             entry: dict[str, Any] = json.loads(path.read_bytes())
         except (FileNotFoundError, ValueError):
             return None
         return entry
+
+    def lookup_hashed(self, hashed_key: str) -> dict[str, Any] | None:
+        """The entry indexed under the key whose hex SHA-256 is ``hashed_key`` (URLs carry
+        the hash, never the key itself)."""
+        if not is_sha256(hashed_key):
+            return None
+        return self._read_entry(self.root / "index" / f"{hashed_key}.json")
 
     def files(self) -> list[Path]:
         """Every file in the store (tests check nothing was stored)."""

@@ -27,6 +27,7 @@ from helpline.adapters.http.api.models import (
     TicketStatus,
     TurnOut,
 )
+from helpline.adapters.http.api.routes.media import media_of
 from helpline.application.errors import NotAllowedError, UnknownTicketError
 from helpline.domain.errors import DomainError
 from helpline.domain.ids import derived_id
@@ -76,7 +77,8 @@ def get_ticket(ctx: Ctx, caller: Caller, ticket_id: UUID) -> TicketDetail:
     """A ticket with its conversation's transcript (every ticket of the conversation, each
     line labelled with its ticket), the AI's hand-over and the customer panel."""
     row = visible_ticket(ctx, caller, ticket_id)
-    transcript = [TurnOut.of(line) for line in ctx.views.lines(row.conversation_id)]
+    transcript = [TurnOut.of(line, media_of(ctx, row, line))
+                  for line in ctx.views.lines(row.conversation_id)]
     handoff = ctx.views.handoff(row.ticket_id)
     return TicketDetail(**TicketOut.of(row, ctx.now()).model_dump(), transcript=transcript,
                         handoff=HandoffOut.of(handoff) if handoff else None,
