@@ -24,8 +24,10 @@ API_BODY_BYTES = 64 * 1024
 DEFAULT_BODY_BYTES = 1024 * 1024
 
 #: A strict policy: our own scripts and styles only, never framed.
-STRICT_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-              "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+#: (``blob:`` images: the console shows customers' images it fetched with the agent's token.)
+STRICT_CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self'; "
+              "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+              "form-action 'self'")
 #: Pages that start themselves with an inline script (FastAPI's /docs and /redoc).
 INLINE_CSP = STRICT_CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'").replace(
     "style-src 'self'", "style-src 'self' 'unsafe-inline'")
