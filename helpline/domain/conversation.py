@@ -239,6 +239,8 @@ class Conversation(Aggregate):
         agent_id: str
         agent_name: str
         text: str
+        attachment: JSON | None = None
+        """The image or document the agent sent (added later: older events have none)."""
 
         def apply(self, agg: Conversation) -> None:
             _remember(agg.recent_answers, self.answer_id)
@@ -300,6 +302,9 @@ class Conversation(Aggregate):
         reply_to_wamid: str | None
         customer_last_message_at: str | None
         cause_id: str | None
+        attachment: JSON | None = None
+        """An agent's image or document sent with the text (added later: older events have
+        none)."""
 
         def apply(self, agg: Conversation) -> None:
             agg.unsettled[self.reply_id] = self.author
@@ -558,7 +563,7 @@ class Conversation(Aggregate):
 
     def receive_agent_answer(
         self, *, answer_id: str, ticket_id: str, agent_id: str, agent_name: str, text: str,
-        at: datetime,
+        at: datetime, attachment: JSON | None = None,
     ) -> bool:
         """Record a human agent's answer and reply on the active channel, exactly like an AI
         answer. ``False`` for a recently recorded answer (older redeliveries are caught by
@@ -568,8 +573,9 @@ class Conversation(Aggregate):
         reply_to = self.last_customer_wamid
         self.trigger_event(self.AgentAnswerReceived, timestamp=at, answer_id=answer_id,
                            ticket_id=ticket_id, agent_id=agent_id, agent_name=agent_name,
-                           text=text)
-        self._dispatch(text=text, author="agent", reply_to=reply_to, cause_id=answer_id, at=at)
+                           text=text, **({"attachment": attachment} if attachment else {}))
+        self._dispatch(text=text, author="agent", reply_to=reply_to, cause_id=answer_id, at=at,
+                       attachment=attachment)
         return True
 
     def close_ticket(
@@ -660,13 +666,15 @@ class Conversation(Aggregate):
         )
 
     def _dispatch(
-        self, *, text: str, author: str, reply_to: str | None, cause_id: str, at: datetime
+        self, *, text: str, author: str, reply_to: str | None, cause_id: str, at: datetime,
+        attachment: JSON | None = None,
     ) -> None:
         self.trigger_event(
             self.ReplyDispatched, timestamp=at,
             reply_id=str(self.derive("reply", cause_id)), text=text, author=author,
             channel=self.channel, reply_to_wamid=reply_to,
             customer_last_message_at=self.last_customer_message_at, cause_id=cause_id,
+            **({"attachment": attachment} if attachment else {}),
         )
 
 
