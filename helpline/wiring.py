@@ -183,7 +183,8 @@ async def _whatsapp_handler(process: Process) -> BatchHandler:
     ledger = await process.container.persistence.send_ledger(process.stack)
     process.checks["send_ledger"] = ledger.ping
     outbound = OutboundWhatsApp(graph, ledger,
-                                lease=timedelta(seconds=settings.helpline_send_lease_seconds))
+                                lease=timedelta(seconds=settings.helpline_send_lease_seconds),
+                                media=MediaStore(settings.media_dir))
     return outbound.handle_batch
 
 

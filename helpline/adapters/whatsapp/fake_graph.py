@@ -297,6 +297,7 @@ def _add_test_hooks(app: FastAPI, state: FakeGraphState, reports: StatusReports 
     @app.delete("/_fake/messages")
     async def reset() -> dict[str, bool]:
         state.messages.clear()
+        state.media.uploads.clear()
         state.errors.clear()
         state.requests = 0
         return {"reset": True}
