@@ -107,7 +107,8 @@ class Process:
                 self.settings.helpline_admin_token.get_secret_value(),
                 dead_letters=self.runtime.dead_letters(), updates=self.projections.updates,
                 store=services.store, answerer=services.rag.answerer,
-                media=MediaStore(self.settings.media_dir)))
+                media=MediaStore(self.settings.media_dir),
+                upload_max_bytes=self.settings.helpline_upload_max_bytes))
             routers.append(create_console_router())
         if "webhook" in self.edge:
             routers.append(create_webhook_router(self.settings, self.runtime.publish,

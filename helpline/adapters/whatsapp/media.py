@@ -39,10 +39,14 @@ ALLOWED_TYPES: dict[str, frozenset[str]] = {
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "application/vnd.openxmlformats-officedocument.presentationml.presentation"}),
 }
-#: How the images we show inline begin (the console shows them: their bytes must agree).
+#: What an agent may attach (WhatsApp sends these as ``image`` or ``document``).
+OUTBOUND_TYPES: dict[str, str] = {
+    "image/jpeg": "image", "image/png": "image",
+    **{t: "document" for t in ALLOWED_TYPES["document"]}}
+#: How files we show inline or that browsers open begin: their bytes must agree with the type.
 _MAGIC: dict[str, tuple[bytes, ...]] = {
     "image/jpeg": (b"\xff\xd8\xff",), "image/png": (b"\x89PNG\r\n\x1a\n",),
-    "image/webp": (b"RIFF",)}
+    "image/webp": (b"RIFF",), "application/pdf": (b"%PDF",)}
 
 
 class MediaUnavailableError(RetryLaterError):
@@ -146,11 +150,16 @@ def _raise_for(response: httpx.Response) -> None:
         raise _Refused("not_found")
 
 
+def looks_like(data: bytes, mime: str) -> bool:
+    """Whether ``data`` begins the way files of ``mime`` do (for the types we check)."""
+    magic = _MAGIC.get(mime)
+    return magic is None or data.startswith(magic)
+
+
 def _check(data: bytes, mime: str, expected: object) -> None:
     if isinstance(expected, str) and expected and not _same_digest(data, expected):
         raise _Refused("checksum_mismatch")
-    magic = _MAGIC.get(mime)
-    if magic is not None and not data.startswith(magic):
+    if not looks_like(data, mime):
         raise _Refused("unsupported_type")
 
 

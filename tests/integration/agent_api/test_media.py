@@ -86,3 +86,45 @@ def test_only_agents_who_may_see_the_ticket_get_the_file(api: Api, tmp_path: Pat
     assert api.call("GET", url, stranger).status_code == 403
     other = url.rsplit("/", 1)[0] + "/" + "0" * 64
     assert api.call("GET", other, token).status_code == 404
+
+
+def test_an_agent_attaches_a_document_and_it_goes_out_with_the_reply(api: Api) -> None:
+    _, token = api.agent("marta")
+    ticket_id = api.escalate()
+    api.projections.catch_up()
+    response = api.client.post(f"/api/v1/tickets/{ticket_id}/attachments",
+                               headers={"Authorization": f"Bearer {token}"},
+                               files={"file": ("factura.pdf", PDF, "application/pdf")})
+    assert response.status_code == 201, response.text
+    uploaded = response.json()
+    assert (uploaded["kind"], uploaded["mime_type"], uploaded["filename"], uploaded["size"]) == (
+        "document", "application/pdf", "factura.pdf", len(PDF))
+    reply = api.call("POST", f"/api/v1/tickets/{ticket_id}/replies", token,
+                     json={"text": "Tu factura", "attachment_id": uploaded["attachment_id"]})
+    assert reply.status_code == 202, reply.text
+    send = api.sender.sent[-1]
+    assert send.attachment is not None and send.text == "Tu factura"
+    assert (send.attachment.kind, send.attachment.sha256, send.attachment.filename) == (
+        "document", uploaded["attachment_id"], "factura.pdf")
+
+
+def test_attachments_outside_the_allow_list_or_the_limit_are_refused(
+        api: Api, tmp_path: Path) -> None:
+    _, token = api.agent("marta")
+    ticket_id = api.escalate()
+    url = f"/api/v1/tickets/{ticket_id}/attachments"
+    auth = {"Authorization": f"Bearer {token}"}
+    for name, data, mime in [("run.exe", b"MZ\x90\x00", "application/x-msdownload"),
+                             ("page.html", b"<script>alert(1)</script>", "text/html"),
+                             ("fake.png", b"<svg onload=alert(1)>", "image/png")]:
+        response = api.client.post(url, headers=auth, files={"file": (name, data, mime)})
+        assert response.status_code == 415, (name, response.text)
+    big = b"%PDF" + b"x" * (5 * 1024 * 1024)
+    response = api.client.post(url, headers=auth,
+                               files={"file": ("big.pdf", big, "application/pdf")})
+    assert response.status_code == 413
+    assert MediaStore(tmp_path / "media").files() == []
+    unknown = api.call("POST", f"/api/v1/tickets/{ticket_id}/replies", token,
+                       json={"text": "hola", "attachment_id": "0" * 64})
+    assert unknown.status_code == 422
+    assert api.call("POST", url, ADMIN).status_code in (403, 422)

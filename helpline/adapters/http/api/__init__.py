@@ -40,17 +40,20 @@ def create_agent_api_router(
     dead_letters: DeadLetters | None = None, updates: Updates | None = None,
     ping_seconds: float = 15.0, store: ConversationStore | None = None,
     answerer: Answerer | None = None, media: MediaStore | None = None,
+    upload_max_bytes: int = 5 * 1024 * 1024,
 ) -> APIRouter:
     """The ``/api/v1`` router over these services. ``admin_token`` empty disables the admin
     role; ``publish`` (in-process runs and tests only) receives the catalog messages each
     command causes; ``dead_letters`` serves the admin's dead-letter routes; ``updates`` (the
     projections') feeds ``GET /events``, with a ping every ``ping_seconds``; ``store`` (the
     conversations' event store) and ``answerer`` (ms-rag's) serve a ticket's timeline and
-    the AI's suggested reply; ``media`` (the media store) serves customers' files."""
+    the AI's suggested reply; ``media`` (the media store) serves customers' files and keeps
+    agents' attachments of at most ``upload_max_bytes``."""
     context = ApiContext(desk=desk, views=views, directory=directory, admin_token=admin_token,
                          now=clock or (lambda: datetime.now(UTC)), publish=publish,
                          dead_letters=dead_letters, updates=updates,
-                         ping_seconds=ping_seconds, media=media)
+                         ping_seconds=ping_seconds, media=media,
+                         upload_max_bytes=upload_max_bytes)
     assist = actions.Assist(store=store, answerer=answerer)
     router = APIRouter(prefix="/api/v1", responses=_ERRORS,
                        dependencies=[Depends(context.bind), Depends(assist.bind)])

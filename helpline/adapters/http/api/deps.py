@@ -53,6 +53,8 @@ class ApiContext:
     """How often ``GET /events`` sends a comment line to keep the connection open."""
     media: MediaStore | None = None
     """Customers' and agents' files (``None``: no media here)."""
+    upload_max_bytes: int = 5 * 1024 * 1024
+    """The largest file an agent may attach (``HELPLINE_UPLOAD_MAX_BYTES``)."""
 
     def bind(self, request: Request) -> None:
         """A router dependency: make this context the request's."""

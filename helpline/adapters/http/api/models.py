@@ -201,6 +201,19 @@ class ReplyIn(BaseModel):
     as several messages, split as ``POST /tickets/{id}/replies/preview`` shows."""
 
     text: ReplyText
+    attachment_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$", description=(
+        "an image or document uploaded with POST /tickets/{id}/attachments, sent with the "
+        "text as its caption"))
+
+
+class AttachmentOut(BaseModel):
+    """An uploaded file, ready to attach to a reply by its ``attachment_id``."""
+
+    attachment_id: str
+    kind: Literal["image", "document"]
+    mime_type: str
+    filename: str
+    size: int
 
 
 class ReplyOut(BaseModel):

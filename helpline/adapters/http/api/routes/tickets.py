@@ -27,7 +27,7 @@ from helpline.adapters.http.api.models import (
     TicketStatus,
     TurnOut,
 )
-from helpline.adapters.http.api.routes.media import media_of
+from helpline.adapters.http.api.routes.media import media_of, uploaded
 from helpline.application.errors import NotAllowedError, UnknownTicketError
 from helpline.domain.errors import DomainError
 from helpline.domain.ids import derived_id
@@ -111,9 +111,10 @@ def reply(
     agent_id = caller.agent_id
     answer_id = (str(derived_id(ticket_id, "reply", agent_id, idempotency_key))
                  if idempotency_key else str(uuid4()))
+    attachment = uploaded(ctx, body.attachment_id) if body.attachment_id else None
     try:
         messages = ctx.desk.answer(str(ticket_id), agent_id=agent_id, text=body.text,
-                                   answer_id=answer_id)
+                                   answer_id=answer_id, attachment=attachment)
     except (UnknownTicketError, NotAllowedError):
         raise HTTPException(status.HTTP_403_FORBIDDEN, NOT_YOURS) from None
     except DomainError as e:
