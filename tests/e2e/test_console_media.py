@@ -19,11 +19,12 @@ PDF = b"%PDF-1.4\n% a small invoice\n"
 
 
 def png(width: int, height: int) -> bytes:
-    """A real PNG of ``width`` x ``height`` blue pixels."""
+    """A real PNG of ``width`` x ``height`` pixels (a blue to orange gradient)."""
     def chunk(kind: bytes, data: bytes) -> bytes:
         return (struct.pack(">I", len(data)) + kind + data
                 + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-    rows = b"".join(b"\x00" + b"\x20\x60\xd0" * width for _ in range(height))
+    rows = b"".join(b"\x00" + bytes((32 + 200 * y // height, 96, 208 - 150 * y // height))
+                    * width for y in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
             + chunk(b"IEND", b""))
