@@ -75,3 +75,39 @@ def test_an_image_is_shown_loaded_and_a_document_is_a_download(
                              "download": "invoice-1234.pdf"}
     assert found["saved"] == PDF.decode("latin1")
     assert found["suggested"] == "invoice-1234.pdf"
+
+
+ATTACH = r"""
+run(async (browser) => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await signIn(page, token);
+  await page.locator("#inbox li", { hasText: "Tom" }).click();
+  await page.waitForSelector("#transcript li.bubble");
+  await page.setInputFiles("#attach-file", { name: "run.exe", mimeType: "application/x-msdownload",
+                                             buffer: Buffer.from("MZ not allowed") });
+  await page.fill("#reply-text", "A program");
+  await page.click("#reply-send");
+  await page.waitForFunction(() => document.getElementById("ticket-error").textContent !== "");
+  results.refused = await page.textContent("#ticket-error");
+  await page.setInputFiles("#attach-file", { name: "refund-form.pdf", mimeType: "application/pdf",
+                                             buffer: Buffer.from("%PDF-1.4 refund form") });
+  await page.fill("#reply-text", "Here is the refund form");
+  await page.click("#reply-send");
+  await page.waitForFunction(() => document.getElementById("reply-text").value === "");
+  results.cleared = await page.$eval("#attach-file", (input) => input.files.length);
+});
+"""
+
+
+def test_an_agent_attaches_a_document_from_the_console(server: ConsoleServer,
+                                                       tmp_path: Path) -> None:
+    before = len(server.sender.sent)
+    found = run_script(tmp_path, ATTACH, [server.base, server.token, server.admin_token])
+    assert found["refused"] == ("Attach a JPEG or PNG image, or a PDF, text or Office "
+                                "document.")
+    assert found["cleared"] == 0
+    sent = server.wait_for(lambda: server.sender.sent[before:])
+    (reply,) = sent
+    assert reply.text == "Here is the refund form" and reply.attachment is not None
+    assert (reply.attachment.kind, reply.attachment.filename, reply.attachment.size) == (
+        "document", "refund-form.pdf", len(b"%PDF-1.4 refund form"))

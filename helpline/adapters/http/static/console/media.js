@@ -1,6 +1,7 @@
 // helpline agent console: customers' files on transcript lines. The agent API serves them
 // only with the agent's bearer token, so an image is fetched and shown from a blob: URL and
-// a document's link downloads through the same authenticated fetch.
+// a document's link downloads through the same authenticated fetch. An agent's file is
+// uploaded when the reply is sent, and the reply names it.
 "use strict";
 
 const mediaUrls = new Map();  // API path -> Promise of a blob: URL (fetched once per page)
@@ -57,4 +58,32 @@ function mediaEl(media) {
   });
   box.append(link, el("span", "media-size", ` (${sizeText(media.size)}, download)`));
   return box;
+}
+
+/** The reply's body: its text and, when the agent chose a file, the uploaded file's id. */
+async function replyBody(text) {
+  const input = $("attach-file");
+  const file = input && input.files && input.files[0];
+  if (!file) return { text };
+  const form = new FormData();
+  form.append("file", file, file.name);
+  let response;
+  try {
+    response = await fetch(`/api/v1/tickets/${state.ticket}/attachments`, {
+      method: "POST", headers: { Authorization: "Bearer " + session.token }, body: form });
+  } catch (_) {
+    throw new ApiError(0, "The server cannot be reached. Check your connection.");
+  }
+  const data = await response.json().catch(() => ({}));
+  if (response.status === 413) throw new ApiError(413, "That file is too large to send.");
+  if (response.status === 415) {
+    throw new ApiError(415, "Attach a JPEG or PNG image, or a PDF, text or Office document.");
+  }
+  if (!response.ok) throw new ApiError(response.status, errorSentence(response.status, data));
+  return { text, attachment_id: data.attachment_id };
+}
+
+function clearAttachment() {
+  const input = $("attach-file");
+  if (input) input.value = "";
 }
