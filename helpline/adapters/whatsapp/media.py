@@ -87,9 +87,11 @@ class MediaFetcher:
 
     async def fetch(self, media: MediaInfo, *, wamid: str, conversation_id: str) -> MediaInfo:
         """Fetch and keep one file: ``media`` with ``stored_sha256``, or with ``problem``."""
-        if self.store.lookup(wamid) is not None:  # a redelivered notification
-            entry = self.store.lookup(wamid) or {}
-            return media.model_copy(update={"stored_sha256": entry.get("sha256")})
+        entry = self.store.lookup(wamid)
+        if entry is not None:  # a redelivered notification: the same message as the first time
+            return media.model_copy(update={"stored_sha256": entry["sha256"],
+                                            "mime_type": entry["mime_type"],
+                                            "file_size": entry["size"]})
         try:
             meta = await self._metadata(media.media_id)
             mime = base_type(meta.get("mime_type") or media.mime_type)

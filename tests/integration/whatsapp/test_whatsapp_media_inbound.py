@@ -114,3 +114,14 @@ async def test_a_graph_api_that_is_away_is_retried_later_not_recorded(
             await away.fetch(MediaInfo(kind="image", media_id="1"), wamid="wamid.x",
                              conversation_id="conv-1")
     assert store.files() == []
+
+
+async def test_a_redelivered_notification_yields_the_same_media_without_a_download(
+        fake: httpx.AsyncClient, fetcher: MediaFetcher, store: MediaStore) -> None:
+    media_id = await add(fake, png(), "image/png")
+    info = MediaInfo(kind="image", media_id=media_id)
+    first = await fetcher.fetch(info, wamid="wamid.again", conversation_id="conv-1")
+    downloads = (await fake.get("/_fake/media/uploads")).json()["downloads"]
+    again = await fetcher.fetch(info, wamid="wamid.again", conversation_id="conv-1")
+    assert again == first
+    assert (await fake.get("/_fake/media/uploads")).json()["downloads"] == downloads
