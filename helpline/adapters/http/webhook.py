@@ -87,22 +87,28 @@ def create_webhook_router(
             return _error(400, str(e))
         for note in parsed.ignored:
             log.info("whatsapp webhook: ignored %s", note)
-        if parsed.messages:
-            try:
-                messages = (await media.enrich(parsed.messages) if media is not None
-                            else parsed.messages)
-            except MediaUnavailableError as e:
-                log.warning("whatsapp webhook: media not fetched, Meta will retry: %s", e)
-                return _error(503, "could not fetch the media; retry later")
-            try:
-                await publish(messages)
-            except Exception as e:  # NATS away: Meta delivers the notification again
-                outage.failed(e)
-                return _error(503, "could not store the notification; retry later")
-            outage.worked()
-        return JSONResponse({"accepted": len(parsed.messages)})
+        if not parsed.messages:
+            return JSONResponse({"accepted": 0})
+        return await _hand_on(parsed.messages, publish, media, outage)
 
     return router
+
+
+async def _hand_on(messages: Sequence[CatalogMessage], publish: Publish,
+                   media: MediaFetcher | None, outage: OutageLog) -> Response:
+    """Fetch the messages' media (if any), publish them, and answer Meta."""
+    try:
+        enriched = await media.enrich(messages) if media is not None else list(messages)
+    except MediaUnavailableError as e:
+        log.warning("whatsapp webhook: media not fetched, Meta will retry: %s", e)
+        return _error(503, "could not fetch the media; retry later")
+    try:
+        await publish(enriched)
+    except Exception as e:  # NATS away: Meta delivers the notification again
+        outage.failed(e)
+        return _error(503, "could not store the notification; retry later")
+    outage.worked()
+    return JSONResponse({"accepted": len(enriched)})
 
 
 async def _read_limited(request: Request, limit: int) -> bytes:
