@@ -85,6 +85,16 @@ class Settings(BaseSettings):
     helpline_fake_graph: bool | None = Field(
         default=None, description="serve a fake Graph API at /fake-graph and send there "
         "(default: on in demo mode, off in production)")
+    helpline_media_dir: Path | None = Field(
+        default=None, description="customers' and agents' files, kept by SHA-256 (unset: "
+        "media/ under HELPLINE_DATA_DIR; every process of a deployment must see the same one)")
+    helpline_media_max_bytes: int = Field(
+        default=16 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024, description="the largest "
+        "file of a customer's that ms-whatsapp stores (WhatsApp's limit for audio and video; "
+        "a larger one gets a plain-words reply and is not stored)")
+    helpline_upload_max_bytes: int = Field(
+        default=5 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024, description="the largest "
+        "image or document an agent may attach (WhatsApp's limit for images)")
     helpline_kb_path: Path | None = Field(
         default=None, description="knowledge base folder for ms-rag (unset: a tiny keyword "
         "answerer for demos)")
@@ -112,6 +122,11 @@ class Settings(BaseSettings):
             return (self.helpline_mode == "demo"
                     and "whatsapp_graph_url" not in self.model_fields_set)
         return self.helpline_fake_graph
+
+    @property
+    def media_dir(self) -> Path:
+        """Where media files are kept (``HELPLINE_MEDIA_DIR``, else ``<data dir>/media``)."""
+        return self.helpline_media_dir or self.helpline_data_dir / "media"
 
     def resolved(self) -> Settings:
         """These settings with the demo defaults filled in: demo secrets for unset secrets

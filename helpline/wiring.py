@@ -16,6 +16,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import httpx
 from fastapi import APIRouter, FastAPI
 
 from helpline.adapters.http.api import create_agent_api_router
@@ -23,12 +24,14 @@ from helpline.adapters.http.app import HealthCheck, create_app
 from helpline.adapters.http.console import create_console_router
 from helpline.adapters.http.simulator import create_simulator_router
 from helpline.adapters.http.webhook import create_webhook_router
+from helpline.adapters.media_store import MediaStore
 from helpline.adapters.nats.consumer import BatchHandler
 from helpline.adapters.nats.runtime import ServiceRuntime
 from helpline.adapters.nats.topology import Topology
 from helpline.adapters.supervisor import SUPERVISED, Supervisor, merge_metrics
 from helpline.adapters.whatsapp.fake_graph import create_fake_graph_app
 from helpline.adapters.whatsapp.graph_client import GraphClient
+from helpline.adapters.whatsapp.media import MediaFetcher
 from helpline.adapters.whatsapp.outbound import OutboundWhatsApp
 from helpline.application.ports import Reloadable
 from helpline.bootstrap import Container, bootstrap
@@ -103,15 +106,29 @@ class Process:
                 services.desk, self.projections.view, services.gateway.directory,
                 self.settings.helpline_admin_token.get_secret_value(),
                 dead_letters=self.runtime.dead_letters(), updates=self.projections.updates,
-                store=services.store, answerer=services.rag.answerer))
+                store=services.store, answerer=services.rag.answerer,
+                media=MediaStore(self.settings.media_dir),
+                upload_max_bytes=self.settings.helpline_upload_max_bytes))
             routers.append(create_console_router())
         if "webhook" in self.edge:
-            routers.append(create_webhook_router(self.settings, self.runtime.publish))
+            routers.append(create_webhook_router(self.settings, self.runtime.publish,
+                                                 media=self._media_fetcher()))
             if self.settings.use_fake_graph:
                 routers.append(create_simulator_router(
                     self.settings, f"{self.base_url}/webhooks/whatsapp",
                     f"{self.base_url}/fake-graph"))
         return routers
+
+    def _media_fetcher(self) -> MediaFetcher:
+        """The webhook's fetcher of customers' media (its HTTP client closes with us)."""
+        settings = self.settings
+        http = httpx.AsyncClient(timeout=30.0)
+        self.stack.push_async_callback(http.aclose)
+        return MediaFetcher(http, graph_url=settings.whatsapp_graph_url,
+                            api_version=settings.whatsapp_api_version,
+                            access_token=settings.whatsapp_access_token.get_secret_value(),
+                            store=MediaStore(settings.media_dir),
+                            max_bytes=settings.helpline_media_max_bytes)
 
     async def stop(self, budget_s: float) -> None:
         """Stop the children and the services (unacked messages are redelivered), then
@@ -169,7 +186,8 @@ async def _whatsapp_handler(process: Process) -> BatchHandler:
     ledger = await process.container.persistence.send_ledger(process.stack)
     process.checks["send_ledger"] = ledger.ping
     outbound = OutboundWhatsApp(graph, ledger,
-                                lease=timedelta(seconds=settings.helpline_send_lease_seconds))
+                                lease=timedelta(seconds=settings.helpline_send_lease_seconds),
+                                media=MediaStore(settings.media_dir))
     return outbound.handle_batch
 
 

@@ -72,6 +72,13 @@ async function signIn(page, secret) {
     await sim.press("#text", "Enter");
     await sim.waitForSelector(".bubble.not-sent");
     await shot(sim, "09-simulator");
+    // 12: a customer's image in the conversation (tools/screenshots.py sent it to Tom).
+    await page.locator("#inbox li", { hasText: "Tom" }).first().click();
+    await page.waitForFunction(() => {
+      const img = document.querySelector("#transcript img.media-image");
+      return img && img.complete && img.naturalWidth > 0;
+    }, null, { timeout: 15000 });
+    await shot(page, "12-image-in-conversation");
   } finally {
     await browser.close();
   }

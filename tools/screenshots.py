@@ -1,8 +1,8 @@
 """``make screenshots``: PNGs of the agent console's main states (signed out, inbox,
-conversation, customer panel, search, timeline, the admin's queue) and of the customer
-simulator, in ``build/screenshots/``. Starts its own in-process server with seeded demo
-conversations (the browser tests' server) and drives Debian's chromium with playwright-core
-(``tools/install-browser.sh``)."""
+conversation, customer panel, search, timeline, the admin's queue, a customer's image in a
+conversation) and of the customer simulator, in ``build/screenshots/``. Starts its own
+in-process server with seeded demo conversations (the browser tests' server) and drives
+Debian's chromium with playwright-core (``tools/install-browser.sh``)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.console_server import console_server  # noqa: E402
+from tests.e2e.console_server import TOM, console_server  # noqa: E402
+from tests.e2e.test_console_media import png  # noqa: E402
 
 
 def main() -> int:
@@ -32,6 +33,9 @@ def main() -> int:
     env = {**os.environ, "NODE_PATH": str(browser_dir / "node_modules"),
            "CHROMIUM": shutil.which("chromium") or "/usr/bin/chromium"}
     with tempfile.TemporaryDirectory() as data, console_server(Path(data)) as server:
+        # 12: Tom's photo of the parcel, as ms-whatsapp's webhook stores it.
+        server.customer_sends_file(TOM, "image", png(360, 240), "image/png",
+                                   caption="This is how the parcel arrived")
         done = subprocess.run([node, str(ROOT / "tools" / "screenshots.cjs"), server.base,
                                server.token, server.admin_token, str(out)], env=env,
                               timeout=180, check=False)

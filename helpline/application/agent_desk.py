@@ -16,6 +16,7 @@ from helpline.application.unit_of_work import UnitOfWork
 from helpline.catalog import (
     AgentAnswerGenerated,
     AgentAssigned,
+    Attachment,
     CatalogMessage,
     ConversationDocument,
     GenerateAgentAnswer,
@@ -146,7 +147,7 @@ class AgentDesk(CannedRepliesMixin):
         return [AgentAnswerGenerated(
             **out.envelope(e.conversation_id, None), ticket_id=str(e.originator_id),
             conversation_id=e.conversation_id, agent_id=e.agent_id, agent_name=e.agent_name,
-            text=e.text)]
+            text=e.text, attachment=e.attachment)]
 
     @emits(Ticket.Closed)
     def _closed(e: Ticket.Closed, out: Outbox) -> list[CatalogMessage]:
@@ -210,11 +211,14 @@ class AgentDesk(CannedRepliesMixin):
     # -- tickets ------------------------------------------------------------------------------
 
     def answer(
-        self, ticket_id: str, *, agent_id: str, text: str, answer_id: str | None = None
+        self, ticket_id: str, *, agent_id: str, text: str, answer_id: str | None = None,
+        attachment: Attachment | None = None,
     ) -> list[CatalogMessage]:
-        """The agent holding the ticket answers the customer. ``answer_id`` makes a retried
+        """The agent holding the ticket answers the customer, with an image or document
+        when ``attachment`` names one in the media store. ``answer_id`` makes a retried
         request harmless (default: a new id)."""
-        return self.run(self._answer, ticket_id, agent_id, text, answer_id or str(uuid4()))
+        return self.run(self._answer, ticket_id, agent_id, text, answer_id or str(uuid4()),
+                        attachment.model_dump() if attachment else None)
 
     def close_ticket(
         self, ticket_id: str, *, resolution: str, agent_id: str | None
@@ -274,11 +278,12 @@ class AgentDesk(CannedRepliesMixin):
         self._assign_waiting(uow, roster)
 
     def _answer(self, uow: UnitOfWork, ticket_id: str, agent_id: str, text: str,
-                answer_id: str) -> None:
+                answer_id: str, attachment: dict[str, Any] | None = None) -> None:
         ticket = self._ticket(uow, ticket_id)
         if ticket.agent_id != agent_id and answer_id not in ticket.answers:
             raise NotAllowedError(f"agent {agent_id} does not hold ticket {ticket_id}")
-        ticket.answer(answer_id=answer_id, agent_id=agent_id, text=text, at=self.clock())
+        ticket.answer(answer_id=answer_id, agent_id=agent_id, text=text, at=self.clock(),
+                      attachment=attachment)
 
     def _close(self, uow: UnitOfWork, ticket_id: str, resolution: str,
                agent_id: str | None) -> None:

@@ -98,7 +98,8 @@ class ConversationStore(HelplineApplication):
                                               generation=self.generation))
         conv.receive_customer_message(
             wamid=msg.wamid, text=msg.text, message_type=msg.message_type, sent_at=msg.sent_at,
-            channel=channel, customer=customer, at=at, cause_id=str(msg.message_id))
+            channel=channel, customer=customer, at=at, cause_id=str(msg.message_id),
+            media_problem=msg.media.problem if msg.media else None)
 
     # -- ms-rag → ms-conv-store ---------------------------------------------------------------
 
@@ -135,7 +136,8 @@ class ConversationStore(HelplineApplication):
             return
         conv.receive_agent_answer(
             answer_id=str(msg.message_id), ticket_id=msg.ticket_id, agent_id=msg.agent_id,
-            agent_name=msg.agent_name, text=msg.text, at=self.clock())
+            agent_name=msg.agent_name, text=msg.text, at=self.clock(),
+            attachment=msg.attachment.model_dump() if msg.attachment else None)
 
     @decides(TicketClosed)
     def ticket_closed(self, msg: TicketClosed, uow: UnitOfWork) -> None:
@@ -223,7 +225,7 @@ class ConversationStore(HelplineApplication):
         return [SendWhatsAppBusinessTextMessage(
             **envelope, conversation_id=str(e.originator_id), channel=e.channel, text=e.text,
             author=e.author, reply_to_wamid=e.reply_to_wamid,
-            customer_last_message_at=e.customer_last_message_at)]
+            customer_last_message_at=e.customer_last_message_at, attachment=e.attachment)]
 
     # -- queries ------------------------------------------------------------------------------
 

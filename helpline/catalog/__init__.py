@@ -23,7 +23,9 @@ from helpline.catalog.registry import message_class as message_class
 from helpline.catalog.registry import message_class_for_subject as message_class_for_subject
 from helpline.catalog.registry import parse_message as parse_message
 from helpline.catalog.types import MAX_TEXT_LENGTH as MAX_TEXT_LENGTH
+from helpline.catalog.types import Attachment as Attachment
 from helpline.catalog.types import Channel as Channel
 from helpline.catalog.types import CustomerInfo as CustomerInfo
+from helpline.catalog.types import MediaInfo as MediaInfo
 from helpline.catalog.types import Turn as Turn
 from helpline.catalog.types import normalise_phone as normalise_phone

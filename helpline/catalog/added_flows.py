@@ -1,8 +1,9 @@
 """The flows we added to the seed's, as data: a ticket closed (back to the AI), a send that
-failed, and the delivery statuses of a reply, told as stories; and, for every other message
-the seed flow does not draw, a flow of its own derived from the catalog (producer → message
-→ consumers), so a new message is drawn without an edit here. ``eventcatalog`` exports them
-beside the seed flow; message steps point at each message's consumers."""
+failed, the delivery statuses of a reply, a customer's media and an agent's attachment, told
+as stories; and, for every other message the seed flow does not draw, a flow of its own
+derived from the catalog (producer → message → consumers), so a new message is drawn without
+an edit here. ``eventcatalog`` exports them beside the seed flow; message steps point at each
+message's consumers."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ _SEND = "send-whatsapp-business-text-message"
 def added_flows() -> tuple[Flow, ...]:
     """The flows we added, in the order they are exported: the stories, then one flow for
     each message neither the seed flow nor a story draws."""
-    stories = (_back_to_ai(), _reopened(), _send_failure(), _status_updates())
+    stories = (_back_to_ai(), _reopened(), _send_failure(), _status_updates(),
+               _media_received(), _attachment_sent())
     drawn = {s.message[0] for f in stories for s in f.steps if s.message is not None}
     return (*stories, *(_single(m) for m in MESSAGES if not m.in_seed
                         and m.catalog_id not in drawn))
@@ -121,6 +123,53 @@ def _status_updates() -> Flow:
         steps, _flow_body(
             "*Sent* carries Meta's ids (wamids) for each reply; every later status",
             "webhook becomes *Status Updated*. Neither ever causes a send."))
+
+
+def _media_received() -> Flow:
+    steps = (
+        _plain("customer_sends_file", "Customer sends a photo or a document",
+               ("ms-whatsapp", "Meta informs of a media message")),
+        _svc("ms-whatsapp", ("whatsapp_media_endpoint", "GET /{media-id}, then its url"),
+             ("whatsapp-business-text-message-received", "media: stored, or why not")),
+        _plain("whatsapp_media_endpoint", "WhatsApp Cloud API media endpoint",
+               ("ms-whatsapp", "url, mime_type, sha256, file_size; the bytes")),
+        _msg("whatsapp-business-text-message-received"),
+        _svc("ms-gateway", ("whatsapp-business-text-message-with-user-info-received", None)),
+        _msg("whatsapp-business-text-message-with-user-info-received"),
+        _svc("ms-conv-store", (_SEND, "A file not stored: a plain-words reply; a caption "
+                                      "goes to the AI")),
+        _msg(_SEND),
+    )
+    return Flow(
+        "whatsapp-media-received", "A customer's media received", "0.0.1",
+        "ms-whatsapp fetches a customer's file into the media store before publishing it.",
+        steps, _flow_body(
+            "The webhook fetches the file through the media endpoint and keeps it by its",
+            "SHA-256 within the size limit and the type allow-list; *media* on the message",
+            "names the stored file or why it was refused (too large, a type we do not open,",
+            "gone, damaged), and ms-conv-store then tells the customer in plain words."))
+
+
+def _attachment_sent() -> Flow:
+    steps = (
+        _plain("agent_attaches_file", "Agent attaches an image or a document",
+               ("ms-agents", "Upload in the agent console, then reply")),
+        _svc("ms-agents", ("agent-answer-generated", "attachment: the file's SHA-256")),
+        _msg("agent-answer-generated"),
+        _svc("ms-conv-store", (_SEND, "The reply with its attachment")),
+        _msg(_SEND),
+        _svc("ms-whatsapp", ("whatsapp_media_upload", "POST /{phone-number-id}/media, once"),
+             ("whatsapp-business-text-message-sent", "Sent by media id, once")),
+        _plain("whatsapp_media_upload", "WhatsApp Cloud API", ("ms-whatsapp", "media id")),
+        _msg("whatsapp-business-text-message-sent"),
+    )
+    return Flow(
+        "whatsapp-attachment-sent", "An agent's attachment sent", "0.0.1",
+        "ms-whatsapp uploads an agent's file and sends it by its media id, each step once.",
+        steps, _flow_body(
+            "The send ledger claims the upload (piece -1, completed with the media id) and",
+            "the media message (piece 0) like the pieces of a text, so a redelivered",
+            "*Send* command neither uploads nor sends again."))
 
 
 def _svc(service: str, *nexts: tuple[str, str | None]) -> FlowStep:

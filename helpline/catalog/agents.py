@@ -8,8 +8,8 @@ from typing import Any
 from pydantic import Field
 
 from helpline.catalog.base import CatalogMessage
-from helpline.catalog.examples import CONV, TICKET, envelope
-from helpline.catalog.types import Id, LongText, Text
+from helpline.catalog.examples import ATTACHMENT_EXAMPLE, CONV, TICKET, envelope
+from helpline.catalog.types import Attachment, Id, LongText, Text
 
 #: The ticket and conversation every ticket event's example names.
 _TICKET_EXAMPLE: dict[str, Any] = {"ticket_id": TICKET, "conversation_id": CONV}
@@ -99,6 +99,9 @@ class AgentAnswerGenerated(_TicketEvent):
     agent_id: Id
     agent_name: str = ""
     text: LongText
+    attachment: Attachment | None = Field(default=None, examples=[ATTACHMENT_EXAMPLE])
+    """The image or document the agent attached (kept in the media store by its SHA-256);
+    ``text`` is its caption."""
 
 
 class TicketClosed(_TicketEvent):

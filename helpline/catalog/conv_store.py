@@ -8,8 +8,18 @@ from typing import Literal
 from pydantic import AwareDatetime, Field
 
 from helpline.catalog.base import CatalogMessage
-from helpline.catalog.examples import CHANNEL, CONV, CUSTOMER, SEND, TICKET, WAMID, envelope
+from helpline.catalog.examples import (
+    ATTACHMENT_EXAMPLE,
+    CHANNEL,
+    CONV,
+    CUSTOMER,
+    SEND,
+    TICKET,
+    WAMID,
+    envelope,
+)
 from helpline.catalog.types import (
+    Attachment,
     Channel,
     CustomerInfo,
     Frozen,
@@ -193,3 +203,7 @@ class SendWhatsAppBusinessTextMessage(CatalogMessage):
     preview_url: bool = False
     customer_last_message_at: AwareDatetime | None = None
     """When the customer last wrote: free-form replies are allowed for 24 hours after it."""
+    attachment: Attachment | None = Field(default=None, examples=[ATTACHMENT_EXAMPLE])
+    """An agent's image or document: ms-whatsapp uploads it (``POST /{phone-number-id}/media``)
+    and sends it by its media id with ``text`` as its caption (or, over 1,024 characters,
+    the text after it), each step once however often the command is delivered."""

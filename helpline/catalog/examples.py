@@ -32,3 +32,16 @@ def envelope(message_id: str, causation_id: str | None, at: str = AT) -> dict[st
         "causation_id": causation_id,
         "occurred_at": at,
     }
+
+
+#: What an agent's attached document looks like in a message (a field's schema example).
+ATTACHMENT_EXAMPLE: dict[str, Any] = {
+    "kind": "document", "mime_type": "application/pdf", "filename": "factura-1234.pdf",
+    "size": 48213, "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}
+#: What a customer's stored image looks like in an inbound message (a field's example).
+MEDIA_EXAMPLE: dict[str, Any] = {
+    "kind": "image", "media_id": "1003383421387256", "mime_type": "image/jpeg",
+    "sha256": "Bhu9eQkxK8cCRRl8A3XHmRrbEsa5KqnXS4gGmxSn6yU=", "file_size": 183204,
+    "caption": "Así llegó la caja", "filename": None, "voice": False, "animated": False,
+    "stored_sha256": "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+    "problem": None}

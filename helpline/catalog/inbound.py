@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, Field
 
 from helpline.catalog.base import CatalogMessage
-from helpline.catalog.examples import CUSTOMER, WAMID, envelope
-from helpline.catalog.types import CustomerInfo, Id, MessageType, Phone, Text
+from helpline.catalog.examples import CUSTOMER, MEDIA_EXAMPLE, WAMID, envelope
+from helpline.catalog.types import CustomerInfo, Id, MediaInfo, MessageType, Phone, Text
 
 
 class _InboundMessage(CatalogMessage):
@@ -31,6 +31,9 @@ class _InboundMessage(CatalogMessage):
     text: Text
     sent_at: AwareDatetime
     context_wamid: str | None = None
+    media: MediaInfo | None = Field(default=None, examples=[MEDIA_EXAMPLE])
+    """An image, document, audio, video or sticker: Meta's media id and what ms-whatsapp
+    did with it (stored under its SHA-256, or why not). ``None`` for other types."""
 
 
 _INBOUND_EXAMPLE: dict[str, Any] = {

@@ -104,3 +104,41 @@ class Turn(Frozen):
     at: AwareDatetime
     message_id: str | None = None
     message_type: str = "text"
+
+
+#: Media kinds of WhatsApp messages (Cloud API ``messages[].type``).
+MediaKind = Literal["image", "audio", "video", "document", "sticker"]
+
+#: Why ms-whatsapp did not store a customer's media (see ``adapters/whatsapp/media.py``).
+MediaProblem = Literal["too_large", "unsupported_type", "not_found", "checksum_mismatch"]
+
+
+class MediaInfo(Frozen):
+    """A customer's image, document, audio, video or sticker: what Meta's webhook and media
+    endpoint said about it, and whether ms-whatsapp stored it (``stored_sha256``, the hex
+    SHA-256 of the bytes it keeps) or why not (``problem``)."""
+
+    kind: MediaKind
+    media_id: Id
+    """Meta's media id (``GET /{media-id}`` gives a download URL for a while)."""
+    mime_type: str | None = Field(default=None, max_length=255)
+    sha256: str | None = Field(default=None, max_length=128)
+    """The checksum Meta reported (hex or base64)."""
+    filename: str | None = Field(default=None, max_length=255)
+    file_size: int | None = Field(default=None, ge=0)
+    caption: str | None = Field(default=None, max_length=MAX_TEXT_LENGTH)
+    voice: bool = False
+    animated: bool = False
+    stored_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    problem: MediaProblem | None = None
+
+
+class Attachment(Frozen):
+    """A file an agent attached to a reply: kept by its SHA-256 in the media store, sent as
+    an ``image`` or a ``document`` (with the reply's text as its caption)."""
+
+    kind: Literal["image", "document"]
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    mime_type: str = Field(min_length=3, max_length=255)
+    filename: str | None = Field(default=None, max_length=255)
+    size: int = Field(ge=1)

@@ -32,7 +32,12 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from helpline.domain.ids import conversation_id_for, derived_id
-from helpline.domain.message_types import NO_REPLY_TYPES, UNREADABLE_REPLY, is_readable
+from helpline.domain.message_types import (
+    NO_REPLY_TYPES,
+    UNREADABLE_REPLY,
+    is_readable,
+    media_problem_reply,
+)
 from helpline.domain.transcript import turn
 
 #: How many recent turns an AI answer request carries (and the aggregate keeps).
@@ -234,6 +239,8 @@ class Conversation(Aggregate):
         agent_id: str
         agent_name: str
         text: str
+        attachment: JSON | None = None
+        """The image or document the agent sent (added later: older events have none)."""
 
         def apply(self, agg: Conversation) -> None:
             _remember(agg.recent_answers, self.answer_id)
@@ -295,6 +302,9 @@ class Conversation(Aggregate):
         reply_to_wamid: str | None
         customer_last_message_at: str | None
         cause_id: str | None
+        attachment: JSON | None = None
+        """An agent's image or document sent with the text (added later: older events have
+        none)."""
 
         def apply(self, agg: Conversation) -> None:
             agg.unsettled[self.reply_id] = self.author
@@ -454,10 +464,13 @@ class Conversation(Aggregate):
         customer: JSON | None,
         at: datetime,
         cause_id: str | None = None,
+        media_problem: str | None = None,
     ) -> bool:
         """Record a customer message and ask for its answer: the agent's when a ticket is
         open, else the AI's; a message the AI cannot read (audio, a sticker, an unsupported
         type) gets a clear system reply instead, and reactions and system notices need none.
+        Media ms-whatsapp could not keep (``media_problem``: too large, a type we do not
+        open, gone, damaged) gets a plain-words reply saying so, ticket or not.
         Returns ``False`` for a message already recorded."""
         if self.knows_message(wamid):
             return False
@@ -474,6 +487,10 @@ class Conversation(Aggregate):
             text=text, sent_at=sent_at.isoformat(), cause_id=cause_id,
         )
         if message_type in NO_REPLY_TYPES:
+            return True
+        if media_problem is not None:
+            reply = media_problem_reply(media_problem, (self.customer or {}).get("language"))
+            self._dispatch(text=reply, author="system", reply_to=wamid, cause_id=wamid, at=at)
             return True
         if self.ticket is None and not is_readable(message_type, text):
             language = (self.customer or {}).get("language")
@@ -546,7 +563,7 @@ class Conversation(Aggregate):
 
     def receive_agent_answer(
         self, *, answer_id: str, ticket_id: str, agent_id: str, agent_name: str, text: str,
-        at: datetime,
+        at: datetime, attachment: JSON | None = None,
     ) -> bool:
         """Record a human agent's answer and reply on the active channel, exactly like an AI
         answer. ``False`` for a recently recorded answer (older redeliveries are caught by
@@ -556,8 +573,9 @@ class Conversation(Aggregate):
         reply_to = self.last_customer_wamid
         self.trigger_event(self.AgentAnswerReceived, timestamp=at, answer_id=answer_id,
                            ticket_id=ticket_id, agent_id=agent_id, agent_name=agent_name,
-                           text=text)
-        self._dispatch(text=text, author="agent", reply_to=reply_to, cause_id=answer_id, at=at)
+                           text=text, **({"attachment": attachment} if attachment else {}))
+        self._dispatch(text=text, author="agent", reply_to=reply_to, cause_id=answer_id, at=at,
+                       attachment=attachment)
         return True
 
     def close_ticket(
@@ -648,13 +666,15 @@ class Conversation(Aggregate):
         )
 
     def _dispatch(
-        self, *, text: str, author: str, reply_to: str | None, cause_id: str, at: datetime
+        self, *, text: str, author: str, reply_to: str | None, cause_id: str, at: datetime,
+        attachment: JSON | None = None,
     ) -> None:
         self.trigger_event(
             self.ReplyDispatched, timestamp=at,
             reply_id=str(self.derive("reply", cause_id)), text=text, author=author,
             channel=self.channel, reply_to_wamid=reply_to,
             customer_last_message_at=self.last_customer_message_at, cause_id=cause_id,
+            **({"attachment": attachment} if attachment else {}),
         )
 
 

@@ -103,6 +103,8 @@ class Ticket(Aggregate):
         agent_id: str
         agent_name: str
         text: str
+        attachment: JSON | None = None
+        """The image or document sent with the answer (added later: older events have none)."""
 
         def apply(self, agg: Ticket) -> None:
             agg.answers.append(self.answer_id)
@@ -245,8 +247,10 @@ class Ticket(Aggregate):
         self.trigger_event(self.ConversationSynced, timestamp=at, version=version, turns=turns)
         return True
 
-    def answer(self, *, answer_id: str, agent_id: str, text: str, at: datetime) -> bool:
-        """The assigned agent answers. ``False`` for a repeated ``answer_id``."""
+    def answer(self, *, answer_id: str, agent_id: str, text: str, at: datetime,
+               attachment: JSON | None = None) -> bool:
+        """The assigned agent answers (with an image or document, ``attachment``). ``False``
+        for a repeated ``answer_id``."""
         if answer_id in self.answers:
             return False
         self.check_open()
@@ -254,7 +258,8 @@ class Ticket(Aggregate):
             raise DomainError(f"agent {agent_id} does not hold ticket {self.id}")
         self.trigger_event(self.AgentAnswered, timestamp=at, answer_id=answer_id,
                            conversation_id=self.conversation_id,
-                           agent_id=agent_id, agent_name=self.agent_name or "", text=text)
+                           agent_id=agent_id, agent_name=self.agent_name or "", text=text,
+                           **({"attachment": attachment} if attachment else {}))
         return True
 
     def close(self, *, resolution: str, agent_id: str | None, at: datetime) -> bool:

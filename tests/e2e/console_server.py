@@ -27,11 +27,17 @@ from helpline.adapters.http.api import create_agent_api_router
 from helpline.adapters.http.console import create_console_router
 from helpline.adapters.http.simulator import create_simulator_router
 from helpline.adapters.http.webhook import create_webhook_router
+from helpline.adapters.media_store import MediaStore
 from helpline.application.customer_gateway import InMemoryCustomerDirectory
 from helpline.application.ports import Answerer
 from helpline.application.whatsapp_edge import RecordingSender
 from helpline.bootstrap import Persistence, bootstrap
-from helpline.catalog import CatalogMessage, CustomerInfo, WhatsAppBusinessTextMessageReceived
+from helpline.catalog import (
+    CatalogMessage,
+    CustomerInfo,
+    MediaInfo,
+    WhatsAppBusinessTextMessageReceived,
+)
 from helpline.config import Settings
 from helpline.domain.ids import conversation_id_for
 from helpline.projections import build_projections
@@ -65,6 +71,8 @@ class ConsoleServer:
     sender: RecordingSender
     admin_token: str = ADMIN_TOKEN
     seq: list[int] = field(default_factory=lambda: [0])
+    media: MediaStore | None = None
+    """Where ms-whatsapp would keep customers' files (the agent API serves them)."""
 
     def customer_says(self, phone: str, text: str, name: str = "Lucía") -> None:
         """A WhatsApp message from ``phone``, processed by the five services at once."""
@@ -74,6 +82,27 @@ class ConsoleServer:
             message_id=uuid4(), correlation_id=str(conversation_id_for(phone)), occurred_at=at,
             wamid=f"wamid.e2e.{uuid4().hex}", phone_number_id="106540352242922",
             sender_phone=phone, profile_name=name, text=text, sent_at=at)])
+
+    def customer_sends_file(self, phone: str, kind: str, data: bytes, mime_type: str,
+                            filename: str | None = None, caption: str | None = None) -> str:
+        """A customer's file, stored as ms-whatsapp's webhook stores it, then its message;
+        returns the wamid."""
+        assert self.media is not None
+        wamid = f"wamid.e2e.{uuid4().hex}"
+        conversation = str(conversation_id_for(phone))
+        digest = self.media.put(data)
+        self.media.record(wamid, {"sha256": digest, "mime_type": mime_type, "kind": kind,
+                                  "filename": filename, "size": len(data),
+                                  "conversation_id": conversation, "wamid": wamid})
+        at = datetime.now(UTC)
+        text = caption or (f"[document: {filename}]" if filename else f"[{kind}]")
+        self.publish([WhatsAppBusinessTextMessageReceived(
+            message_id=uuid4(), correlation_id=conversation, occurred_at=at, wamid=wamid,
+            phone_number_id="106540352242922", sender_phone=phone, message_type=kind,
+            text=text, sent_at=at, media=MediaInfo(
+                kind=kind, media_id=f"media-{digest[:12]}", mime_type=mime_type,  # type: ignore[arg-type]
+                filename=filename, caption=caption, stored_sha256=digest))])
+        return wamid
 
     def call(self, method: str, path: str, token: str | None = None, **kw: Any) -> Any:
         """The agent API as Marta (or ``token``); raises on an error answer."""
@@ -175,9 +204,11 @@ def console_server(data_dir: Path, *, seeded: bool = True,
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     app = FastAPI()
+    media = MediaStore(settings.media_dir)
     app.include_router(create_agent_api_router(
         desk, view, directory, ADMIN_TOKEN, publish=publish, updates=projections.updates,
-        store=container.services.store, answerer=container.services.rag.answerer))
+        store=container.services.store, answerer=container.services.rag.answerer,
+        media=media))
     app.include_router(create_console_router())
     app.include_router(create_webhook_router(settings, publish_async))
     app.include_router(create_simulator_router(settings, f"{base}/webhooks/whatsapp",
@@ -191,7 +222,7 @@ def console_server(data_dir: Path, *, seeded: bool = True,
     while not uv.started and time.monotonic() < deadline:
         time.sleep(0.05)
     server = ConsoleServer(base=base, token=marta.token, other_token=jon.token,
-                           publish=publish, sender=sender)
+                           publish=publish, sender=sender, media=media)
     try:
         if seeded:
             seed(server)

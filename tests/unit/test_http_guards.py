@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, Field
 
@@ -86,3 +86,20 @@ def test_the_api_docs_need_no_internet(client: TestClient, page: str) -> None:
     assert assets and all(a.startswith("/") for a in assets), assets
     for asset in assets:
         assert client.get(asset).status_code == 200, asset
+
+
+def test_an_upload_route_takes_a_file_up_to_the_upload_limit_and_no_more() -> None:
+    router = APIRouter()
+
+    @router.post("/api/v1/tickets/t/attachments")
+    async def attach(request: Request) -> dict[str, int]:
+        return {"size": len(await request.body())}
+
+    app = create_app(health_checks={}, metrics=Metrics(), routers=[router])
+    client = TestClient(BodyLimit(app, upload_bytes=200_000))
+    url = "/api/v1/tickets/t/attachments"
+    assert client.post(url, content=b"x" * 200_000).json() == {"size": 200_000}
+    assert client.post(url, content=b"x" * 300_000).status_code == 413
+    # Other API routes keep their small limit.
+    assert client.post("/api/v1/tickets/t/replies",
+                       content=b"x" * (API_BODY_BYTES + 1)).status_code == 413

@@ -10,6 +10,7 @@ import pytest
 from helpline.application import ConversationStore
 from helpline.catalog import SendWhatsAppBusinessTextMessage
 from helpline.domain.conversation import UNREADABLE_REPLY, Conversation, is_readable
+from helpline.domain.message_types import MEDIA_PROBLEM_REPLY
 
 pytestmark = pytest.mark.unit
 
@@ -80,3 +81,33 @@ def test_captioned_media_goes_to_the_ai_and_unreadable_media_to_the_agent_on_a_t
                            open_ticket=True, reason="asked", confidence=0.2, sources=[], at=NOW)
     # With a ticket open, the human sees the photo placeholder and decides.
     assert _receive(conv, "w2", "image", "[image]") == ["generate-agent-answer"]
+
+
+@pytest.mark.parametrize("problem", ["too_large", "unsupported_type", "not_found",
+                                     "checksum_mismatch"])
+def test_media_we_could_not_keep_gets_a_plain_words_reply_and_no_ai_answer(problem: str) -> None:
+    conv = _conv("en")
+    conv.receive_customer_message(wamid="w1", text="[document: big.pdf]",
+                                  message_type="document", sent_at=NOW, channel=CHANNEL,
+                                  customer=conv.customer, at=NOW, media_problem=problem)
+    sends = [m for e in conv.pending_events for m in ConversationStore.messages_for(e)]
+    assert [type(m) for m in sends] == [SendWhatsAppBusinessTextMessage]
+    send = sends[0]
+    assert isinstance(send, SendWhatsAppBusinessTextMessage)
+    assert send.text == MEDIA_PROBLEM_REPLY[problem]["en"] and send.author == "system"
+    assert not send.text.startswith("[")
+
+
+def test_a_file_too_big_is_explained_in_the_customer_s_words_even_with_a_ticket_open() -> None:
+    conv = _conv("es")
+    conv.receive_customer_message(wamid="w0", text="necesito ayuda", message_type="text",
+                                  sent_at=NOW, channel=CHANNEL, customer=conv.customer, at=NOW)
+    conv.receive_ai_answer(answer_id="a1", in_reply_to="w0", text="Te paso con alguien.",
+                           open_ticket=True, reason="asked", confidence=0.2, sources=[], at=NOW)
+    before = len(conv.pending_events)
+    conv.receive_customer_message(wamid="w1", text="[video]", message_type="video",
+                                  sent_at=NOW, channel=CHANNEL, customer=conv.customer, at=NOW,
+                                  media_problem="too_large")
+    sends = [m for e in conv.pending_events[before:] for m in ConversationStore.messages_for(e)]
+    assert [m.text for m in sends if isinstance(m, SendWhatsAppBusinessTextMessage)] == [
+        MEDIA_PROBLEM_REPLY["too_large"]["es"]]

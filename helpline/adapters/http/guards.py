@@ -22,10 +22,16 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 API_BODY_BYTES = 64 * 1024
 #: The largest body anything else takes (the webhook checks its own 1 MiB too).
 DEFAULT_BODY_BYTES = 1024 * 1024
+#: What a multipart upload adds to the file it carries (boundaries, part headers).
+MULTIPART_OVERHEAD = 64 * 1024
+#: Paths that take a file: an agent's attachment, and the fake Graph API's media upload.
+_UPLOAD_SUFFIXES = ("/attachments", "/media")
 
 #: A strict policy: our own scripts and styles only, never framed.
-STRICT_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-              "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+#: (``blob:`` images: the console shows customers' images it fetched with the agent's token.)
+STRICT_CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self'; "
+              "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+              "form-action 'self'")
 #: Pages that start themselves with an inline script (FastAPI's /docs and /redoc).
 INLINE_CSP = STRICT_CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'").replace(
     "style-src 'self'", "style-src 'self' 'unsafe-inline'")
@@ -37,16 +43,21 @@ class BodyLimit:
     ``Content-Length`` at once, and while reading a body sent without one."""
 
     def __init__(self, app: ASGIApp, *, api_bytes: int = API_BODY_BYTES,
-                 default_bytes: int = DEFAULT_BODY_BYTES) -> None:
+                 default_bytes: int = DEFAULT_BODY_BYTES,
+                 upload_bytes: int = 5 * 1024 * 1024) -> None:
         self.app = app
         self.api_bytes = api_bytes
         self.default_bytes = default_bytes
+        self.upload_bytes = upload_bytes + MULTIPART_OVERHEAD
+        """Uploads (paths ending ``/attachments`` or ``/media``): the file and its framing."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.api_bytes if scope["path"].startswith("/api/") else self.default_bytes
+        path: str = scope["path"]
+        limit = (self.upload_bytes if path.endswith(_UPLOAD_SUFFIXES) and scope["method"] == "POST"
+                 else self.api_bytes if path.startswith("/api/") else self.default_bytes)
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length", b"").decode("latin-1").strip()
         if declared.isdigit() and int(declared) > limit:

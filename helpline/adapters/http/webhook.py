@@ -5,7 +5,9 @@
 ``X-Hub-Signature-256`` HMAC of the exact raw bytes (→ 401), then the documented shape
 (→ 400). Only a valid notification reaches ``publish``; the answer is 200 once ``publish``
 has returned (the NATS adapter returns after the JetStream ack), and 503 if it raised, so
-that Meta delivers the notification again later.
+that Meta delivers the notification again later. With a ``media`` fetcher, a customer's
+image, document, audio, video or sticker is fetched and stored first (or refused, the message
+saying why); a Graph API that is away answers 503 too.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
+from helpline.adapters.whatsapp.media import MediaFetcher, MediaUnavailableError
 from helpline.adapters.whatsapp.payloads import WebhookPayloadError, parse_notification_bytes
 from helpline.adapters.whatsapp.signature import SIGNATURE_HEADER, signature_matches
 from helpline.catalog import CatalogMessage
@@ -38,12 +41,14 @@ class _BodyTooLargeError(Exception):
 
 
 def create_webhook_router(
-    settings: Settings, publish: Publish, *, max_body_bytes: int = MAX_BODY_BYTES
+    settings: Settings, publish: Publish, *, max_body_bytes: int = MAX_BODY_BYTES,
+    media: MediaFetcher | None = None,
 ) -> APIRouter:
     """The router of ``GET`` and ``POST /webhooks/whatsapp``.
 
     ``settings.whatsapp_verify_token`` answers the handshake and ``settings.whatsapp_app_secret``
-    checks signatures; ``publish`` receives the catalog messages of each valid notification.
+    checks signatures; ``publish`` receives the catalog messages of each valid notification
+    (media messages after ``media`` fetched their files, when given).
     """
     router = APIRouter(tags=["whatsapp"])
     outage = OutageLog("whatsapp webhook: storing notifications in JetStream", log)
@@ -82,16 +87,28 @@ def create_webhook_router(
             return _error(400, str(e))
         for note in parsed.ignored:
             log.info("whatsapp webhook: ignored %s", note)
-        if parsed.messages:
-            try:
-                await publish(parsed.messages)
-            except Exception as e:  # NATS away: Meta delivers the notification again
-                outage.failed(e)
-                return _error(503, "could not store the notification; retry later")
-            outage.worked()
-        return JSONResponse({"accepted": len(parsed.messages)})
+        if not parsed.messages:
+            return JSONResponse({"accepted": 0})
+        return await _hand_on(parsed.messages, publish, media, outage)
 
     return router
+
+
+async def _hand_on(messages: Sequence[CatalogMessage], publish: Publish,
+                   media: MediaFetcher | None, outage: OutageLog) -> Response:
+    """Fetch the messages' media (if any), publish them, and answer Meta."""
+    try:
+        enriched = await media.enrich(messages) if media is not None else list(messages)
+    except MediaUnavailableError as e:
+        log.warning("whatsapp webhook: media not fetched, Meta will retry: %s", e)
+        return _error(503, "could not fetch the media; retry later")
+    try:
+        await publish(enriched)
+    except Exception as e:  # NATS away: Meta delivers the notification again
+        outage.failed(e)
+        return _error(503, "could not store the notification; retry later")
+    outage.worked()
+    return JSONResponse({"accepted": len(enriched)})
 
 
 async def _read_limited(request: Request, limit: int) -> bytes:

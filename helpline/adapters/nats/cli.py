@@ -54,7 +54,8 @@ async def run_process(settings: Settings, names: tuple[str, ...], *, embedded: b
     process = await build_process(settings, names, supervise)
     try:
         app = await process.start()
-        http = _Server(uvicorn.Config(BodyLimit(app), host=settings.helpline_http_host,
+        limited = BodyLimit(app, upload_bytes=settings.helpline_upload_max_bytes)
+        http = _Server(uvicorn.Config(limited, host=settings.helpline_http_host,
                                       port=settings.helpline_http_port, log_level="warning",
                                       lifespan="off", timeout_graceful_shutdown=2))
         loop = asyncio.get_running_loop()

@@ -66,3 +66,24 @@ def build_status_notification(
                          "phone_number_id": phone_number_id},
             "statuses": [item]}}]}],
     }
+
+
+def build_media_notification(
+    *,
+    phone_number_id: str,
+    sender_phone: str,
+    kind: str,
+    media: dict[str, Any],
+    wamid: str,
+    timestamp: int,
+    profile_name: str = "Customer",
+) -> dict[str, Any]:
+    """A documented-shape notification of one inbound image, document, audio, video or
+    sticker; ``media`` is its object (``{"id", "mime_type", "sha256", "caption"?, ...}``)."""
+    note = build_text_notification(phone_number_id=phone_number_id, sender_phone=sender_phone,
+                                   text="-", wamid=wamid, timestamp=timestamp,
+                                   profile_name=profile_name)
+    message = note["entry"][0]["changes"][0]["value"]["messages"][0]
+    del message["text"]
+    message.update(type=kind, **{kind: media})
+    return note

@@ -14,6 +14,9 @@ with a growing delay until the webhook answers 200. Test hooks:
   ``status`` defaults to what Meta answers for the code);
 - ``GET /_fake/statuses``: status reports delivered to the webhook, and still pending;
 - ``DELETE /_fake/messages``: forget messages, counters and queued errors.
+
+Media (``GET /{media-id}``, the download URL, uploads, image and document sends): see
+``fake_graph_media``.
 """
 
 from __future__ import annotations
@@ -35,11 +38,16 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from helpline.adapters.whatsapp.builders import build_status_notification
+from helpline.adapters.whatsapp.fake_graph_media import (
+    MEDIA_SEND_TYPES,
+    FakeMedia,
+    add_media_routes,
+)
 from helpline.adapters.whatsapp.signature import sign
 from helpline.catalog import MAX_TEXT_LENGTH
 
 _TOP_KEYS = {"messaging_product", "recipient_type", "to", "type", "text", "context",
-             "biz_opaque_callback_data"}
+             "biz_opaque_callback_data", *MEDIA_SEND_TYPES}
 
 #: What Meta answers for a few well-known errors (HTTP status, message).
 KNOWN_ERRORS: dict[int, tuple[int, str]] = {
@@ -72,6 +80,7 @@ class FakeGraphState:
     messages: list[dict[str, Any]] = field(default_factory=list)
     errors: deque[FakeError] = field(default_factory=deque)
     requests: int = 0
+    media: FakeMedia = field(default_factory=FakeMedia)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def accept(self, version: str, phone_number_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -80,8 +89,11 @@ class FakeGraphState:
         wamid = "wamid." + base64.b64encode(f"fake:{phone_number_id}:{seq}".encode()).decode()
         accepted: dict[str, Any] = {
             "seq": seq, "id": wamid, "api_version": version, "phone_number_id": phone_number_id,
-            "to": body["to"].lstrip("+"), "body": body["text"]["body"],
-            "preview_url": body["text"].get("preview_url", False),
+            "to": body["to"].lstrip("+"), "type": body["type"],
+            "body": (body.get("text") or body.get(body["type"]) or {}).get(
+                "body" if body["type"] == "text" else "caption", ""),
+            "media": body.get(body["type"]) if body["type"] in MEDIA_SEND_TYPES else None,
+            "preview_url": (body.get("text") or {}).get("preview_url", False),
             "context_message_id": (body.get("context") or {}).get("message_id"),
             "callback_data": body.get("biz_opaque_callback_data"),
             "received_at": datetime.now(UTC).isoformat(),
@@ -139,6 +151,8 @@ def validate_send_body(body: object) -> str | None:
     to = body.get("to")
     if not isinstance(to, str) or not to.lstrip("+").isdigit():
         return "to must be a phone number"
+    if body.get("type") in MEDIA_SEND_TYPES:
+        return _callback_and_context_problem(body)
     if body.get("type") != "text":
         return "type must be 'text' (this fake sends text messages only)"
     text = body.get("text")
@@ -148,6 +162,10 @@ def validate_send_body(body: object) -> str | None:
         return f"text.body must be a string of 1 to {MAX_TEXT_LENGTH} characters"
     if not isinstance(text.get("preview_url", False), bool):
         return "text.preview_url must be a boolean"
+    return _callback_and_context_problem(body)
+
+
+def _callback_and_context_problem(body: dict[str, Any]) -> str | None:
     callback = body.get("biz_opaque_callback_data")
     if callback is not None and (not isinstance(callback, str) or len(callback) > 512):
         return "biz_opaque_callback_data must be a string of at most 512 characters"
@@ -232,6 +250,8 @@ def create_fake_graph_app(access_token: str, *, webhook_url: str | None = None,
         except ValueError:
             return meta_error(400, 100, "Invalid parameter", "the body is not JSON")
         problem = validate_send_body(body)
+        if problem is None and body["type"] in MEDIA_SEND_TYPES:
+            problem = state.media.validate_send(body)
         if problem is not None:
             return meta_error(400, 100, "Invalid parameter", problem)
         accepted = state.accept(version, phone_number_id, body)
@@ -244,6 +264,8 @@ def create_fake_graph_app(access_token: str, *, webhook_url: str | None = None,
                              "messages": [{"id": accepted["id"]}]})
 
     _add_test_hooks(app, state, reports)
+    # After the test hooks: ``GET /{version}/{media-id}`` would match ``/_fake/...`` too.
+    add_media_routes(app, state.media, access_token, meta_error)
     return app
 
 
@@ -275,6 +297,7 @@ def _add_test_hooks(app: FastAPI, state: FakeGraphState, reports: StatusReports 
     @app.delete("/_fake/messages")
     async def reset() -> dict[str, bool]:
         state.messages.clear()
+        state.media.uploads.clear()
         state.errors.clear()
         state.requests = 0
         return {"reset": True}

@@ -205,6 +205,57 @@ class GraphClient:
             "type": "text",
             "text": {"body": body, "preview_url": preview_url},
         }
+        return await self._post_message(phone_number_id, payload, reply_to, callback_data)
+
+    async def send_media(
+        self, phone_number_id: str, to: str, kind: str, media_id: str, *,
+        caption: str | None = None, filename: str | None = None, reply_to: str | None = None,
+        callback_data: str | None = None,
+    ) -> str:
+        """Send an uploaded image or document by its media id (``{"id", "caption"?,
+        "filename"?}``, Meta's documented shape) and return its wamid; raises like
+        :meth:`send_text`."""
+        media: dict[str, str] = {"id": media_id}
+        if caption:
+            media["caption"] = caption
+        if filename and kind == "document":
+            media["filename"] = filename
+        payload: dict[str, Any] = {"messaging_product": "whatsapp",
+                                   "recipient_type": "individual", "to": to, "type": kind,
+                                   kind: media}
+        return await self._post_message(phone_number_id, payload, reply_to, callback_data)
+
+    async def upload_media(self, phone_number_id: str, data: bytes, mime_type: str,
+                           filename: str) -> str:
+        """Upload a file (``POST /{phone-number-id}/media``, multipart) and return its media
+        id. Any failure but a refusal is :class:`TransientSendError`: an upload is never seen
+        by the customer, so one repeated after an unclear answer costs nothing."""
+        await self.rate_limiter.acquire(phone_number_id)
+        try:
+            response = await self._http.post(
+                f"{self._base}/{phone_number_id}/media", headers=self._headers(),
+                data={"messaging_product": "whatsapp", "type": mime_type},
+                files={"file": (filename, data, mime_type)})
+        except httpx.TransportError as e:
+            raise TransientSendError(f"upload failed: {type(e).__name__}: {e}") from e
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        media_id = body.get("id") if response.is_success and isinstance(body, dict) else None
+        if isinstance(media_id, str) and media_id:
+            return media_id
+        outcome = _interpret(response) if not response.is_success else TransientSendError(
+            "upload answered success without an id")
+        raise outcome if isinstance(outcome, TransientSendError) else TransientSendError(
+            f"upload answered {response.status_code}")
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._token}"}
+
+    async def _post_message(self, phone_number_id: str, payload: dict[str, Any],
+                            reply_to: str | None, callback_data: str | None) -> str:
+        """POST one message with bounded retries of what certainly was not sent."""
         if reply_to:
             payload["context"] = {"message_id": reply_to}
         if callback_data:

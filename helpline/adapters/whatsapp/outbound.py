@@ -22,20 +22,26 @@ A call that certainly did not reach Meta (a refused connection, a rate limit) re
 claim at once; one that may have (a 5xx, a timeout) keeps it, for the status to settle. The
 lease must exceed the longest a call can take; the NATS consumer's ack wait is shorter and the
 command comes back until the outcome is known.
+
+A command with an agent's ``attachment`` is uploaded first, as piece ``-1`` of the ledger
+(its "wamid" column holds the media id), then sent by that id as piece 0: see
+``outbound_media``.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 
+from helpline.adapters.media_store import MediaStore
 from helpline.adapters.whatsapp.graph_client import (
     AmbiguousSendError,
     GraphClient,
     TransientSendError,
 )
 from helpline.adapters.whatsapp.ledger import ClaimState, Outcome, SendLedgerStore
+from helpline.adapters.whatsapp.outbound_media import send_with_attachment
 from helpline.application.errors import RetryLaterError
 from helpline.application.handlers import BatchResult
 from helpline.application.ports import Clock, PermanentSendError, SendResult, utc_now
@@ -74,8 +80,11 @@ class OutboundWhatsApp:
         clock: Clock = utc_now,
         window: timedelta = CUSTOMER_SERVICE_WINDOW,
         lease: timedelta = DEFAULT_LEASE,
+        media: MediaStore | None = None,
     ) -> None:
         self.client = client
+        self.media = media
+        """Where agents' attachments are read from (``None``: attachments fail plainly)."""
         self.ledger = ledger
         self.clock = clock
         self.window = window
@@ -166,6 +175,8 @@ class OutboundWhatsApp:
                 f"{self.window.total_seconds() / 3600:g} hours before {now.isoformat()} "
                 "(outside WhatsApp's customer service window only a template message may be "
                 "sent)"))
+        if cmd.attachment is not None:
+            return await send_with_attachment(self, cmd, key)
         pieces = split_text(cmd.text)
         wamids: list[str] = []
         for part, piece in enumerate(pieces):
@@ -177,6 +188,15 @@ class OutboundWhatsApp:
 
     async def _send_piece(self, cmd: SendWhatsAppBusinessTextMessage, key: str, part: int,
                           piece: str, pieces: int) -> str | PermanentSendError:
+        return await self.claimed(key, part, pieces, lambda: self.client.send_text(
+            cmd.channel.phone_number_id, cmd.channel.customer_phone, piece,
+            preview_url=cmd.preview_url, reply_to=cmd.reply_to_wamid if part == 0 else None,
+            callback_data=f"{key}:{part}"))
+
+    async def claimed(self, key: str, part: int, pieces: int,
+                      call: Callable[[], Awaitable[str]]) -> str | PermanentSendError:
+        """Make one Graph API ``call`` for piece ``part`` of command ``key`` under the ledger's
+        claim (see the module docstring): its recorded result if done, else the call's."""
         now = self.clock().timestamp()
         lease = self.lease.total_seconds()
         claim = await self.ledger.claim_part(key, part, now, lease)
@@ -187,12 +207,9 @@ class OutboundWhatsApp:
                 and not await self.ledger.reclaim_part(key, part, now, lease)):
             raise SendInProgressError(f"piece {part + 1} of {key} is being sent already")
         try:
-            wamid = await self.client.send_text(
-                cmd.channel.phone_number_id, cmd.channel.customer_phone, piece,
-                preview_url=cmd.preview_url, reply_to=cmd.reply_to_wamid if part == 0 else None,
-                callback_data=f"{key}:{part}")
+            wamid = await call()
         except PermanentSendError as e:
-            sent = f" ({part} of {pieces} pieces were sent)" if part else ""
+            sent = f" ({part} of {pieces} pieces were sent)" if part > 0 else ""
             return PermanentSendError(e.code, e.reason + sent)
         except AmbiguousSendError:
             raise  # the claim stays: a status settles it, or the lease lets it go

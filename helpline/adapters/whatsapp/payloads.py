@@ -38,6 +38,7 @@ from pydantic import ValidationError
 from helpline.catalog import (
     MAX_TEXT_LENGTH,
     CatalogMessage,
+    MediaInfo,
     WhatsAppBusinessTextMessageReceived,
     WhatsAppBusinessTextMessageStatusUpdated,
     normalise_phone,
@@ -145,6 +146,7 @@ def _received(
             text=_clip(text),
             sent_at=sent_at,
             context_wamid=context_wamid if isinstance(context_wamid, str) else None,
+            media=_media(msg, kind, where) if kind in MEDIA_TYPES else None,
         )
     except ValidationError as e:
         raise WebhookPayloadError(f"{where}: {_first_error(e)}") from e
@@ -186,6 +188,22 @@ def _status(
         )
     except ValidationError as e:
         raise WebhookPayloadError(f"{where}: {_first_error(e)}") from e
+
+
+def _media(msg: Json, kind: str, where: str) -> MediaInfo:
+    """The media object of an image, document, audio, video or sticker: its id is needed (to
+    fetch it); optional fields of an unexpected type are left out."""
+    body = _obj(msg.get(kind), f"{where}.{kind}")
+    media_id = _str(body, "id", f"{where}.{kind}")
+
+    def text(key: str) -> str | None:
+        value = body.get(key)
+        return value if isinstance(value, str) and value.strip() else None
+
+    return MediaInfo(kind=kind, media_id=media_id, mime_type=text("mime_type"),
+                     sha256=text("sha256"), filename=text("filename"),
+                     caption=_clip(body["caption"]) if text("caption") else None,
+                     voice=body.get("voice") is True, animated=body.get("animated") is True)
 
 
 # --- rendering: what a person reading the conversation should see ---------------------------

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from helpline.adapters.http.api import create_agent_api_router
+from helpline.adapters.media_store import MediaStore
 from helpline.application.customer_gateway import InMemoryCustomerDirectory
 from helpline.application.runner import InProcessRunner
 from helpline.application.whatsapp_edge import RecordingSender
@@ -98,7 +99,8 @@ def make_api(tmp_path: Path) -> Iterator[Api]:
     lock = threading.Lock()
     holder: list[Api] = []
     router = create_agent_api_router(container.services.desk, view, directory, ADMIN,
-                                     publish=lambda m: holder[0].publish(m))
+                                     publish=lambda m: holder[0].publish(m),
+                                     media=MediaStore(tmp_path / "media"))
     app = FastAPI()
     app.include_router(router)
     with TestClient(app, raise_server_exceptions=False) as client:

@@ -21,7 +21,15 @@ from helpline.application import (
 from helpline.application.assist import plain_reason, suggest_reply
 from helpline.application.timeline import timeline
 from helpline.bootstrap import Container, bootstrap
-from helpline.catalog import OpenTicket, TicketClosed, TicketOpened, TicketReopened
+from helpline.catalog import (
+    AgentAnswerGenerated,
+    Attachment,
+    OpenTicket,
+    SendWhatsAppBusinessTextMessage,
+    TicketClosed,
+    TicketOpened,
+    TicketReopened,
+)
 from helpline.config import Settings
 from helpline.domain import DomainError, Ticket, TicketNotOpenError, UnknownAgentError
 from helpline.domain.ids import derived_id
@@ -273,3 +281,23 @@ def test_hand_off_reasons_in_plain_words() -> None:
     assert "asked for a person" in plain_reason("customer asked for a person")
     assert plain_reason(None).startswith("The knowledge base has no answer")
     assert len(plain_reason("x" * 1000)) == 300
+
+
+def test_an_agent_s_attachment_travels_from_the_desk_to_the_send_command(
+        container: Container) -> None:
+    runner = container.runner()
+    desk = container.services.desk
+    tid, _ = escalated(container)
+    attachment = Attachment(kind="document", sha256="ab" * 32, mime_type="application/pdf",
+                            filename="factura.pdf", size=1234)
+    delivered = runner.publish(*desk.answer(tid, agent_id="ana", text="Tu factura",
+                                            attachment=attachment))
+    (send,) = [m for m in delivered if isinstance(m, SendWhatsAppBusinessTextMessage)
+               and m.author == "agent"]
+    assert send.attachment == attachment and send.text == "Tu factura"
+    (answered,) = [m for m in delivered if isinstance(m, AgentAnswerGenerated)]
+    assert answered.attachment == attachment
+    # A plain answer carries none.
+    delivered = runner.publish(*desk.answer(tid, agent_id="ana", text="¿Algo más?"))
+    assert [m.attachment for m in delivered
+            if isinstance(m, SendWhatsAppBusinessTextMessage)] == [None]

@@ -17,6 +17,7 @@ from uuid import UUID
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from helpline.adapters.media_store import MediaStore
 from helpline.adapters.nats.dead_letters import DeadLetters
 from helpline.application.agent_desk import AgentDesk
 from helpline.application.ports import CustomerDirectory
@@ -50,6 +51,10 @@ class ApiContext:
     """What the projections changed (``GET /events``; ``None``: no live updates here)."""
     ping_seconds: float = 15.0
     """How often ``GET /events`` sends a comment line to keep the connection open."""
+    media: MediaStore | None = None
+    """Customers' and agents' files (``None``: no media here)."""
+    upload_max_bytes: int = 5 * 1024 * 1024
+    """The largest file an agent may attach (``HELPLINE_UPLOAD_MAX_BYTES``)."""
 
     def bind(self, request: Request) -> None:
         """A router dependency: make this context the request's."""

@@ -109,6 +109,17 @@ class Counts(BaseModel):
     closed: int
 
 
+class MediaOut(BaseModel):
+    """A customer's file on a transcript line: ``url`` (under ``/api/v1``, bearer token
+    needed) serves it; images are shown inline, other files downloaded."""
+
+    kind: Literal["image", "audio", "video", "document", "sticker"]
+    mime_type: str
+    filename: str | None = None
+    size: int
+    url: str
+
+
 class TurnOut(BaseModel):
     """One line of the transcript: ``id`` is stable and unique in the list; ``ticket_id``
     the ticket the line belongs to (``null``: before any ticket, the AI's part);
@@ -127,11 +138,13 @@ class TurnOut(BaseModel):
     delivery: Literal["sent", "delivered", "read", "failed"] | None
     failure_reason: str | None
     message_id: str | None
+    media: MediaOut | None = None
+    """The customer's image, document, audio or video, when ms-whatsapp stored it."""
 
     @classmethod
-    def of(cls, line: Line) -> "TurnOut":
-        """From a transcript line of the views."""
-        return cls(**line.__dict__)
+    def of(cls, line: Line, media: MediaOut | None = None) -> "TurnOut":
+        """From a transcript line of the views (and its stored file, if any)."""
+        return cls(**line.__dict__, media=media)
 
 
 class SourceOut(BaseModel):
@@ -188,6 +201,19 @@ class ReplyIn(BaseModel):
     as several messages, split as ``POST /tickets/{id}/replies/preview`` shows."""
 
     text: ReplyText
+    attachment_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$", description=(
+        "an image or document uploaded with POST /tickets/{id}/attachments, sent with the "
+        "text as its caption"))
+
+
+class AttachmentOut(BaseModel):
+    """An uploaded file, ready to attach to a reply by its ``attachment_id``."""
+
+    attachment_id: str
+    kind: Literal["image", "document"]
+    mime_type: str
+    filename: str
+    size: int
 
 
 class ReplyOut(BaseModel):

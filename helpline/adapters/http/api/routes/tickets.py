@@ -27,6 +27,7 @@ from helpline.adapters.http.api.models import (
     TicketStatus,
     TurnOut,
 )
+from helpline.adapters.http.api.routes.media import media_of, uploaded
 from helpline.application.errors import NotAllowedError, UnknownTicketError
 from helpline.domain.errors import DomainError
 from helpline.domain.ids import derived_id
@@ -76,7 +77,8 @@ def get_ticket(ctx: Ctx, caller: Caller, ticket_id: UUID) -> TicketDetail:
     """A ticket with its conversation's transcript (every ticket of the conversation, each
     line labelled with its ticket), the AI's hand-over and the customer panel."""
     row = visible_ticket(ctx, caller, ticket_id)
-    transcript = [TurnOut.of(line) for line in ctx.views.lines(row.conversation_id)]
+    transcript = [TurnOut.of(line, media_of(ctx, row, line))
+                  for line in ctx.views.lines(row.conversation_id)]
     handoff = ctx.views.handoff(row.ticket_id)
     return TicketDetail(**TicketOut.of(row, ctx.now()).model_dump(), transcript=transcript,
                         handoff=HandoffOut.of(handoff) if handoff else None,
@@ -109,9 +111,10 @@ def reply(
     agent_id = caller.agent_id
     answer_id = (str(derived_id(ticket_id, "reply", agent_id, idempotency_key))
                  if idempotency_key else str(uuid4()))
+    attachment = uploaded(ctx, body.attachment_id) if body.attachment_id else None
     try:
         messages = ctx.desk.answer(str(ticket_id), agent_id=agent_id, text=body.text,
-                                   answer_id=answer_id)
+                                   answer_id=answer_id, attachment=attachment)
     except (UnknownTicketError, NotAllowedError):
         raise HTTPException(status.HTTP_403_FORBIDDEN, NOT_YOURS) from None
     except DomainError as e:

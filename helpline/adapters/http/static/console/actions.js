@@ -45,13 +45,16 @@ async function sendReply(event) {
       await api("POST", `/tickets/${state.ticket}/notes`, { text });
     } else {
       // One key per submission: a retried request never sends the answer twice.
-      await api("POST", `/tickets/${state.ticket}/replies`, { text }, { "Idempotency-Key": newKey() });
+      // An attached file (media.js) is uploaded first and named in the reply.
+      await api("POST", `/tickets/${state.ticket}/replies`, await replyBody(text),
+                { "Idempotency-Key": newKey() });
     }
   } catch (error) {
     if (error.status === 404 && note) session.features.notes = false;
     return fail(error);
   }
   $("reply-text").value = "";
+  if (!note) clearAttachment();
   $("suggest-note").hidden = true;
   updateCounter();
   say(note ? "Note added." : "Sent.");

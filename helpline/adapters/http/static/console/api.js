@@ -151,6 +151,7 @@ function normEntry(turn, ticket) {
     ticketId: turn.ticket_id !== undefined ? turn.ticket_id : legacyTicket,
     delivery: turn.delivery || (kind === "send_failed" ? "failed" : null),
     failureReason: turn.failure_reason || null,
+    media: turn.media || null,
   };
 }
 

@@ -70,6 +70,10 @@ function drawLine(node, entry, shape) {
   head.append(timeEl(entry.at));
   const body = el("div", "text", text);
   node.replaceChildren(head, body);
+  if (entry.media) {  // a customer's file (media.js); "[image]" and the like say nothing more
+    node.insertBefore(mediaEl(entry.media), body);
+    if (/^\[[a-z ]+(:.*)?\]$/.test(text)) body.remove();
+  }
   if (delivery) {
     const [mark, word] = TICKS[delivery] || ["", delivery];
     const ticks = el("div", `ticks ${delivery}`);
@@ -114,7 +118,7 @@ function renderTranscript(entries, reset) {
   withMarkers(entries).forEach(([entry, number], index) => {
     wanted.add(entry.id);
     const shape = look(entry, number);
-    const signature = JSON.stringify([shape, entry.at, entry.failureReason]);
+    const signature = JSON.stringify([shape, entry.at, entry.failureReason, entry.media]);
     let node = transcriptNodes.get(entry.id);
     if (!node) {
       node = el("li");
