@@ -13,6 +13,8 @@ PersistenceModule = Literal["eventsourcing.sqlite", "eventsourcing.postgres", "e
 DEMO_SECRET = "helpline-demo-secret"
 #: The shortest admin token production accepts (32 random URL-safe characters ≈ 190 bits).
 MIN_ADMIN_TOKEN = 32
+#: The business account id the fake Graph API is asked for (it serves its templates to any).
+FAKE_WABA_ID = "102290129340398"
 
 
 class Settings(BaseSettings):
@@ -79,6 +81,13 @@ class Settings(BaseSettings):
     whatsapp_phone_number_id: str = "106540352242922"
     whatsapp_rate_limit_per_second: float = Field(
         default=80.0, description="Graph API messages per second per business number")
+    whatsapp_business_account_id: str = Field(
+        default="", description="the WhatsApp Business Account whose approved message "
+        "templates are synced (empty: no templates, except with the fake Graph API, which "
+        "serves its own)")
+    whatsapp_templates_refresh_seconds: float = Field(
+        default=900.0, gt=0, description="how often the agent API syncs the message "
+        "templates from the Graph API")
     helpline_fake_graph: bool | None = Field(
         default=None, description="serve a fake Graph API at /fake-graph and send there "
         "(default: on in demo mode, off in production)")
@@ -125,6 +134,8 @@ class Settings(BaseSettings):
             update["helpline_fake_graph"] = True
             update["whatsapp_graph_url"] = (
                 f"http://{self.helpline_http_host}:{self.helpline_http_port}/fake-graph")
+            if not self.whatsapp_business_account_id:
+                update["whatsapp_business_account_id"] = FAKE_WABA_ID
         return self.model_copy(update=update)
 
     @model_validator(mode="after")

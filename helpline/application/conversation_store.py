@@ -24,6 +24,7 @@ from helpline.application.unit_of_work import UnitOfWork
 from helpline.catalog import (
     AgentAnswerGenerated,
     AgentAssigned,
+    AgentTemplateAnswerGenerated,
     AIAgentAnswerGenerated,
     CatalogMessage,
     Channel,
@@ -33,7 +34,9 @@ from helpline.catalog import (
     GenerateAIAgentAnswerWithUserInfo,
     GetConversation,
     OpenTicket,
+    SendWhatsAppBusinessTemplateMessage,
     SendWhatsAppBusinessTextMessage,
+    TemplateChoice,
     TicketClosed,
     TicketOpened,
     TicketReopened,
@@ -137,6 +140,21 @@ class ConversationStore(HelplineApplication):
             answer_id=str(msg.message_id), ticket_id=msg.ticket_id, agent_id=msg.agent_id,
             agent_name=msg.agent_name, text=msg.text, at=self.clock())
 
+    @decides(AgentTemplateAnswerGenerated)
+    def agent_template_answer_generated(self, msg: AgentTemplateAnswerGenerated,
+                                        uow: UnitOfWork) -> None:
+        """Record the agent's template answer and send the template on the active channel
+        (once per answer: the agent answers' receipts)."""
+        conv = self._load(uow, msg.conversation_id)
+        if conv.knows_answer(str(msg.message_id)):
+            return
+        if not uow.first_time(f"agent-answer:{msg.message_id}"):
+            return
+        conv.receive_template_answer(
+            answer_id=str(msg.message_id), ticket_id=msg.ticket_id, agent_id=msg.agent_id,
+            agent_name=msg.agent_name, template=msg.template.model_dump(mode="json"),
+            text=msg.text, at=self.clock())
+
     @decides(TicketClosed)
     def ticket_closed(self, msg: TicketClosed, uow: UnitOfWork) -> None:
         """Log the closing; the AI answers the next customer message. A ticket can be
@@ -224,6 +242,14 @@ class ConversationStore(HelplineApplication):
             **envelope, conversation_id=str(e.originator_id), channel=e.channel, text=e.text,
             author=e.author, reply_to_wamid=e.reply_to_wamid,
             customer_last_message_at=e.customer_last_message_at)]
+
+    @emits(Conversation.TemplateDispatched)
+    def _template_dispatched(e: Conversation.TemplateDispatched,
+                             out: Outbox) -> list[CatalogMessage]:
+        envelope = {**out.envelope(e.originator_id, e.cause_id), "message_id": UUID(e.reply_id)}
+        return [SendWhatsAppBusinessTemplateMessage(
+            **envelope, conversation_id=str(e.originator_id), channel=e.channel,
+            template=TemplateChoice.model_validate(e.template), text=e.text, author=e.author)]
 
     # -- queries ------------------------------------------------------------------------------
 

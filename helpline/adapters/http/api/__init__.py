@@ -18,8 +18,9 @@ from fastapi import APIRouter, Depends
 
 from helpline.adapters.http.api.deps import ApiContext, Publish
 from helpline.adapters.http.api.models import Error
-from helpline.adapters.http.api.routes import actions, admin, agents, events, tickets
+from helpline.adapters.http.api.routes import actions, admin, agents, events, templates, tickets
 from helpline.adapters.nats.dead_letters import DeadLetters
+from helpline.adapters.whatsapp.templates import TemplateCatalog
 from helpline.application.agent_desk import AgentDesk
 from helpline.application.conversation_store import ConversationStore
 from helpline.application.ports import Answerer, CustomerDirectory
@@ -37,22 +38,22 @@ def create_agent_api_router(
     *, publish: Publish | None = None, clock: Callable[[], datetime] | None = None,
     dead_letters: DeadLetters | None = None, updates: Updates | None = None,
     ping_seconds: float = 15.0, store: ConversationStore | None = None,
-    answerer: Answerer | None = None,
+    answerer: Answerer | None = None, template_catalog: TemplateCatalog | None = None,
 ) -> APIRouter:
     """The ``/api/v1`` router over these services. ``admin_token`` empty disables the admin
     role; ``publish`` (in-process runs and tests only) receives the catalog messages each
     command causes; ``dead_letters`` serves the admin's dead-letter routes; ``updates`` (the
     projections') feeds ``GET /events``, with a ping every ``ping_seconds``; ``store`` (the
     conversations' event store) and ``answerer`` (ms-rag's) serve a ticket's timeline and
-    the AI's suggested reply."""
+    the AI's suggested reply; ``template_catalog`` the message templates."""
     context = ApiContext(desk=desk, views=views, directory=directory, admin_token=admin_token,
                          now=clock or (lambda: datetime.now(UTC)), publish=publish,
                          dead_letters=dead_letters, updates=updates,
-                         ping_seconds=ping_seconds)
+                         ping_seconds=ping_seconds, templates=template_catalog)
     assist = actions.Assist(store=store, answerer=answerer)
     router = APIRouter(prefix="/api/v1", responses=_ERRORS,
                        dependencies=[Depends(context.bind), Depends(assist.bind)])
-    for module in (agents, tickets, events, actions, admin):
+    for module in (agents, tickets, events, actions, templates, admin):
         router.include_router(module.router)
     return router
 

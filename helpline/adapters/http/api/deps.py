@@ -18,6 +18,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from helpline.adapters.nats.dead_letters import DeadLetters
+from helpline.adapters.whatsapp.templates import TemplateCatalog
 from helpline.application.agent_desk import AgentDesk
 from helpline.application.ports import CustomerDirectory
 from helpline.catalog import CatalogMessage
@@ -50,6 +51,8 @@ class ApiContext:
     """What the projections changed (``GET /events``; ``None``: no live updates here)."""
     ping_seconds: float = 15.0
     """How often ``GET /events`` sends a comment line to keep the connection open."""
+    templates: TemplateCatalog | None = None
+    """The business's message templates (``None``: none here)."""
 
     def bind(self, request: Request) -> None:
         """A router dependency: make this context the request's."""
