@@ -9,9 +9,8 @@ from pydantic import BaseModel, Field, StringConstraints
 from helpline.adapters.whatsapp.templates import Template
 from helpline.catalog.templates import TEMPLATE_LANGUAGE, TEMPLATE_NAME
 
-#: One parameter value of a template send.
-ParameterText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                                 max_length=1024)]
+#: One parameter value of a template send (an empty one is refused with a sentence naming it).
+ParameterText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1024)]
 
 
 class TemplateOut(BaseModel):

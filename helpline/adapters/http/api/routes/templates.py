@@ -129,3 +129,7 @@ def _check_values(template: Template, values: dict[str, list[str]]) -> None:
                 f"The template {template.name} takes {expected} {kind} "
                 f"parameter{'s' if expected != 1 else ''}, and {given} "
                 f"{'were' if given != 1 else 'was'} given."))
+        empty = next((n for n, v in enumerate(values[kind], start=1) if not v), None)
+        if empty is not None:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, (
+                f"Fill in {{{{{empty}}}}} of the template's {kind} before sending it."))

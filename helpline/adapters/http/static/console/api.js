@@ -84,6 +84,7 @@ async function discoverFeatures() {
     transfer: "/api/v1/tickets/{ticket_id}/transfer", reopen: "/api/v1/tickets/{ticket_id}/reopen",
     canned: "/api/v1/canned-replies", suggestion: "/api/v1/tickets/{ticket_id}/suggestion",
     timeline: "/api/v1/tickets/{ticket_id}/timeline",
+    window: "/api/v1/tickets/{ticket_id}/window",
   };
   const features = {};
   try {
