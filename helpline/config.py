@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     whatsapp_phone_number_id: str = "106540352242922"
     whatsapp_rate_limit_per_second: float = Field(
         default=80.0, description="Graph API messages per second per business number")
+    helpline_agent_name_numbers: str = Field(
+        default="", description="business phone number ids (comma-separated; '*': all) whose "
+        "outgoing agent messages start with the agent's name, '*Name*:' on its own line")
     whatsapp_business_account_id: str = Field(
         default="", description="the WhatsApp Business Account whose approved message "
         "templates are synced (empty: no templates, except with the fake Graph API, which "
@@ -157,6 +160,12 @@ class Settings(BaseSettings):
                              "production: the fake Graph API and the customer simulator would "
                              "sign customer messages with the real app secret")
         return self
+
+    @property
+    def agent_name_numbers(self) -> frozenset[str]:
+        """``HELPLINE_AGENT_NAME_NUMBERS`` as a set of phone number ids (or ``{"*"}``)."""
+        return frozenset(p.strip() for p in self.helpline_agent_name_numbers.split(",")
+                         if p.strip())
 
     def postgres_conninfo(self) -> str:
         """A libpq connection string for the PostgreSQL settings."""

@@ -66,6 +66,13 @@ class ConversationStore(HelplineApplication):
     name = "ConversationStore"
     #: Conversations are bounded, but a long one has many events: load from a snapshot.
     snapshotting_intervals = {Conversation: 50}
+    #: The business phone number ids whose agent replies start with the agent's name
+    #: (``"*"``: every number); set from ``HELPLINE_AGENT_NAME_NUMBERS`` by the bootstrap.
+    signed_numbers: frozenset[str] = frozenset()
+
+    def signs_for(self, phone_number_id: str) -> bool:
+        """Whether agent replies sent from ``phone_number_id`` carry the agent's name."""
+        return "*" in self.signed_numbers or phone_number_id in self.signed_numbers
 
     def conversation(self, conversation_id: UUID | str) -> Conversation:
         """The conversation ``conversation_id`` (raises ``UnknownConversationError``)."""
@@ -101,7 +108,8 @@ class ConversationStore(HelplineApplication):
                                               generation=self.generation))
         conv.receive_customer_message(
             wamid=msg.wamid, text=msg.text, message_type=msg.message_type, sent_at=msg.sent_at,
-            channel=channel, customer=customer, at=at, cause_id=str(msg.message_id))
+            channel=channel, customer=customer, at=at, cause_id=str(msg.message_id),
+            profile_name=msg.profile_name)
 
     # -- ms-rag → ms-conv-store ---------------------------------------------------------------
 
@@ -138,7 +146,8 @@ class ConversationStore(HelplineApplication):
             return
         conv.receive_agent_answer(
             answer_id=str(msg.message_id), ticket_id=msg.ticket_id, agent_id=msg.agent_id,
-            agent_name=msg.agent_name, text=msg.text, at=self.clock())
+            agent_name=msg.agent_name, text=msg.text, at=self.clock(),
+            signed=self.signs_for(str(conv.channel.get("phone_number_id", ""))))
 
     @decides(AgentTemplateAnswerGenerated)
     def agent_template_answer_generated(self, msg: AgentTemplateAnswerGenerated,

@@ -14,7 +14,7 @@ recent ids for fast redelivery checks. The whole transcript is read from the sto
 application's receipts (``helpline.application.unit_of_work``).
 
 The module is longer than the ~400 lines we aim at (about 670) and stays one module on
-purpose: the aggregate declares its 19 events as nested classes (about 310 lines), each with
+purpose: the aggregate declares its 20 events as nested classes (about 310 lines), each with
 the ``apply`` that is its state change and the transcript line it shows, and its eleven commands
 decide which of them to trigger. The events are stored contracts and read best next to the
 commands that trigger them; splitting the events into another module would separate each
@@ -64,6 +64,10 @@ def _remember(items: list[str], item: str, limit: int = RECENT_IDS) -> None:
 class Conversation(Aggregate):
     """A customer's conversation: who answers next, on which channel, and what is pending."""
 
+    profile_name: str | None = None
+    """The customer's WhatsApp profile name, once one was seen (a class default, so that
+    snapshots taken before it existed load)."""
+
     class Started(Aggregate.Created):
         """The first message of a phone number on a channel started a conversation.
         Version 2 records the store's ``generation``, which every id the conversation
@@ -94,6 +98,15 @@ class Conversation(Aggregate):
 
         def apply(self, agg: Conversation) -> None:
             agg.customer = self.customer
+
+    class ProfileNameChanged(Event):
+        """The customer's WhatsApp profile name (``contacts[].profile.name``) is new or
+        changed; shown where the customer registry has no entry."""
+
+        profile_name: str
+
+        def apply(self, agg: Conversation) -> None:
+            agg.profile_name = self.profile_name
 
     class ActiveChannelChanged(Event):
         """Replies now go out on another channel (e.g. another business number)."""
@@ -504,8 +517,10 @@ class Conversation(Aggregate):
         customer: JSON | None,
         at: datetime,
         cause_id: str | None = None,
+        profile_name: str | None = None,
     ) -> bool:
-        """Record a customer message and ask for its answer: the agent's when a ticket is
+        """Record a customer message (and the sender's WhatsApp ``profile_name`` when it is
+        new) and ask for its answer: the agent's when a ticket is
         open, else the AI's; a message the AI cannot read (audio, a sticker, an unsupported
         type) gets a clear system reply instead, and reactions and system notices need none.
         Returns ``False`` for a message already recorded."""
@@ -519,6 +534,8 @@ class Conversation(Aggregate):
             self.trigger_event(self.CustomerInfoUpdated, timestamp=at, customer=customer)
         if latest and channel != self.channel:
             self.trigger_event(self.ActiveChannelChanged, timestamp=at, channel=channel)
+        if latest and profile_name and profile_name != self.profile_name:
+            self.trigger_event(self.ProfileNameChanged, timestamp=at, profile_name=profile_name)
         self.trigger_event(
             self.CustomerMessageReceived, timestamp=at, wamid=wamid, message_type=message_type,
             text=text, sent_at=sent_at.isoformat(), cause_id=cause_id,
@@ -603,18 +620,20 @@ class Conversation(Aggregate):
 
     def receive_agent_answer(
         self, *, answer_id: str, ticket_id: str, agent_id: str, agent_name: str, text: str,
-        at: datetime,
+        at: datetime, signed: bool = False,
     ) -> bool:
         """Record a human agent's answer and reply on the active channel, exactly like an AI
-        answer. ``False`` for a recently recorded answer (older redeliveries are caught by
-        the application's receipts)."""
+        answer; ``signed``: the reply starts with the agent's name as WhatsApp shows it
+        (:func:`signed_text`; the transcript keeps the plain text). ``False`` for a recently
+        recorded answer (older redeliveries are caught by the application's receipts)."""
         if self.knows_answer(answer_id):
             return False
         reply_to = self.last_customer_wamid
         self.trigger_event(self.AgentAnswerReceived, timestamp=at, answer_id=answer_id,
                            ticket_id=ticket_id, agent_id=agent_id, agent_name=agent_name,
                            text=text)
-        self._dispatch(text=text, author="agent", reply_to=reply_to, cause_id=answer_id, at=at)
+        sent = signed_text(agent_name, text) if signed else text
+        self._dispatch(text=sent, author="agent", reply_to=reply_to, cause_id=answer_id, at=at)
         return True
 
     def receive_template_answer(
@@ -737,9 +756,16 @@ class Conversation(Aggregate):
 _STATUS_RANK = {"sent": 1, "delivered": 2, "read": 3, "failed": 4, "deleted": 5}
 
 
+def signed_text(agent_name: str, text: str) -> str:
+    """``text`` under the agent's name as WhatsApp renders it: ``*Name*:`` (bold) on its own
+    line, then the text. An agent without a name leaves the text as it is."""
+    name = " ".join(agent_name.replace("*", "").split())
+    return f"*{name}*:\n{text}" if name else text
+
+
 def _assignment_key(agent_id: str, assignment_id: str | None) -> str:
     return assignment_id if assignment_id is not None else f"agent:{agent_id}"
 
 
 __all__ = ["CUSTOMER_SERVICE_WINDOW", "HISTORY_TURNS", "UNREADABLE_REPLY", "Conversation",
-           "is_readable"]
+           "is_readable", "signed_text"]

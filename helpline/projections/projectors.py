@@ -351,6 +351,8 @@ class ConversationsProjection(_RowProjection):
         Conversation.TicketClosed: _with_ticket("conversation_ticket_closed"),
         Conversation.TicketReopened: _with_ticket("conversation_ticket_reopened"),
         Conversation.ReplyDispatched: _reply_dispatched,
+        Conversation.ProfileNameChanged: lambda e: [
+            ("conversation_profile_name", _conv(e, profile_name=e.profile_name))],
         Conversation.TemplateAnswerReceived: _touch("conversation_agent_answer"),
         Conversation.TemplateDispatched: _template_dispatched,
         Conversation.ReplySent: _reply_sent,

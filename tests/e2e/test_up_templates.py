@@ -1,8 +1,9 @@
 """``helpline up`` with the fake Graph API, end to end: a customer who last wrote 25 hours
-ago gets no AI answer; the agent's free-text reply is refused (outside the 24-hour window);
-the console's window route offers the synced templates; the template reaches the fake in the
-documented shape; a stale template (its parameters changed at Meta) fails with Meta's 132000
-as a sentence; the customer's answer reopens the window."""
+ago (not in the registry: shown by their WhatsApp profile name) gets no AI answer; the
+agent's free-text reply is refused (outside the 24-hour window); the console's window route
+offers the synced templates; the template reaches the fake in the documented shape; a stale
+template (its parameters changed at Meta) fails with Meta's 132000 as a sentence; the
+customer's answer reopens the window."""
 
 from __future__ import annotations
 
@@ -55,6 +56,12 @@ def test_a_late_reply_is_refused_as_text_and_sent_as_a_template(nats_available: 
         ticket = _until(lambda: httpx.get(f"{api}/tickets?view=mine", headers=agent).json(),
                         "the ticket")[0]
         tid = ticket["ticket_id"]
+        # Not in the customer registry: the WhatsApp profile name stands in for the name.
+        assert ticket["customer_name"] is None
+        detail = _until(lambda: (d := httpx.get(f"{api}/tickets/{tid}", headers=agent).json())
+                        ["customer"]["profile_name"] and d, "the profile name")
+        assert detail["customer"]["profile_name"] == "Lucía"
+        assert detail["profile_name"] == "Lucía"
 
         def sent() -> list[dict[str, Any]]:
             found: list[dict[str, Any]] = httpx.get(
