@@ -37,6 +37,7 @@ run(async (browser) => {
   await page.waitForSelector("#window-box", { state: "visible", timeout: 10000 });
   results.note = await page.textContent("#window-note");
   results.textDisabled = await page.isDisabled("#reply-text");
+  results.sendDisabled = await page.isDisabled("#reply-send");
   results.options = await page.$$eval("#template-pick option", (os) => os.map((o) => o.value));
   await page.selectOption("#template-pick", "seguimiento_pedido|es");
   results.prefilled = await page.inputValue("#template-body-1");
@@ -54,6 +55,7 @@ run(async (browser) => {
   await ask("customer answers");
   await page.waitForSelector("#window-box", { state: "hidden", timeout: 10000 });
   results.textEnabledAgain = !(await page.isDisabled("#reply-text"));
+  results.sendEnabledAgain = !(await page.isDisabled("#reply-send"));
 });
 """
 
@@ -63,14 +65,14 @@ def test_the_reply_box_offers_templates_after_24_hours(server: ConsoleServer,
     seen = run_script(tmp_path, PICKER, [server.base, server.token, server.admin_token],
                       {"customer answers": lambda: server.customer_says(LUCIA, "sí, dime")})
     assert "more than 24 hours ago" in seen["note"] and "template" in seen["note"]
-    assert seen["textDisabled"] is True
+    assert seen["textDisabled"] is True and seen["sendDisabled"] is True
     assert "seguimiento_pedido|es" in seen["options"]
     assert "oferta_navidad|es" not in seen["options"]  # not approved
     assert seen["prefilled"] == "Lucía"  # the customer's name, from the directory
     assert seen["preview"] == "Hola Lucía, te escribimos por tu pedido 1234. ¿Podemos ayudarte?"
     assert seen["error"] == "Fill in {{2}} of the template's body before sending it."
     assert seen["status"] == "Template sent."
-    assert seen["textEnabledAgain"] is True
+    assert seen["textEnabledAgain"] is True and seen["sendEnabledAgain"] is True
     (sent,) = server.sender.templates
     assert sent.template.name == "seguimiento_pedido"
     assert [p.text for p in sent.template.components[0].parameters] == ["Lucía", "1234"]

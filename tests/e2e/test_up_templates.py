@@ -86,6 +86,8 @@ def test_a_late_reply_is_refused_as_text_and_sent_as_a_template(nats_available: 
         assert window["open"] is False and "24 hours" in window["message"]
         offered = {t["name"]: t for t in window["templates"]}
         assert offered["seguimiento_pedido"]["body_parameters"] == 2
+        # Not in the registry: the WhatsApp profile name's first word fills in {{1}}.
+        assert offered["seguimiento_pedido"]["prefill"] == {"header": [], "body": ["Lucía", ""]}
 
         reply = httpx.post(f"{api}/tickets/{tid}/template-replies", headers=agent, json={
             "name": "seguimiento_pedido", "language": "es", "body": ["Lucía", "1234"]})

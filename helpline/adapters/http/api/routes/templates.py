@@ -71,7 +71,7 @@ async def refresh_templates(catalog: Catalog, _: Caller) -> TemplatesOut:
 def window(ctx: Ctx, caller: Caller, assist: AssistDep, catalog: Catalog,
            ticket_id: UUID) -> WindowOut:
     """Whether free text can reach the customer now; when not, the templates to send,
-    pre-filled with the customer's name."""
+    pre-filled with the customer's first name (the registry's, else their WhatsApp name)."""
     row = visible_ticket(ctx, caller, ticket_id)
     conv = (assist.store.find(row.conversation_id, Conversation)
             if assist.store is not None else None)
@@ -79,7 +79,7 @@ def window(ctx: Ctx, caller: Caller, assist: AssistDep, catalog: Catalog,
     last_at = datetime.fromisoformat(last) if last else None
     is_open = conv is None or conv.window_open(ctx.now())
     entry = ctx.directory.find_by_phone(row.phone)
-    name = (entry.name if entry else row.customer_name) or None
+    name = (entry.name if entry else row.customer_name or row.profile_name) or None
     first = name.split()[0] if name else None
     return WindowOut(
         open=is_open, last_customer_message_at=last_at,

@@ -55,9 +55,12 @@ function wrap(label, input) {
 function showWindow(data, canWrite) {
   const closed = data && !data.open;
   $("window-box").hidden = !closed;
-  $("reply-text").disabled = Boolean(closed) && mode() === "reply";
-  $("reply-text").placeholder = closed && mode() === "reply"
-    ? "Free text cannot reach the customer now: send a template below."
+  const blocked = Boolean(closed) && mode() === "reply";
+  $("reply-text").disabled = blocked;
+  if (blocked) $("reply-send").disabled = true;
+  else if (windowState.canWrite !== undefined) $("reply-send").disabled = !windowState.canWrite;
+  $("reply-text").placeholder = blocked
+    ? "Free text cannot reach the customer now: send a template instead."
     : "Write to the customer. Ctrl+Enter sends.";
   if (!closed) return;
   $("window-note").textContent = data.message;
@@ -80,6 +83,7 @@ async function renderWindow(d, canWrite) {
   if (windowState.ticket !== state.ticket) {
     Object.assign(windowState, { ticket: state.ticket, data: null, chosen: null });
   }
+  windowState.canWrite = canWrite;
   try {
     windowState.data = await api("GET", `/tickets/${state.ticket}/window`);
   } catch (_) { return; }  // the reply box stays as it is; a free text reply still says why
@@ -113,6 +117,6 @@ function setUpTemplates() {
   $("template-send").addEventListener("click", sendTemplate);
   $("template-refresh").addEventListener("click", refreshTemplates);
   for (const radio of document.querySelectorAll('input[name="mode"]')) {
-    radio.addEventListener("change", () => showWindow(windowState.data, true));
+    radio.addEventListener("change", () => showWindow(windowState.data, windowState.canWrite));
   }
 }
