@@ -4,6 +4,8 @@ exactly-once through the send ledger (claim/complete, ``biz_opaque_callback_data
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,7 +17,7 @@ import pytest
 from helpline.adapters.whatsapp.graph_client import GraphClient
 from helpline.adapters.whatsapp.ledger import MemorySendLedger, SqliteSendLedger
 from helpline.adapters.whatsapp.outbound import OutboundWhatsApp, SendInProgressError
-from helpline.adapters.whatsapp.templates import TemplateCatalog
+from helpline.adapters.whatsapp.templates import TemplateCatalog, refresh_periodically
 from helpline.application.handlers import BatchResult
 from helpline.catalog import (
     SendWhatsAppBusinessTemplateMessage,
@@ -67,6 +69,30 @@ async def test_a_changed_template_list_is_picked_up_on_refresh(
         await fake.put("/_fake/templates", json=before[:1])
         assert await catalog.refresh() == 1
     finally:
+        await fake.put("/_fake/templates", json=before)
+
+
+async def test_the_templates_are_refreshed_periodically(
+        graph: GraphClient, fake: httpx.AsyncClient) -> None:
+    catalog = TemplateCatalog(graph, "102290129340398")
+    before = (await fake.get("/_fake/templates")).json()["data"]
+    task = asyncio.create_task(refresh_periodically(catalog, every_s=0.2))
+    try:
+        for _ in range(50):
+            if catalog.synced_at is not None:
+                break
+            await asyncio.sleep(0.05)
+        assert len(catalog.templates) == 4
+        await fake.put("/_fake/templates", json=before[2:])
+        for _ in range(50):
+            if len(catalog.templates) == 2:
+                break
+            await asyncio.sleep(0.05)
+        assert [t.name for t in catalog.templates] == ["follow_up", "oferta_navidad"]
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
         await fake.put("/_fake/templates", json=before)
 
 
