@@ -196,4 +196,5 @@ def bootstrap(
         desk=AgentDesk(persistence.event_store_env("agent_desk"), clock=clock),
         whatsapp=WhatsAppEdge(sender or RecordingSender(), clock=clock),
     )
+    services.store.signed_numbers = settings.agent_name_numbers
     return Container(settings=settings, services=services)

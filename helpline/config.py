@@ -13,6 +13,8 @@ PersistenceModule = Literal["eventsourcing.sqlite", "eventsourcing.postgres", "e
 DEMO_SECRET = "helpline-demo-secret"
 #: The shortest admin token production accepts (32 random URL-safe characters ≈ 190 bits).
 MIN_ADMIN_TOKEN = 32
+#: The business account id the fake Graph API is asked for (it serves its templates to any).
+FAKE_WABA_ID = "102290129340398"
 
 
 class Settings(BaseSettings):
@@ -82,6 +84,16 @@ class Settings(BaseSettings):
     whatsapp_phone_number_id: str = "106540352242922"
     whatsapp_rate_limit_per_second: float = Field(
         default=80.0, description="Graph API messages per second per business number")
+    helpline_agent_name_numbers: str = Field(
+        default="", description="business phone number ids (comma-separated; '*': all) whose "
+        "outgoing agent messages start with the agent's name, '*Name*:' on its own line")
+    whatsapp_business_account_id: str = Field(
+        default="", description="the WhatsApp Business Account whose approved message "
+        "templates are synced (empty: no templates, except with the fake Graph API, which "
+        "serves its own)")
+    whatsapp_templates_refresh_seconds: float = Field(
+        default=900.0, gt=0, description="how often the agent API syncs the message "
+        "templates from the Graph API")
     helpline_fake_graph: bool | None = Field(
         default=None, description="serve a fake Graph API at /fake-graph and send there "
         "(default: on in demo mode, off in production)")
@@ -143,6 +155,8 @@ class Settings(BaseSettings):
             update["helpline_fake_graph"] = True
             update["whatsapp_graph_url"] = (
                 f"http://{self.helpline_http_host}:{self.helpline_http_port}/fake-graph")
+            if not self.whatsapp_business_account_id:
+                update["whatsapp_business_account_id"] = FAKE_WABA_ID
         return self.model_copy(update=update)
 
     @model_validator(mode="after")
@@ -164,6 +178,12 @@ class Settings(BaseSettings):
                              "production: the fake Graph API and the customer simulator would "
                              "sign customer messages with the real app secret")
         return self
+
+    @property
+    def agent_name_numbers(self) -> frozenset[str]:
+        """``HELPLINE_AGENT_NAME_NUMBERS`` as a set of phone number ids (or ``{"*"}``)."""
+        return frozenset(p.strip() for p in self.helpline_agent_name_numbers.split(",")
+                         if p.strip())
 
     def postgres_conninfo(self) -> str:
         """A libpq connection string for the PostgreSQL settings."""

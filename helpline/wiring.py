@@ -33,6 +33,7 @@ from helpline.adapters.whatsapp.fake_graph import create_fake_graph_app
 from helpline.adapters.whatsapp.graph_client import GraphClient
 from helpline.adapters.whatsapp.media import MediaFetcher
 from helpline.adapters.whatsapp.outbound import OutboundWhatsApp
+from helpline.adapters.whatsapp.templates import TemplateCatalog, refresh_periodically
 from helpline.application.ports import Reloadable
 from helpline.bootstrap import Container, bootstrap
 from helpline.config import Settings
@@ -56,6 +57,7 @@ class Process:
     supervised: bool
     checks: dict[str, HealthCheck] = field(default_factory=dict)
     projections: Projections | None = None
+    templates: TemplateCatalog | None = None
     stack: AsyncExitStack = field(default_factory=AsyncExitStack)
 
     @property
@@ -75,12 +77,26 @@ class Process:
         await self.children.start()
         if self.projections is not None:
             self.projections.start()
+        if self.projections is not None:
+            self._sync_templates()
         answerer = self.container.services.rag.answerer
         if "ms-rag" in self.names and isinstance(answerer, Reloadable):
             task = asyncio.create_task(
                 reload_knowledge_base(answerer, self.settings.helpline_kb_reload_seconds))
             self.stack.push_async_callback(_cancel, task)
         return self._app()
+
+    def _sync_templates(self) -> None:
+        """The message templates for the agent API, synced now and periodically."""
+        settings = self.settings
+        if not settings.whatsapp_business_account_id:
+            return
+        graph = GraphClient.from_settings(settings)
+        self.stack.push_async_callback(graph.aclose)
+        self.templates = TemplateCatalog(graph, settings.whatsapp_business_account_id)
+        task = asyncio.create_task(refresh_periodically(
+            self.templates, settings.whatsapp_templates_refresh_seconds))
+        self.stack.push_async_callback(_cancel, task)
 
     def _app(self) -> FastAPI:
         app = create_app(
@@ -108,7 +124,8 @@ class Process:
                 dead_letters=self.runtime.dead_letters(), updates=self.projections.updates,
                 store=services.store, answerer=services.rag.answerer,
                 media=MediaStore(self.settings.media_dir),
-                upload_max_bytes=self.settings.helpline_upload_max_bytes))
+                upload_max_bytes=self.settings.helpline_upload_max_bytes,
+                template_catalog=self.templates))
             routers.append(create_console_router())
         if "webhook" in self.edge:
             routers.append(create_webhook_router(self.settings, self.runtime.publish,

@@ -1,8 +1,8 @@
 // Screenshots of the agent console's main states and of the customer simulator, taken in
 // headless chromium (playwright-core). Run by tools/screenshots.py, which starts the server.
-//   node tools/screenshots.cjs BASE AGENT_TOKEN ADMIN_TOKEN OUT_DIR
+//   node tools/screenshots.cjs BASE AGENT_TOKEN ADMIN_TOKEN OUT_DIR [LATE_AGENT_TOKEN]
 const { chromium } = require("playwright-core");
-const [base, token, adminToken, out] = process.argv.slice(2);
+const [base, token, adminToken, out, lateToken] = process.argv.slice(2);
 
 async function signIn(page, secret) {
   await page.goto(base + "/console");
@@ -62,6 +62,15 @@ async function signIn(page, secret) {
     await admin.waitForSelector("#saved-list li");
     await shot(admin, "10-saved-replies");
     await admin.click("#saved-close");
+    if (lateToken) {  // the 24-hour window closed: the reply box offers the templates
+      const late = await (await browser.newContext({ viewport: { width: 1440, height: 900 },
+                                                     locale: "en-GB" })).newPage();
+      await signIn(late, lateToken);
+      await late.locator("#inbox li", { hasText: "Sam" }).first().click();
+      await late.waitForSelector("#window-box", { state: "visible", timeout: 15000 });
+      await late.selectOption("#template-pick", "follow_up|en_US");
+      await shot(late, "11-template-picker");
+    }
     const sim = await (await browser.newContext({ viewport: { width: 1000, height: 800 },
                                                   locale: "en-GB" })).newPage();
     await sim.goto(base + "/simulator");

@@ -1,8 +1,9 @@
 """``make screenshots``: PNGs of the agent console's main states (signed out, inbox,
-conversation, customer panel, search, timeline, the admin's queue, a customer's image in a
-conversation) and of the customer simulator, in ``build/screenshots/``. Starts its own
-in-process server with seeded demo conversations (the browser tests' server) and drives
-Debian's chromium with playwright-core (``tools/install-browser.sh``)."""
+conversation, customer panel, search, timeline, the admin's queue, the template picker after
+the 24-hour window, a customer's image in a conversation) and of the customer simulator, in
+``build/screenshots/``. Starts its own in-process server with seeded demo conversations (the
+browser tests' server) and drives Debian's chromium with playwright-core
+(``tools/install-browser.sh``)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,27 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.console_server import TOM, console_server  # noqa: E402
+from tests.e2e.console_server import TOM, ConsoleServer, console_server  # noqa: E402
 from tests.e2e.test_console_media import png  # noqa: E402
+
+#: The customer whose 24-hour window is closed in the template picker's screenshot.
+LATE_PHONE = "447700900456"
+
+
+def late_customer(server: ConsoleServer) -> None:
+    """For the template picker (11): Jon goes online and gets a customer who last wrote 26
+    hours ago (not in the registry: shown by their WhatsApp name); the templates are synced."""
+    server.call("PUT", "/agents/me/status", server.other_token, json={"status": "online"})
+    server.customer_says(LATE_PHONE, "Hi, I'd like to talk to a person about my order",
+                         name="Sam Carter", sent_at=datetime.now(UTC) - timedelta(hours=26))
+    server.ticket_of(LATE_PHONE)
+    server.call("POST", "/templates/refresh")
 
 
 def main() -> int:
@@ -33,12 +48,13 @@ def main() -> int:
     env = {**os.environ, "NODE_PATH": str(browser_dir / "node_modules"),
            "CHROMIUM": shutil.which("chromium") or "/usr/bin/chromium"}
     with tempfile.TemporaryDirectory() as data, console_server(Path(data)) as server:
+        late_customer(server)
         # 12: Tom's photo of the parcel, as ms-whatsapp's webhook stores it.
         server.customer_sends_file(TOM, "image", png(360, 240), "image/png",
                                    caption="This is how the parcel arrived")
         done = subprocess.run([node, str(ROOT / "tools" / "screenshots.cjs"), server.base,
-                               server.token, server.admin_token, str(out)], env=env,
-                              timeout=180, check=False)
+                               server.token, server.admin_token, str(out), server.other_token],
+                              env=env, timeout=180, check=False)
     return done.returncode
 
 

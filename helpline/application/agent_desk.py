@@ -16,12 +16,14 @@ from helpline.application.unit_of_work import UnitOfWork
 from helpline.catalog import (
     AgentAnswerGenerated,
     AgentAssigned,
+    AgentTemplateAnswerGenerated,
     Attachment,
     CatalogMessage,
     ConversationDocument,
     GenerateAgentAnswer,
     GetConversation,
     OpenTicket,
+    TemplateChoice,
     TicketClosed,
     TicketOpened,
     TicketReopened,
@@ -149,6 +151,13 @@ class AgentDesk(CannedRepliesMixin):
             conversation_id=e.conversation_id, agent_id=e.agent_id, agent_name=e.agent_name,
             text=e.text, attachment=e.attachment)]
 
+    @emits(Ticket.TemplateAnswered)
+    def _template_answered(e: Ticket.TemplateAnswered, out: Outbox) -> list[CatalogMessage]:
+        return [AgentTemplateAnswerGenerated(
+            **out.envelope(e.conversation_id, None), ticket_id=str(e.originator_id),
+            conversation_id=e.conversation_id, agent_id=e.agent_id, agent_name=e.agent_name,
+            template=TemplateChoice.model_validate(e.template), text=e.text)]
+
     @emits(Ticket.Closed)
     def _closed(e: Ticket.Closed, out: Outbox) -> list[CatalogMessage]:
         return [TicketClosed(
@@ -220,6 +229,15 @@ class AgentDesk(CannedRepliesMixin):
         return self.run(self._answer, ticket_id, agent_id, text, answer_id or str(uuid4()),
                         attachment.model_dump() if attachment else None)
 
+    def answer_with_template(
+        self, ticket_id: str, *, agent_id: str, template: TemplateChoice, text: str,
+        answer_id: str | None = None,
+    ) -> list[CatalogMessage]:
+        """The agent holding the ticket answers with an approved template (``text``: it
+        rendered, for the transcript). ``answer_id`` makes a retried request harmless."""
+        return self.run(self._answer_with_template, ticket_id, agent_id,
+                        template.model_dump(mode="json"), text, answer_id or str(uuid4()))
+
     def close_ticket(
         self, ticket_id: str, *, resolution: str, agent_id: str | None
     ) -> list[CatalogMessage]:
@@ -284,6 +302,14 @@ class AgentDesk(CannedRepliesMixin):
             raise NotAllowedError(f"agent {agent_id} does not hold ticket {ticket_id}")
         ticket.answer(answer_id=answer_id, agent_id=agent_id, text=text, at=self.clock(),
                       attachment=attachment)
+
+    def _answer_with_template(self, uow: UnitOfWork, ticket_id: str, agent_id: str,
+                              template: dict[str, Any], text: str, answer_id: str) -> None:
+        ticket = self._ticket(uow, ticket_id)
+        if ticket.agent_id != agent_id and answer_id not in ticket.answers:
+            raise NotAllowedError(f"agent {agent_id} does not hold ticket {ticket_id}")
+        ticket.answer_with_template(answer_id=answer_id, agent_id=agent_id, template=template,
+                                    text=text, at=self.clock())
 
     def _close(self, uow: UnitOfWork, ticket_id: str, resolution: str,
                agent_id: str | None) -> None:

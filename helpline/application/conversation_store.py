@@ -24,6 +24,7 @@ from helpline.application.unit_of_work import UnitOfWork
 from helpline.catalog import (
     AgentAnswerGenerated,
     AgentAssigned,
+    AgentTemplateAnswerGenerated,
     AIAgentAnswerGenerated,
     CatalogMessage,
     Channel,
@@ -33,7 +34,9 @@ from helpline.catalog import (
     GenerateAIAgentAnswerWithUserInfo,
     GetConversation,
     OpenTicket,
+    SendWhatsAppBusinessTemplateMessage,
     SendWhatsAppBusinessTextMessage,
+    TemplateChoice,
     TicketClosed,
     TicketOpened,
     TicketReopened,
@@ -63,6 +66,13 @@ class ConversationStore(HelplineApplication):
     name = "ConversationStore"
     #: Conversations are bounded, but a long one has many events: load from a snapshot.
     snapshotting_intervals = {Conversation: 50}
+    #: The business phone number ids whose agent replies start with the agent's name
+    #: (``"*"``: every number); set from ``HELPLINE_AGENT_NAME_NUMBERS`` by the bootstrap.
+    signed_numbers: frozenset[str] = frozenset()
+
+    def signs_for(self, phone_number_id: str) -> bool:
+        """Whether agent replies sent from ``phone_number_id`` carry the agent's name."""
+        return "*" in self.signed_numbers or phone_number_id in self.signed_numbers
 
     def conversation(self, conversation_id: UUID | str) -> Conversation:
         """The conversation ``conversation_id`` (raises ``UnknownConversationError``)."""
@@ -99,7 +109,8 @@ class ConversationStore(HelplineApplication):
         conv.receive_customer_message(
             wamid=msg.wamid, text=msg.text, message_type=msg.message_type, sent_at=msg.sent_at,
             channel=channel, customer=customer, at=at, cause_id=str(msg.message_id),
-            media_problem=msg.media.problem if msg.media else None)
+            media_problem=msg.media.problem if msg.media else None,
+            profile_name=msg.profile_name)
 
     # -- ms-rag → ms-conv-store ---------------------------------------------------------------
 
@@ -137,7 +148,23 @@ class ConversationStore(HelplineApplication):
         conv.receive_agent_answer(
             answer_id=str(msg.message_id), ticket_id=msg.ticket_id, agent_id=msg.agent_id,
             agent_name=msg.agent_name, text=msg.text, at=self.clock(),
-            attachment=msg.attachment.model_dump() if msg.attachment else None)
+            attachment=msg.attachment.model_dump() if msg.attachment else None,
+            signed=self.signs_for(str(conv.channel.get("phone_number_id", ""))))
+
+    @decides(AgentTemplateAnswerGenerated)
+    def agent_template_answer_generated(self, msg: AgentTemplateAnswerGenerated,
+                                        uow: UnitOfWork) -> None:
+        """Record the agent's template answer and send the template on the active channel
+        (once per answer: the agent answers' receipts)."""
+        conv = self._load(uow, msg.conversation_id)
+        if conv.knows_answer(str(msg.message_id)):
+            return
+        if not uow.first_time(f"agent-answer:{msg.message_id}"):
+            return
+        conv.receive_template_answer(
+            answer_id=str(msg.message_id), ticket_id=msg.ticket_id, agent_id=msg.agent_id,
+            agent_name=msg.agent_name, template=msg.template.model_dump(mode="json"),
+            text=msg.text, at=self.clock())
 
     @decides(TicketClosed)
     def ticket_closed(self, msg: TicketClosed, uow: UnitOfWork) -> None:
@@ -226,6 +253,14 @@ class ConversationStore(HelplineApplication):
             **envelope, conversation_id=str(e.originator_id), channel=e.channel, text=e.text,
             author=e.author, reply_to_wamid=e.reply_to_wamid,
             customer_last_message_at=e.customer_last_message_at, attachment=e.attachment)]
+
+    @emits(Conversation.TemplateDispatched)
+    def _template_dispatched(e: Conversation.TemplateDispatched,
+                             out: Outbox) -> list[CatalogMessage]:
+        envelope = {**out.envelope(e.originator_id, e.cause_id), "message_id": UUID(e.reply_id)}
+        return [SendWhatsAppBusinessTemplateMessage(
+            **envelope, conversation_id=str(e.originator_id), channel=e.channel,
+            template=TemplateChoice.model_validate(e.template), text=e.text, author=e.author)]
 
     # -- queries ------------------------------------------------------------------------------
 

@@ -7,7 +7,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
-from helpline.catalog import CustomerInfo, SendWhatsAppBusinessTextMessage, Turn
+from helpline.catalog import (
+    CustomerInfo,
+    SendWhatsAppBusinessTemplateMessage,
+    SendWhatsAppBusinessTextMessage,
+    Turn,
+)
 
 
 def utc_now() -> datetime:
@@ -98,6 +103,15 @@ class PermanentSendError(Exception):
 
 
 @runtime_checkable
+@runtime_checkable
+class TemplateSender(Protocol):
+    """Sends an approved template through WhatsApp (a sender that can, in process)."""
+
+    def send_template(self, command: SendWhatsAppBusinessTemplateMessage) -> SendResult:
+        """Send the command's template; raise ``PermanentSendError`` when Meta refuses it."""
+        ...
+
+
 class WhatsAppSender(Protocol):
     """Sends a text through WhatsApp (ms-whatsapp's Graph API client)."""
 

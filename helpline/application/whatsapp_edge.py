@@ -9,17 +9,22 @@ from helpline.application.ports import (
     Clock,
     PermanentSendError,
     SendResult,
+    TemplateSender,
     WhatsAppSender,
     utc_now,
 )
 from helpline.catalog import (
     CatalogMessage,
+    SendWhatsAppBusinessTemplateMessage,
     SendWhatsAppBusinessTextMessage,
     WhatsAppBusinessTextMessageSendFailed,
     WhatsAppBusinessTextMessageSent,
     WhatsAppBusinessTextMessageStatusUpdated,
 )
 from helpline.domain.ids import derived_id
+
+#: The commands ms-whatsapp sends: a text, or an approved template.
+SendCommand = SendWhatsAppBusinessTextMessage | SendWhatsAppBusinessTemplateMessage
 
 
 class WhatsAppEdge(Service):
@@ -48,6 +53,23 @@ class WhatsAppEdge(Service):
             self._outcomes[key] = outcome
         return [outcome_event(cmd, outcome, self.clock())]
 
+    @handles(SendWhatsAppBusinessTemplateMessage)
+    def send_whatsapp_business_template_message(
+        self, cmd: SendWhatsAppBusinessTemplateMessage
+    ) -> list[CatalogMessage]:
+        """Send the template (when the sender can); report *…-sent* or *…-send-failed*."""
+        key = str(cmd.message_id)
+        outcome = self._outcomes.get(key)
+        if outcome is None:
+            try:
+                if not isinstance(self.sender, TemplateSender):
+                    raise PermanentSendError(None, "this sender cannot send templates")
+                outcome = self.sender.send_template(cmd)
+            except PermanentSendError as e:
+                outcome = e
+            self._outcomes[key] = outcome
+        return [outcome_event(cmd, outcome, self.clock())]
+
     @handles(WhatsAppBusinessTextMessageStatusUpdated)
     def whatsapp_business_text_message_status_updated(
         self, status: WhatsAppBusinessTextMessageStatusUpdated
@@ -57,7 +79,7 @@ class WhatsAppEdge(Service):
         return []
 
 
-def outcome_event(cmd: SendWhatsAppBusinessTextMessage, outcome: SendResult | PermanentSendError,
+def outcome_event(cmd: SendCommand, outcome: SendResult | PermanentSendError,
                   at: datetime) -> CatalogMessage:
     """What ms-whatsapp reports for a send command: *…-sent* with Meta's ids, or
     *…-send-failed* with Meta's code and the reason (ids derived from the command's, so a
@@ -74,7 +96,7 @@ def outcome_event(cmd: SendWhatsAppBusinessTextMessage, outcome: SendResult | Pe
         reason=outcome.reason)
 
 
-def given_up(cmd: SendWhatsAppBusinessTextMessage, error: BaseException,
+def given_up(cmd: SendCommand, error: BaseException,
              at: datetime) -> CatalogMessage:
     """The *…-send-failed* report of a send command ms-whatsapp gave up on (dead-lettered),
     so the conversation does not wait for it for ever."""
@@ -87,8 +109,14 @@ class RecordingSender:
 
     def __init__(self) -> None:
         self.sent: list[SendWhatsAppBusinessTextMessage] = []
+        self.templates: list[SendWhatsAppBusinessTemplateMessage] = []
 
     def send(self, command: SendWhatsAppBusinessTextMessage) -> SendResult:
         """Record the command and invent a wamid for it."""
         self.sent.append(command)
+        return SendResult(wamids=(f"wamid.fake.{command.message_id.hex}",))
+
+    def send_template(self, command: SendWhatsAppBusinessTemplateMessage) -> SendResult:
+        """Record the template command and invent a wamid for it."""
+        self.templates.append(command)
         return SendResult(wamids=(f"wamid.fake.{command.message_id.hex}",))

@@ -22,6 +22,7 @@ from helpline.catalog.registry import UnknownMessageError as UnknownMessageError
 from helpline.catalog.registry import message_class as message_class
 from helpline.catalog.registry import message_class_for_subject as message_class_for_subject
 from helpline.catalog.registry import parse_message as parse_message
+from helpline.catalog.templates import *  # noqa: F403
 from helpline.catalog.types import MAX_TEXT_LENGTH as MAX_TEXT_LENGTH
 from helpline.catalog.types import Attachment as Attachment
 from helpline.catalog.types import Channel as Channel

@@ -18,7 +18,7 @@ def added_flows() -> tuple[Flow, ...]:
     """The flows we added, in the order they are exported: the stories, then one flow for
     each message neither the seed flow nor a story draws."""
     stories = (_back_to_ai(), _reopened(), _send_failure(), _status_updates(),
-               _media_received(), _attachment_sent())
+               _media_received(), _attachment_sent(), _template_reply())
     drawn = {s.message[0] for f in stories for s in f.steps if s.message is not None}
     return (*stories, *(_single(m) for m in MESSAGES if not m.in_seed
                         and m.catalog_id not in drawn))
@@ -170,6 +170,34 @@ def _attachment_sent() -> Flow:
             "The send ledger claims the upload (piece -1, completed with the media id) and",
             "the media message (piece 0) like the pieces of a text, so a redelivered",
             "*Send* command neither uploads nor sends again."))
+
+
+def _template_reply() -> Flow:
+    template = "send-whatsapp-business-template-message"
+    steps = (
+        _plain("agent_picks_template", "Agent picks an approved template",
+               ("ms-agents", "The customer's 24-hour window has closed")),
+        _svc("ms-agents", ("agent-template-answer-generated", None)),
+        _msg("agent-template-answer-generated", "Records the agent's template answer"),
+        _svc("ms-conv-store", (template, "Sends the template on the active channel")),
+        _msg(template),
+        _svc("ms-whatsapp", ("whatsapp_cloud_api", "POST /messages, type: template"),
+             ("whatsapp-business-text-message-sent", "Meta accepted it (wamid)"),
+             ("whatsapp-business-text-message-send-failed", "e.g. 132000: wrong parameters")),
+        _plain("whatsapp_cloud_api", "WhatsApp Cloud API",
+               ("ms-whatsapp", "Accepts it, or refuses with 132000 / 132001")),
+        _msg("whatsapp-business-text-message-sent", "Records Meta's id for the reply"),
+        _msg("whatsapp-business-text-message-send-failed",
+             "Shows Meta's reason in the conversation"),
+    )
+    return Flow(
+        "whatsapp-template-reply", "Template reply after the 24-hour window", "0.0.1",
+        "Outside the customer service window an agent answers with an approved template.",
+        steps, _flow_body(
+            "Free text is refused once the customer's last message is 24 hours old. The",
+            "agent answers with an approved template (synced from the Graph API);",
+            "ms-whatsapp sends it once, through the same send ledger as a text, and reports",
+            "*Sent* or *Send Failed* with Meta's reason."))
 
 
 def _svc(service: str, *nexts: tuple[str, str | None]) -> FlowStep:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from helpline.catalog import agents, conv_store, delivery, inbound, rag
+from helpline.catalog import agents, conv_store, delivery, inbound, rag, templates
 from helpline.catalog.base import CatalogMessage
 
 #: The modules that define the catalog's messages, one per producer, along the seed flow.
-MESSAGE_MODULES: tuple[ModuleType, ...] = (inbound, conv_store, rag, agents, delivery)
+MESSAGE_MODULES: tuple[ModuleType, ...] = (inbound, conv_store, rag, agents, delivery,
+                                            templates)
 
 
 def _defined_in(module: ModuleType) -> list[type[CatalogMessage]]:

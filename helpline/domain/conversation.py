@@ -13,9 +13,9 @@ recent ids for fast redelivery checks. The whole transcript is read from the sto
 (:mod:`helpline.domain.transcript`); ids older than the windows are guarded by the
 application's receipts (``helpline.application.unit_of_work``).
 
-The module is longer than the ~400 lines we aim at (about 670) and stays one module on
-purpose: the aggregate declares its 17 events as nested classes (about 280 lines), each with
-the ``apply`` that is its state change and the transcript line it shows, and its ten commands
+The module is longer than the ~400 lines we aim at (about 770) and stays one module on
+purpose: the aggregate declares its 20 events as nested classes (about 340 lines), each with
+the ``apply`` that is its state change and the transcript line it shows, and its eleven commands
 decide which of them to trigger. The events are stored contracts and read best next to the
 commands that trigger them; splitting the events into another module would separate each
 rule from the state change it makes, and eventsourcing names a stored event by its topic
@@ -25,7 +25,7 @@ stored log.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -50,6 +50,14 @@ RECENT_TICKETS = 16
 #: Replies sent but not yet confirmed; a bound, never reached in practice (each settles).
 MAX_UNSETTLED = 512
 
+#: WhatsApp's customer service window: free-form replies only this long after the customer
+#: last wrote; outside it only an approved template may be sent.
+CUSTOMER_SERVICE_WINDOW = timedelta(hours=24)
+
+#: Why a ticket is requested for an AI answer that came after the window closed.
+LATE_AI_ANSWER = ("The customer's 24-hour window closed before the AI answered; only a "
+                  "template can reach them now, so a person should follow up.")
+
 JSON = dict[str, Any]
 
 
@@ -60,6 +68,10 @@ def _remember(items: list[str], item: str, limit: int = RECENT_IDS) -> None:
 
 class Conversation(Aggregate):
     """A customer's conversation: who answers next, on which channel, and what is pending."""
+
+    profile_name: str | None = None
+    """The customer's WhatsApp profile name, once one was seen (a class default, so that
+    snapshots taken before it existed load)."""
 
     class Started(Aggregate.Created):
         """The first message of a phone number on a channel started a conversation.
@@ -91,6 +103,15 @@ class Conversation(Aggregate):
 
         def apply(self, agg: Conversation) -> None:
             agg.customer = self.customer
+
+    class ProfileNameChanged(Event):
+        """The customer's WhatsApp profile name (``contacts[].profile.name``) is new or
+        changed; shown where the customer registry has no entry."""
+
+        profile_name: str
+
+        def apply(self, agg: Conversation) -> None:
+            agg.profile_name = self.profile_name
 
     class ActiveChannelChanged(Event):
         """Replies now go out on another channel (e.g. another business number)."""
@@ -359,6 +380,41 @@ class Conversation(Aggregate):
         def apply(self, agg: Conversation) -> None:
             agg.set_status(self.wamid, self.status)
 
+    class TemplateAnswerReceived(Event):
+        """A human agent answered with an approved template (``template`` is
+        ``{name, language, components}``, ``text`` it rendered)."""
+
+        answer_id: str
+        ticket_id: str
+        agent_id: str
+        agent_name: str
+        template: JSON
+        text: str
+
+        def apply(self, agg: Conversation) -> None:
+            _remember(agg.recent_answers, self.answer_id)
+            agg.pending = {w: p for w, p in agg.pending.items() if p["state"] != "agent"}
+            agg.add_turn(self)
+
+        def turn(self) -> JSON:
+            """The agent's line (the rendered template)."""
+            return turn("agent", self.text, self.timestamp, self.answer_id)
+
+    class TemplateDispatched(Event):
+        """A template message was commanded on the active channel."""
+
+        reply_id: str
+        template: JSON
+        text: str
+        author: str
+        channel: JSON
+        cause_id: str | None
+
+        def apply(self, agg: Conversation) -> None:
+            agg.unsettled[self.reply_id] = self.author
+            while len(agg.unsettled) > MAX_UNSETTLED:
+                del agg.unsettled[next(iter(agg.unsettled))]
+
     def __init__(self, phone: str, channel: JSON, customer: JSON | None,
                  generation: str | None) -> None:
         self.phone = phone
@@ -447,6 +503,13 @@ class Conversation(Aggregate):
         by the application's receipts)."""
         return wamid in self.recent_wamids
 
+    def window_open(self, at: datetime) -> bool:
+        """Whether a free-form reply may be sent at ``at``: the customer wrote less than
+        :data:`CUSTOMER_SERVICE_WINDOW` before (a conversation without a customer message
+        has no window to close)."""
+        last = self.last_customer_message_at
+        return last is None or at - datetime.fromisoformat(last) <= CUSTOMER_SERVICE_WINDOW
+
     def knows_answer(self, answer_id: str) -> bool:
         """Whether ``answer_id`` is among the recent agent answers."""
         return answer_id in self.recent_answers
@@ -465,8 +528,10 @@ class Conversation(Aggregate):
         at: datetime,
         cause_id: str | None = None,
         media_problem: str | None = None,
+        profile_name: str | None = None,
     ) -> bool:
-        """Record a customer message and ask for its answer: the agent's when a ticket is
+        """Record a customer message (and the sender's WhatsApp ``profile_name`` when it is
+        new) and ask for its answer: the agent's when a ticket is
         open, else the AI's; a message the AI cannot read (audio, a sticker, an unsupported
         type) gets a clear system reply instead, and reactions and system notices need none.
         Media ms-whatsapp could not keep (``media_problem``: too large, a type we do not
@@ -482,6 +547,8 @@ class Conversation(Aggregate):
             self.trigger_event(self.CustomerInfoUpdated, timestamp=at, customer=customer)
         if latest and channel != self.channel:
             self.trigger_event(self.ActiveChannelChanged, timestamp=at, channel=channel)
+        if latest and profile_name and profile_name != self.profile_name:
+            self.trigger_event(self.ProfileNameChanged, timestamp=at, profile_name=profile_name)
         self.trigger_event(
             self.CustomerMessageReceived, timestamp=at, wamid=wamid, message_type=message_type,
             text=text, sent_at=sent_at.isoformat(), cause_id=cause_id,
@@ -522,8 +589,10 @@ class Conversation(Aggregate):
         at: datetime,
     ) -> bool:
         """Record the AI's answer, reply on the active channel and, when the AI asks for it
-        and no ticket is open yet, request a ticket. ``False`` for a redelivered answer or an
-        answer to a message that is not waiting for the AI (answered already)."""
+        and no ticket is open yet, request a ticket. Outside the customer service window
+        the AI never sends: its answer is recorded and a ticket requested instead. ``False``
+        for a redelivered answer or an answer to a message that is not waiting for the AI
+        (answered already)."""
         if self.pending.get(in_reply_to, {}).get("state") != "ai":
             return False
         self.trigger_event(
@@ -531,6 +600,11 @@ class Conversation(Aggregate):
             text=text, open_ticket=open_ticket, reason=reason, confidence=confidence,
             sources=list(sources),
         )
+        if not self.window_open(at):
+            # Outside the window WhatsApp takes templates only, and the AI never sends one.
+            if self.ticket is None:
+                self._request_ticket(LATE_AI_ANSWER, cause_id=answer_id, at=at)
+            return True
         self._dispatch(text=text, author="ai", reply_to=in_reply_to, cause_id=answer_id, at=at)
         if open_ticket and self.ticket is None:
             self._request_ticket(reason or "the AI agent asked for a human", cause_id=answer_id,
@@ -563,19 +637,39 @@ class Conversation(Aggregate):
 
     def receive_agent_answer(
         self, *, answer_id: str, ticket_id: str, agent_id: str, agent_name: str, text: str,
-        at: datetime, attachment: JSON | None = None,
+        at: datetime, attachment: JSON | None = None, signed: bool = False,
     ) -> bool:
         """Record a human agent's answer and reply on the active channel, exactly like an AI
-        answer. ``False`` for a recently recorded answer (older redeliveries are caught by
-        the application's receipts)."""
+        answer; ``signed``: the reply starts with the agent's name as WhatsApp shows it
+        (:func:`signed_text`; the transcript keeps the plain text). ``False`` for a recently
+        recorded answer (older redeliveries are caught by the application's receipts)."""
         if self.knows_answer(answer_id):
             return False
         reply_to = self.last_customer_wamid
         self.trigger_event(self.AgentAnswerReceived, timestamp=at, answer_id=answer_id,
                            ticket_id=ticket_id, agent_id=agent_id, agent_name=agent_name,
                            text=text, **({"attachment": attachment} if attachment else {}))
-        self._dispatch(text=text, author="agent", reply_to=reply_to, cause_id=answer_id, at=at,
+        sent = signed_text(agent_name, text) if signed else text
+        self._dispatch(text=sent, author="agent", reply_to=reply_to, cause_id=answer_id, at=at,
                        attachment=attachment)
+        return True
+
+    def receive_template_answer(
+        self, *, answer_id: str, ticket_id: str, agent_id: str, agent_name: str,
+        template: JSON, text: str, at: datetime,
+    ) -> bool:
+        """Record a human agent's template answer and send the template on the active
+        channel (allowed whether or not the window is open). ``False`` for a recently
+        recorded answer."""
+        if self.knows_answer(answer_id):
+            return False
+        self.trigger_event(self.TemplateAnswerReceived, timestamp=at, answer_id=answer_id,
+                           ticket_id=ticket_id, agent_id=agent_id, agent_name=agent_name,
+                           template=template, text=text)
+        self.trigger_event(
+            self.TemplateDispatched, timestamp=at,
+            reply_id=str(self.derive("reply", answer_id)), template=template, text=text,
+            author="agent", channel=self.channel, cause_id=answer_id)
         return True
 
     def close_ticket(
@@ -682,8 +776,16 @@ class Conversation(Aggregate):
 _STATUS_RANK = {"sent": 1, "delivered": 2, "read": 3, "failed": 4, "deleted": 5}
 
 
+def signed_text(agent_name: str, text: str) -> str:
+    """``text`` under the agent's name as WhatsApp renders it: ``*Name*:`` (bold) on its own
+    line, then the text. An agent without a name leaves the text as it is."""
+    name = " ".join(agent_name.replace("*", "").split())
+    return f"*{name}*:\n{text}" if name else text
+
+
 def _assignment_key(agent_id: str, assignment_id: str | None) -> str:
     return assignment_id if assignment_id is not None else f"agent:{agent_id}"
 
 
-__all__ = ["HISTORY_TURNS", "UNREADABLE_REPLY", "Conversation", "is_readable"]
+__all__ = ["CUSTOMER_SERVICE_WINDOW", "HISTORY_TURNS", "UNREADABLE_REPLY", "Conversation",
+           "is_readable", "signed_text"]

@@ -111,6 +111,22 @@ class Ticket(Aggregate):
             if agg.first_answer_at is None:
                 agg.first_answer_at = self.timestamp.isoformat()
 
+    class TemplateAnswered(Aggregate.Event):
+        """The agent answered with an approved template (the customer's window was closed).
+        ``template`` is ``{name, language, components}``; ``text`` is it rendered."""
+
+        conversation_id: str
+        answer_id: str
+        agent_id: str
+        agent_name: str
+        template: JSON
+        text: str
+
+        def apply(self, agg: Ticket) -> None:
+            agg.answers.append(self.answer_id)
+            if agg.first_answer_at is None:
+                agg.first_answer_at = self.timestamp.isoformat()
+
     class Closed(Aggregate.Event):
         """The ticket is resolved; the AI agent takes the conversation back."""
 
@@ -260,6 +276,22 @@ class Ticket(Aggregate):
                            conversation_id=self.conversation_id,
                            agent_id=agent_id, agent_name=self.agent_name or "", text=text,
                            **({"attachment": attachment} if attachment else {}))
+        return True
+
+    def answer_with_template(self, *, answer_id: str, agent_id: str, template: JSON,
+                             text: str, at: datetime) -> bool:
+        """The assigned agent answers with an approved template, by the same rules as
+        :meth:`answer`. ``False`` for a repeated ``answer_id``."""
+        if answer_id in self.answers:
+            return False
+        self.check_open()
+        if agent_id != self.agent_id:
+            raise DomainError(f"agent {agent_id} does not hold ticket {self.id}")
+        if not template.get("name") or not template.get("language"):
+            raise DomainError("a template answer names the template and its language")
+        self.trigger_event(self.TemplateAnswered, timestamp=at, answer_id=answer_id,
+                           conversation_id=self.conversation_id, agent_id=agent_id,
+                           agent_name=self.agent_name or "", template=template, text=text)
         return True
 
     def close(self, *, resolution: str, agent_id: str | None, at: datetime) -> bool:

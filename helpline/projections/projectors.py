@@ -156,7 +156,7 @@ def _ticket_synced(e: Ticket.ConversationSynced) -> list[Op]:
     return ops
 
 
-def _ticket_answered(e: Ticket.AgentAnswered) -> list[Op]:
+def _ticket_answered(e: Ticket.AgentAnswered | Ticket.TemplateAnswered) -> list[Op]:
     ticket_id, at = str(e.originator_id), _ts(e.timestamp)
     return [("ticket_answered", {"ticket_id": ticket_id, "at": at}),
             _last_message(ticket_id, "agent", e.text, at)]
@@ -205,6 +205,7 @@ class TicketsProjection(_RowProjection):
         Ticket.CustomerMessageForwarded: _ticket_forwarded,
         Ticket.ConversationSynced: _ticket_synced,
         Ticket.AgentAnswered: _ticket_answered,
+        Ticket.TemplateAnswered: _ticket_answered,
         Ticket.Closed: _ticket_closed,
         Ticket.Reopened: _ticket_reopened,
         Ticket.NoteAdded: ticket_line("note", "note", text=lambda e: e.text,
@@ -299,6 +300,10 @@ def _reply_dispatched(e: Conversation.ReplyDispatched) -> list[Op]:
     return [("turn_reply", _conv(e, reply_id=e.reply_id, cause_id=e.cause_id))]
 
 
+def _template_dispatched(e: Conversation.TemplateDispatched) -> list[Op]:
+    return [("turn_reply", _conv(e, reply_id=e.reply_id, cause_id=e.cause_id))]
+
+
 def _reply_sent(e: Conversation.ReplySent) -> list[Op]:
     return [("reply_sent", _conv(e, wamid=w, reply_id=e.reply_id)) for w in e.wamids]
 
@@ -346,6 +351,10 @@ class ConversationsProjection(_RowProjection):
         Conversation.TicketClosed: _with_ticket("conversation_ticket_closed"),
         Conversation.TicketReopened: _with_ticket("conversation_ticket_reopened"),
         Conversation.ReplyDispatched: _reply_dispatched,
+        Conversation.ProfileNameChanged: lambda e: [
+            ("conversation_profile_name", _conv(e, profile_name=e.profile_name))],
+        Conversation.TemplateAnswerReceived: _touch("conversation_agent_answer"),
+        Conversation.TemplateDispatched: _template_dispatched,
         Conversation.ReplySent: _reply_sent,
         Conversation.ReplyStatusUpdated: _reply_status,
         Conversation.ReplyFailed: _reply_failed,

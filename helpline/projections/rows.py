@@ -44,6 +44,8 @@ class TicketRow:
     """The last message of the ticket (customer or agent), cut for a preview."""
     last_message_at: datetime | None
     last_message_author: str | None
+    profile_name: str | None = None
+    """The customer's WhatsApp profile name (from the conversation), if one was seen."""
 
     @classmethod
     def from_row(cls, row: Row) -> TicketRow:

@@ -19,7 +19,7 @@ from typing import Any
 from helpline.adapters.sql import Dialect
 
 #: The shape of the tables below; change it with any change of the DDL (see the docstring).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: Which tables each projection owns (a rebuild empties exactly these).
 TABLES: dict[str, tuple[str, ...]] = {
@@ -61,7 +61,8 @@ _DDL = (
     "ai_answers INTEGER NOT NULL DEFAULT 0, agent_answers INTEGER NOT NULL DEFAULT 0, "
     "tickets_requested INTEGER NOT NULL DEFAULT 0, open_ticket_id TEXT, "
     "handoff_reason TEXT, handoff_sources TEXT, last_message_text TEXT, "
-    "last_message_at {real}, last_message_author TEXT, updated_at {real} NOT NULL)",
+    "last_message_at {real}, last_message_author TEXT, updated_at {real} NOT NULL, "
+    "profile_name TEXT)",
     "CREATE INDEX IF NOT EXISTS {p}conversations_by_phone ON {p}conversations (phone)",
     "CREATE INDEX IF NOT EXISTS {p}conversations_by_customer ON {p}conversations (customer_id)",
     "CREATE TABLE IF NOT EXISTS {p}turns (conversation_id TEXT NOT NULL, seq INTEGER NOT NULL, "
@@ -132,6 +133,9 @@ STATEMENTS: dict[str, str] = {
     "conversation_customer":
         "UPDATE {p}conversations SET customer_id = :customer_id, customer_name = :customer_name, "
         "updated_at = :at WHERE conversation_id = :conversation_id",
+    "conversation_profile_name":
+        "UPDATE {p}conversations SET profile_name = :profile_name "
+        "WHERE conversation_id = :conversation_id",
     "conversation_customer_message":
         "UPDATE {p}conversations SET customer_messages = customer_messages + 1, "
         "last_customer_at = :at, updated_at = :at WHERE conversation_id = :conversation_id",
@@ -208,6 +212,7 @@ TICKET_SELECT = (
     "SELECT " + ", ".join(f"t.{c.strip()}" for c in _TICKET_COLUMNS.split(",")) + ", "
     + ", ".join(f"COALESCE(t.{c}, c.{c}) AS {c}" for c in (
         "last_message_text", "last_message_at", "last_message_author"))
+    + ", c.profile_name AS profile_name"
 )
 #: The conversation of a ticket ``t`` (its last message), joined.
 WITH_CONVERSATION = "LEFT JOIN {p}conversations c ON c.conversation_id = t.conversation_id"

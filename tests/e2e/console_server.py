@@ -28,6 +28,9 @@ from helpline.adapters.http.console import create_console_router
 from helpline.adapters.http.simulator import create_simulator_router
 from helpline.adapters.http.webhook import create_webhook_router
 from helpline.adapters.media_store import MediaStore
+from helpline.adapters.whatsapp.fake_graph import create_fake_graph_app
+from helpline.adapters.whatsapp.graph_client import GraphClient
+from helpline.adapters.whatsapp.templates import TemplateCatalog
 from helpline.application.customer_gateway import InMemoryCustomerDirectory
 from helpline.application.ports import Answerer
 from helpline.application.whatsapp_edge import RecordingSender
@@ -38,7 +41,7 @@ from helpline.catalog import (
     MediaInfo,
     WhatsAppBusinessTextMessageReceived,
 )
-from helpline.config import Settings
+from helpline.config import FAKE_WABA_ID, Settings
 from helpline.domain.ids import conversation_id_for
 from helpline.projections import build_projections
 
@@ -74,14 +77,16 @@ class ConsoleServer:
     media: MediaStore | None = None
     """Where ms-whatsapp would keep customers' files (the agent API serves them)."""
 
-    def customer_says(self, phone: str, text: str, name: str = "Lucía") -> None:
-        """A WhatsApp message from ``phone``, processed by the five services at once."""
+    def customer_says(self, phone: str, text: str, name: str = "Lucía",
+                      sent_at: datetime | None = None) -> None:
+        """A WhatsApp message from ``phone``, processed by the five services at once
+        (``sent_at``: when WhatsApp says the customer wrote it, by default now)."""
         self.seq[0] += 1
         at = datetime.now(UTC)
         self.publish([WhatsAppBusinessTextMessageReceived(
             message_id=uuid4(), correlation_id=str(conversation_id_for(phone)), occurred_at=at,
             wamid=f"wamid.e2e.{uuid4().hex}", phone_number_id="106540352242922",
-            sender_phone=phone, profile_name=name, text=text, sent_at=at)])
+            sender_phone=phone, profile_name=name, text=text, sent_at=sent_at or at)])
 
     def customer_sends_file(self, phone: str, kind: str, data: bytes, mime_type: str,
                             filename: str | None = None, caption: str | None = None) -> str:
@@ -204,11 +209,17 @@ def console_server(data_dir: Path, *, seeded: bool = True,
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     app = FastAPI()
+    # The business's templates, synced from the real fake Graph API served at /meta.
+    templates_http = httpx.AsyncClient(timeout=10)
+    templates = TemplateCatalog(GraphClient(templates_http, graph_url=f"{base}/meta",
+                                            api_version="v23.0", access_token="sim-token"),
+                                FAKE_WABA_ID)
+    app.mount("/meta", create_fake_graph_app("sim-token"))
     media = MediaStore(settings.media_dir)
     app.include_router(create_agent_api_router(
         desk, view, directory, ADMIN_TOKEN, publish=publish, updates=projections.updates,
         store=container.services.store, answerer=container.services.rag.answerer,
-        media=media))
+        media=media, template_catalog=templates))
     app.include_router(create_console_router())
     app.include_router(create_webhook_router(settings, publish_async))
     app.include_router(create_simulator_router(settings, f"{base}/webhooks/whatsapp",

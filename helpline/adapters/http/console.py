@@ -11,8 +11,8 @@ from fastapi.responses import FileResponse
 STATIC = Path(__file__).parent / "static" / "console"
 
 _FILES = {name: "text/javascript"
-          for name in ("api.js", "transcript.js", "inbox.js", "app.js", "actions.js", "saved.js",
-                       "media.js")}
+          for name in ("api.js", "transcript.js", "inbox.js", "app.js", "templates.js",
+                       "actions.js", "saved.js", "media.js")}
 _FILES["app.css"] = "text/css"
 
 

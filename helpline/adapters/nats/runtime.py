@@ -36,7 +36,12 @@ from helpline.application.base import HelplineApplication
 from helpline.application.routing import SUBSCRIPTIONS
 from helpline.application.runner import Services
 from helpline.application.whatsapp_edge import given_up
-from helpline.catalog import CatalogMessage, GetConversation, SendWhatsAppBusinessTextMessage
+from helpline.catalog import (
+    CatalogMessage,
+    GetConversation,
+    SendWhatsAppBusinessTemplateMessage,
+    SendWhatsAppBusinessTextMessage,
+)
 from helpline.catalog.base import SERVICES
 
 log = logging.getLogger("helpline.runtime")
@@ -140,7 +145,7 @@ class ServiceRuntime:
                     publisher=None if name in event_sourced else self.publisher,
                     retry=self.retry_by_service.get(name, self.retry), metrics=self.metrics,
                     batch_size=self.batch_size, ack_wait_s=self.ack_wait_s,
-                    given_up=_send_given_up if cls is SendWhatsAppBusinessTextMessage else None)
+                    given_up=_send_given_up if cls in _SENDS else None)
                 self.consumers.append(consumer)
                 await self.watchdog.add(f"consume:{consumer.key}", _consuming(consumer),
                                         consumer)
@@ -226,6 +231,10 @@ class ServiceRuntime:
             self.broker = None
 
 
+#: The send commands whose dead-lettering is reported as *…-send-failed*.
+_SENDS = (SendWhatsAppBusinessTextMessage, SendWhatsAppBusinessTemplateMessage)
+
+
 def _consuming(consumer: BatchConsumer) -> Starter:
     async def start() -> asyncio.Task[None]:
         subscription = await consumer.subscribe()
@@ -240,7 +249,7 @@ def _relaying(relay: OutboxRelay) -> Starter:
 
 
 def _send_given_up(msg: CatalogMessage, error: BaseException) -> list[CatalogMessage]:
-    assert isinstance(msg, SendWhatsAppBusinessTextMessage)
+    assert isinstance(msg, _SENDS)
     return [given_up(msg, error, datetime.now(UTC))]
 
 

@@ -17,6 +17,8 @@ with a growing delay until the webhook answers 200. Test hooks:
 
 Media (``GET /{media-id}``, the download URL, uploads, image and document sends): see
 ``fake_graph_media``.
+It also serves the business's message templates and checks template sends (errors 132001
+and 132000 like Meta): see ``fake_graph_templates``.
 """
 
 from __future__ import annotations
@@ -43,11 +45,17 @@ from helpline.adapters.whatsapp.fake_graph_media import (
     FakeMedia,
     add_media_routes,
 )
+from helpline.adapters.whatsapp.fake_graph_templates import (
+    DEFAULT_TEMPLATES,
+    add_template_routes,
+    check_template_send,
+    template_shape_problem,
+)
 from helpline.adapters.whatsapp.signature import sign
 from helpline.catalog import MAX_TEXT_LENGTH
 
 _TOP_KEYS = {"messaging_product", "recipient_type", "to", "type", "text", "context",
-             "biz_opaque_callback_data", *MEDIA_SEND_TYPES}
+             "biz_opaque_callback_data", "template", *MEDIA_SEND_TYPES}
 
 #: What Meta answers for a few well-known errors (HTTP status, message).
 KNOWN_ERRORS: dict[int, tuple[int, str]] = {
@@ -81,6 +89,9 @@ class FakeGraphState:
     errors: deque[FakeError] = field(default_factory=deque)
     requests: int = 0
     media: FakeMedia = field(default_factory=FakeMedia)
+    templates: list[dict[str, Any]] = field(
+        default_factory=lambda: [dict(t) for t in DEFAULT_TEMPLATES])
+    """The business's message templates (see ``fake_graph_templates``)."""
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def accept(self, version: str, phone_number_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -94,6 +105,7 @@ class FakeGraphState:
                 "body" if body["type"] == "text" else "caption", ""),
             "media": body.get(body["type"]) if body["type"] in MEDIA_SEND_TYPES else None,
             "preview_url": (body.get("text") or {}).get("preview_url", False),
+            "template": body.get("template"),
             "context_message_id": (body.get("context") or {}).get("message_id"),
             "callback_data": body.get("biz_opaque_callback_data"),
             "received_at": datetime.now(UTC).isoformat(),
@@ -152,9 +164,11 @@ def validate_send_body(body: object) -> str | None:
     if not isinstance(to, str) or not to.lstrip("+").isdigit():
         return "to must be a phone number"
     if body.get("type") in MEDIA_SEND_TYPES:
-        return _callback_and_context_problem(body)
+        return _common_problem(body)
+    if body.get("type") == "template":
+        return template_shape_problem(body) or _common_problem(body)
     if body.get("type") != "text":
-        return "type must be 'text' (this fake sends text messages only)"
+        return "type must be 'text' or 'template' (this fake sends no other messages)"
     text = body.get("text")
     if not isinstance(text, dict) or set(text) - {"body", "preview_url"}:
         return "text must be an object with body and optional preview_url"
@@ -162,10 +176,11 @@ def validate_send_body(body: object) -> str | None:
         return f"text.body must be a string of 1 to {MAX_TEXT_LENGTH} characters"
     if not isinstance(text.get("preview_url", False), bool):
         return "text.preview_url must be a boolean"
-    return _callback_and_context_problem(body)
+    return _common_problem(body)
 
 
-def _callback_and_context_problem(body: dict[str, Any]) -> str | None:
+def _common_problem(body: dict[str, Any]) -> str | None:
+    """The checks every message type shares: callback data and context."""
     callback = body.get("biz_opaque_callback_data")
     if callback is not None and (not isinstance(callback, str) or len(callback) > 512):
         return "biz_opaque_callback_data must be a string of at most 512 characters"
@@ -254,6 +269,10 @@ def create_fake_graph_app(access_token: str, *, webhook_url: str | None = None,
             problem = state.media.validate_send(body)
         if problem is not None:
             return meta_error(400, 100, "Invalid parameter", problem)
+        refused = check_template_send(body, state.templates) if body["type"] == "template" \
+            else None
+        if refused is not None:
+            return meta_error(400, *refused)
         accepted = state.accept(version, phone_number_id, body)
         if reports is not None:
             reports.report(accepted, body.get("biz_opaque_callback_data"))
@@ -266,6 +285,7 @@ def create_fake_graph_app(access_token: str, *, webhook_url: str | None = None,
     _add_test_hooks(app, state, reports)
     # After the test hooks: ``GET /{version}/{media-id}`` would match ``/_fake/...`` too.
     add_media_routes(app, state.media, access_token, meta_error)
+    add_template_routes(app, state.templates, access_token)
     return app
 
 

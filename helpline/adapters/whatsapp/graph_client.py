@@ -133,8 +133,9 @@ class RetryPolicy:
 
 
 class GraphClient:
-    """Sends text messages through the Graph API. Does not own ``http`` unless built by
-    :meth:`from_settings` (then :meth:`aclose` closes it)."""
+    """Sends text and template messages through the Graph API and lists the templates.
+    Does not own ``http`` unless built by :meth:`from_settings` (then :meth:`aclose` closes
+    it)."""
 
     def __init__(
         self,
@@ -260,6 +261,39 @@ class GraphClient:
             payload["context"] = {"message_id": reply_to}
         if callback_data:
             payload["biz_opaque_callback_data"] = callback_data
+        return await self.send_payload(phone_number_id, payload)
+
+    async def send_template(
+        self, phone_number_id: str, to: str, template: dict[str, Any], *,
+        callback_data: str | None = None,
+    ) -> str:
+        """Send an approved template (``{name, language, components}``, the shape of
+        ``helpline.catalog.TemplateChoice``) and return Meta's wamid; fails like
+        :meth:`send_text`."""
+        return await self.send_payload(phone_number_id,
+                                       template_payload(to, template, callback_data))
+
+    async def list_templates(self, waba_id: str, *, page_size: int = 100) -> list[Any]:
+        """The business account's message templates (``GET /{waba-id}/message_templates``,
+        every page), as Meta returns them."""
+        url: str | None = f"{self._base}/{waba_id}/message_templates"
+        params: dict[str, Any] | None = {
+            "fields": "name,language,category,status,components", "limit": page_size}
+        headers = {"Authorization": f"Bearer {self._token}"}
+        found: list[Any] = []
+        while url is not None:
+            response = await self._http.get(url, params=params, headers=headers)
+            if not response.is_success:
+                raise TemplateSyncError(_reason(_error_of(response)) or
+                                        f"HTTP {response.status_code}")
+            data = response.json()
+            found.extend(data.get("data") or [])
+            url, params = (data.get("paging") or {}).get("next"), None
+        return found
+
+    async def send_payload(self, phone_number_id: str, payload: dict[str, Any]) -> str:
+        """Post one ``messages`` body and return Meta's wamid (the retry rules of the module
+        docstring)."""
         url = f"{self._base}/{phone_number_id}/messages"
         headers = {"Authorization": f"Bearer {self._token}"}
         last: TransientSendError | None = None
@@ -292,6 +326,36 @@ class GraphClient:
         if last is not None and last.retry_after is not None:
             delay = max(delay, min(last.retry_after, self.retry.max_delay))
         return delay
+
+
+class TemplateSyncError(Exception):
+    """The Graph API did not list the message templates."""
+
+
+def template_payload(to: str, template: dict[str, Any],
+                     callback_data: str | None = None) -> dict[str, Any]:
+    """The documented ``messages`` body of a template send: ``type: "template"``,
+    ``template: {name, language: {code}, components}`` (components without parameters are
+    left out, as Meta expects)."""
+    components = [{"type": c["type"], "parameters": [dict(p) for p in c["parameters"]]}
+                  for c in template.get("components") or () if c.get("parameters")]
+    body: dict[str, Any] = {"name": template["name"], "language": {"code": template["language"]}}
+    if components:
+        body["components"] = components
+    payload: dict[str, Any] = {"messaging_product": "whatsapp", "recipient_type": "individual",
+                               "to": to, "type": "template", "template": body}
+    if callback_data:
+        payload["biz_opaque_callback_data"] = callback_data
+    return payload
+
+
+def _error_of(response: httpx.Response) -> dict[str, Any]:
+    try:
+        data = response.json()
+    except ValueError:
+        return {}
+    error = data.get("error") if isinstance(data, dict) else None
+    return error if isinstance(error, dict) else {}
 
 
 def _interpret(response: httpx.Response) -> str | TransientSendError:

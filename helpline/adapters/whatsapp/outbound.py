@@ -46,9 +46,10 @@ from helpline.application.errors import RetryLaterError
 from helpline.application.handlers import BatchResult
 from helpline.application.ports import Clock, PermanentSendError, SendResult, utc_now
 from helpline.application.reply_text import split_text
-from helpline.application.whatsapp_edge import outcome_event
+from helpline.application.whatsapp_edge import SendCommand, outcome_event
 from helpline.catalog import (
     CatalogMessage,
+    SendWhatsAppBusinessTemplateMessage,
     SendWhatsAppBusinessTextMessage,
     WhatsAppBusinessTextMessageStatusUpdated,
 )
@@ -103,6 +104,16 @@ class OutboundWhatsApp:
             raise result.errors[0]
         return result.emitted
 
+    async def send_whatsapp_business_template_message(
+        self, cmd: SendWhatsAppBusinessTemplateMessage
+    ) -> list[CatalogMessage]:
+        """Send the command's template (one piece, by the same ledger rules as a text);
+        return ``[…-sent]`` or ``[…-send-failed]``."""
+        result = await self.handle_batch([cmd])
+        if result.errors:
+            raise result.errors[0]
+        return result.emitted
+
     async def handle_batch(self, messages: Sequence[CatalogMessage]) -> BatchResult:
         """Settle the claims the batch's status reports name, then send its commands: each
         customer's in order, different customers at the same time. After a failure, the
@@ -116,8 +127,9 @@ class OutboundWhatsApp:
                 await self.settle(status)
             except Exception as e:  # the ledger is away: the status comes back later
                 batch.errors[i] = e
-        indexed = [(i, m) for i, m in enumerate(messages)
-                   if isinstance(m, SendWhatsAppBusinessTextMessage)]
+        indexed: list[tuple[int, SendCommand]] = [
+            (i, m) for i, m in enumerate(messages)
+            if isinstance(m, SendWhatsAppBusinessTextMessage | SendWhatsAppBusinessTemplateMessage)]
         if len(indexed) + len(statuses) != len(messages):
             raise TypeError("ms-whatsapp handles send commands and status reports only")
         sent = await self._send_batch([m for _, m in indexed])
@@ -133,7 +145,7 @@ class OutboundWhatsApp:
             return False  # not one of our sends (or sent before callback data)
         return await self.ledger.settle_part(key, int(part), status.wamid)
 
-    async def _send_batch(self, cmds: list[SendWhatsAppBusinessTextMessage]) -> BatchResult:
+    async def _send_batch(self, cmds: list[SendCommand]) -> BatchResult:
         keys = [str(c.message_id) for c in cmds]
         known = await self.ledger.outcomes(keys)
         outcomes: dict[int, Outcome] = {}
@@ -166,7 +178,13 @@ class OutboundWhatsApp:
                                                    self.clock()))
         return batch
 
-    async def _carry_out(self, cmd: SendWhatsAppBusinessTextMessage, key: str) -> Outcome:
+    async def _carry_out(self, cmd: SendCommand, key: str) -> Outcome:
+        if isinstance(cmd, SendWhatsAppBusinessTemplateMessage):
+            template = await self.claimed(key, 0, 1, lambda: self.client.send_template(
+                cmd.channel.phone_number_id, cmd.channel.customer_phone,
+                cmd.template.model_dump(mode="json"), callback_data=f"{key}:0"))
+            return template if isinstance(template, PermanentSendError) else SendResult(
+                (template,))
         now = self.clock()
         last = cmd.customer_last_message_at
         if last is not None and now - last > self.window:
@@ -180,18 +198,19 @@ class OutboundWhatsApp:
         pieces = split_text(cmd.text)
         wamids: list[str] = []
         for part, piece in enumerate(pieces):
-            wamid = await self._send_piece(cmd, key, part, piece, len(pieces))
+            wamid = await self.claimed(key, part, len(pieces),
+                                       self._text_call(cmd, key, part, piece))
             if isinstance(wamid, PermanentSendError):
                 return wamid
             wamids.append(wamid)
         return SendResult(tuple(wamids))
 
-    async def _send_piece(self, cmd: SendWhatsAppBusinessTextMessage, key: str, part: int,
-                          piece: str, pieces: int) -> str | PermanentSendError:
-        return await self.claimed(key, part, pieces, lambda: self.client.send_text(
+    def _text_call(self, cmd: SendWhatsAppBusinessTextMessage, key: str, part: int,
+                   piece: str) -> Callable[[], Awaitable[str]]:
+        return lambda: self.client.send_text(
             cmd.channel.phone_number_id, cmd.channel.customer_phone, piece,
             preview_url=cmd.preview_url, reply_to=cmd.reply_to_wamid if part == 0 else None,
-            callback_data=f"{key}:{part}"))
+            callback_data=f"{key}:{part}")
 
     async def claimed(self, key: str, part: int, pieces: int,
                       call: Callable[[], Awaitable[str]]) -> str | PermanentSendError:

@@ -53,7 +53,7 @@ def test_ticket_detail_for_the_console(api: Api) -> None:
     assert all(x["at"].endswith("Z") or "+00:00" in x["at"] for x in lines)
     assert body["customer"] == {
         "name": "Lucía Pérez", "phone": PHONE, "email": "lucia@example.com", "language": "es",
-        "profile_name": None, "earlier_tickets": [
+        "profile_name": "Cliente", "earlier_tickets": [
             {"ticket_id": first, "opened_at": body["customer"]["earlier_tickets"][0][
                 "opened_at"], "closed_at": body["customer"]["earlier_tickets"][0][
                 "closed_at"], "resolution": "Resuelto"}]}

@@ -18,10 +18,18 @@ from fastapi import APIRouter, Depends
 
 from helpline.adapters.http.api.deps import ApiContext, Publish
 from helpline.adapters.http.api.models import Error
-from helpline.adapters.http.api.routes import actions, admin, agents, events, tickets
+from helpline.adapters.http.api.routes import (
+    actions,
+    admin,
+    agents,
+    events,
+    templates,
+    tickets,
+)
 from helpline.adapters.http.api.routes import media as media_routes
 from helpline.adapters.media_store import MediaStore
 from helpline.adapters.nats.dead_letters import DeadLetters
+from helpline.adapters.whatsapp.templates import TemplateCatalog
 from helpline.application.agent_desk import AgentDesk
 from helpline.application.conversation_store import ConversationStore
 from helpline.application.ports import Answerer, CustomerDirectory
@@ -40,7 +48,7 @@ def create_agent_api_router(
     dead_letters: DeadLetters | None = None, updates: Updates | None = None,
     ping_seconds: float = 15.0, store: ConversationStore | None = None,
     answerer: Answerer | None = None, media: MediaStore | None = None,
-    upload_max_bytes: int = 5 * 1024 * 1024,
+    upload_max_bytes: int = 5 * 1024 * 1024, template_catalog: TemplateCatalog | None = None,
 ) -> APIRouter:
     """The ``/api/v1`` router over these services. ``admin_token`` empty disables the admin
     role; ``publish`` (in-process runs and tests only) receives the catalog messages each
@@ -48,16 +56,17 @@ def create_agent_api_router(
     projections') feeds ``GET /events``, with a ping every ``ping_seconds``; ``store`` (the
     conversations' event store) and ``answerer`` (ms-rag's) serve a ticket's timeline and
     the AI's suggested reply; ``media`` (the media store) serves customers' files and keeps
-    agents' attachments of at most ``upload_max_bytes``."""
+    agents' attachments of at most ``upload_max_bytes``; ``template_catalog`` the message
+    templates."""
     context = ApiContext(desk=desk, views=views, directory=directory, admin_token=admin_token,
                          now=clock or (lambda: datetime.now(UTC)), publish=publish,
                          dead_letters=dead_letters, updates=updates,
                          ping_seconds=ping_seconds, media=media,
-                         upload_max_bytes=upload_max_bytes)
+                         upload_max_bytes=upload_max_bytes, templates=template_catalog)
     assist = actions.Assist(store=store, answerer=answerer)
     router = APIRouter(prefix="/api/v1", responses=_ERRORS,
                        dependencies=[Depends(context.bind), Depends(assist.bind)])
-    for module in (agents, tickets, events, actions, admin, media_routes):
+    for module in (agents, tickets, events, actions, templates, admin, media_routes):
         router.include_router(module.router)
     return router
 

@@ -19,6 +19,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from helpline.adapters.media_store import MediaStore
 from helpline.adapters.nats.dead_letters import DeadLetters
+from helpline.adapters.whatsapp.templates import TemplateCatalog
 from helpline.application.agent_desk import AgentDesk
 from helpline.application.ports import CustomerDirectory
 from helpline.catalog import CatalogMessage
@@ -55,6 +56,8 @@ class ApiContext:
     """Customers' and agents' files (``None``: no media here)."""
     upload_max_bytes: int = 5 * 1024 * 1024
     """The largest file an agent may attach (``HELPLINE_UPLOAD_MAX_BYTES``)."""
+    templates: TemplateCatalog | None = None
+    """The business's message templates (``None``: none here)."""
 
     def bind(self, request: Request) -> None:
         """A router dependency: make this context the request's."""

@@ -84,6 +84,8 @@ class TicketOut(BaseModel):
     waiting_seconds: float | None
     last_message_at: datetime | None
     last_message_preview: str | None
+    profile_name: str | None = None
+    """The customer's WhatsApp profile name (shown when the registry has no entry)."""
 
     @classmethod
     def of(cls, row: TicketRow, now: datetime) -> "TicketOut":

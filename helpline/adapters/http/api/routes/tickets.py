@@ -96,7 +96,7 @@ def _customer(ctx: ApiContext, row: TicketRow) -> CustomerPanel:
         name=entry.name if entry else row.customer_name, phone=row.phone,
         email=entry.email if entry else None,
         language=(entry.language if entry else None) or row.language,
-        profile_name=None, earlier_tickets=earlier)
+        profile_name=row.profile_name, earlier_tickets=earlier)
 
 
 @router.post("/tickets/{ticket_id}/replies", response_model=ReplyOut,

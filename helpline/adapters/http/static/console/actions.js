@@ -192,6 +192,7 @@ async function toggleStatus() {
 function boot() {
   setUpInbox();
   setUpActions();
+  setUpTemplates();
   $("sign-in").addEventListener("submit", async (event) => {
     event.preventDefault();
     await signIn($("token").value.trim());

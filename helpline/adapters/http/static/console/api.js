@@ -84,6 +84,7 @@ async function discoverFeatures() {
     transfer: "/api/v1/tickets/{ticket_id}/transfer", reopen: "/api/v1/tickets/{ticket_id}/reopen",
     canned: "/api/v1/canned-replies", suggestion: "/api/v1/tickets/{ticket_id}/suggestion",
     timeline: "/api/v1/tickets/{ticket_id}/timeline",
+    window: "/api/v1/tickets/{ticket_id}/window",
   };
   const features = {};
   try {
@@ -122,7 +123,7 @@ function statusOf(t) {
 function normTicket(t) {
   return {
     id: t.ticket_id, conversationId: t.conversation_id, status: statusOf(t),
-    name: t.customer_name || null, phone: t.phone, agentId: t.agent_id || null,
+    name: t.customer_name || t.profile_name || null, phone: t.phone, agentId: t.agent_id || null,
     agentName: t.agent_name || null, openedAt: t.opened_at, closedAt: t.closed_at || null,
     resolution: t.resolution || null, waitingSince: t.waiting_since || null,
     lastAt: t.last_message_at || t.last_customer_at || t.opened_at,

@@ -193,6 +193,7 @@ function renderActions(d) {
   $("take").hidden = !(d.status === "queued" && state.me.agent && has("transfer"));
   $("transfer-form").hidden = closed || !has("transfer") || $("transfer-to").options.length < 1;
   $("tab-history").hidden = !has("timeline");
+  renderWindow(d, canWrite);
 }
 
 async function openTicket(ticketId, select) {
