@@ -283,9 +283,10 @@ def create_fake_graph_app(access_token: str, *, webhook_url: str | None = None,
                              "messages": [{"id": accepted["id"]}]})
 
     _add_test_hooks(app, state, reports)
-    # After the test hooks: ``GET /{version}/{media-id}`` would match ``/_fake/...`` too.
-    add_media_routes(app, state.media, access_token, meta_error)
     add_template_routes(app, state.templates, access_token)
+    # Last: ``GET /{version}/{media-id}`` would also match ``/_fake/templates`` and the
+    # other two-segment paths above.
+    add_media_routes(app, state.media, access_token, meta_error)
     return app
 
 
