@@ -86,4 +86,20 @@ async function replyBody(text) {
 function clearAttachment() {
   const input = $("attach-file");
   if (input) input.value = "";
+  showAttachmentName();
 }
+
+/** Say which file goes with the reply (the native input is hidden behind its label). */
+function showAttachmentName() {
+  const input = $("attach-file");
+  const name = $("attach-name");
+  if (!input || !name) return;
+  const file = input.files && input.files[0];
+  name.textContent = file ? file.name : "";
+  name.hidden = !file;
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const input = $("attach-file");
+  if (input) input.addEventListener("change", showAttachmentName);
+});
