@@ -18,7 +18,10 @@ function updateCounter() {
     previewTimer = setTimeout(async () => {
       try {
         const answer = await api("POST", `/tickets/${state.ticket}/replies/preview`, { text });
-        $("counter").textContent += ` · sent as ${answer.parts.length} messages`;
+        // The agent may have changed the text while the preview was on its way.
+        if ($("reply-text").value === text) {
+          $("counter").textContent += ` · sent as ${answer.parts.length} messages`;
+        }
       } catch (_) { /* the counter alone says enough */ }
     }, 300);
   }
