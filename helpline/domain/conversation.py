@@ -264,9 +264,7 @@ class Conversation(Aggregate):
         """The image or document the agent sent (added later: older events have none)."""
 
         def apply(self, agg: Conversation) -> None:
-            _remember(agg.recent_answers, self.answer_id)
-            agg.pending = {w: p for w, p in agg.pending.items() if p["state"] != "agent"}
-            agg.add_turn(self)
+            agg.answered_by_agent(self)
 
         def turn(self) -> JSON:
             """The agent's line."""
@@ -392,9 +390,7 @@ class Conversation(Aggregate):
         text: str
 
         def apply(self, agg: Conversation) -> None:
-            _remember(agg.recent_answers, self.answer_id)
-            agg.pending = {w: p for w, p in agg.pending.items() if p["state"] != "agent"}
-            agg.add_turn(self)
+            agg.answered_by_agent(self)
 
         def turn(self) -> JSON:
             """The agent's line (the rendered template)."""
@@ -445,6 +441,12 @@ class Conversation(Aggregate):
         if line is not None:
             self.recent_turns.append(line)
             del self.recent_turns[:-HISTORY_TURNS]
+
+    def answered_by_agent(self, event: AgentAnswerReceived | TemplateAnswerReceived) -> None:
+        """An agent answered (free text or a template): what was waiting for them is not."""
+        _remember(self.recent_answers, event.answer_id)
+        self.pending = {w: p for w, p in self.pending.items() if p["state"] != "agent"}
+        self.add_turn(event)
 
     def settle(self, reply_id: str) -> None:
         """The reply is reported sent or failed."""
