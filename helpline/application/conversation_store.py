@@ -140,10 +140,8 @@ class ConversationStore(HelplineApplication):
     @decides(AgentAnswerGenerated)
     def agent_answer_generated(self, msg: AgentAnswerGenerated, uow: UnitOfWork) -> None:
         """Record the agent's answer and send it on the active channel."""
-        conv = self._load(uow, msg.conversation_id)
-        if conv.knows_answer(str(msg.message_id)):
-            return
-        if not uow.first_time(f"agent-answer:{msg.message_id}"):
+        conv = self._new_agent_answer(uow, msg)
+        if conv is None:
             return
         conv.receive_agent_answer(
             answer_id=str(msg.message_id), ticket_id=msg.ticket_id, agent_id=msg.agent_id,
@@ -156,10 +154,8 @@ class ConversationStore(HelplineApplication):
                                         uow: UnitOfWork) -> None:
         """Record the agent's template answer and send the template on the active channel
         (once per answer: the agent answers' receipts)."""
-        conv = self._load(uow, msg.conversation_id)
-        if conv.knows_answer(str(msg.message_id)):
-            return
-        if not uow.first_time(f"agent-answer:{msg.message_id}"):
+        conv = self._new_agent_answer(uow, msg)
+        if conv is None:
             return
         conv.receive_template_answer(
             answer_id=str(msg.message_id), ticket_id=msg.ticket_id, agent_id=msg.agent_id,
@@ -327,6 +323,18 @@ class ConversationStore(HelplineApplication):
         return written
 
     # -- helpers ------------------------------------------------------------------------------
+
+    def _new_agent_answer(self, uow: UnitOfWork,
+                          msg: AgentAnswerGenerated | AgentTemplateAnswerGenerated,
+                          ) -> Conversation | None:
+        """The answer's conversation, or ``None`` when this answer was recorded already (a
+        recent one by the conversation, an older one by its receipt, saved with the uow)."""
+        conv = self._load(uow, msg.conversation_id)
+        if conv.knows_answer(str(msg.message_id)):
+            return None
+        if not uow.first_time(f"agent-answer:{msg.message_id}"):
+            return None
+        return conv
 
     def _load(self, uow: UnitOfWork, conversation_id: str) -> Conversation:
         conv = uow.get(conversation_id, Conversation)
