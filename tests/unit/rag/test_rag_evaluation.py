@@ -27,7 +27,15 @@ from helpline.adapters.rag.evaluation import (
 from helpline.adapters.rag.text import guess_language
 from helpline.application.ai_agent import fold
 from helpline.application.ports import Answer
-from tests.unit.rag.conftest import DATA, DEV_SETS, HELD_OUT_SETS, SAMPLE_KB, UNSEEN_KB
+from tests.unit.rag.conftest import (
+    DATA,
+    DEV_SETS,
+    HELD_OUT_SETS,
+    REALISTIC_DEV,
+    REALISTIC_EVAL,
+    SAMPLE_KB,
+    UNSEEN_KB,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -51,6 +59,22 @@ def test_labelled_sets_are_big_enough_separate_and_valid(
         assert item.near is None or item.near in topics, item
     kb_questions = {fold(e.question).strip("¿? ") for e in sample_answerer.kb.entries}
     assert not {fold(i.question).strip("¿? ") for i in held_out + dev} & kb_questions
+
+
+def test_the_realistic_sets_are_valid_and_separate(
+        sample_answerer: KnowledgeBaseAnswerer) -> None:
+    dev, held_out = labelled((REALISTIC_DEV,)), labelled((REALISTIC_EVAL,))
+    assert len(dev) >= 75 and len(held_out) >= 75
+    others = {fold(i.question) for i in labelled(DEV_SETS + HELD_OUT_SETS)}
+    assert not {fold(i.question) for i in dev} & {fold(i.question) for i in held_out}
+    assert not {fold(i.question) for i in dev + held_out} & others
+    topics = set(sample_answerer.kb.topics())
+    for item in dev + held_out:
+        assert item.expected in topics | {ESCALATE, SMALLTALK}, item
+        assert item.near is None or item.near in topics, item
+    for half in (dev, held_out):
+        near = [i for i in half if i.near is not None]
+        assert len(near) >= 20 and {guess_language(i.question) for i in near} >= {"es", "en", "pt"}
 
 
 def test_the_near_miss_sets_have_forty_questions_in_three_languages() -> None:
@@ -85,6 +109,28 @@ def test_held_out_figures(sample_answerer: KnowledgeBaseAnswerer) -> None:
 def test_held_out_escalation_f1_meets_the_issue_floor(
         sample_answerer: KnowledgeBaseAnswerer) -> None:
     assert evaluate(sample_answerer, labelled(HELD_OUT_SETS)).escalation_f1 >= 0.9
+
+
+def test_realistic_messages_figures(sample_answerer: KnowledgeBaseAnswerer) -> None:
+    """The floors that hold on realistic messages, and the levels of the others as
+    regression floors. The answerer hands nearly every such message over: its check asks
+    the entry to speak of every salient word, and a real message names a kettle, a sister,
+    Munich and last Friday besides the question."""
+    result = evaluate(sample_answerer, labelled((REALISTIC_EVAL,)))
+    show("realistic messages (eval half) over examples/kb", result)
+    assert result.near_miss_handed_over is not None
+    assert result.near_miss_handed_over >= 0.9
+    assert result.recall_at_3 >= 0.9
+    assert result.confidently_wrong_rate <= 0.02
+    assert result.escalation_f1 >= 0.5
+
+
+@pytest.mark.xfail(strict=True, reason="not met: on realistic messages the answerer resolves "
+                   "2 % and its escalation F1 is 0.53 — a chatty message names things the "
+                   "entry does not; see README, The AI agent")
+def test_realistic_escalation_f1_meets_the_issue_floor(
+        sample_answerer: KnowledgeBaseAnswerer) -> None:
+    assert evaluate(sample_answerer, labelled((REALISTIC_EVAL,))).escalation_f1 >= 0.9
 
 
 def test_an_unseen_knowledge_base(multilingual: Embedder) -> None:
