@@ -39,6 +39,11 @@ _THANK_WORDS = frozenset({"gracias", "grax", "thanks", "thank", "thx", "ty", "ch
                           "obrigado", "obrigada", "valeu"})
 _FILLER = word_set("""a la el que tal como estas how are you there all team equipo e tudo
     bem and y tu usted senor senora""")
+#: Goodbyes and wishes: "have a good one", "que tengas un buen día", "tenha um ótimo dia".
+_FAREWELL = word_set("""bye goodbye byebye adios adeu chao chau ciao tchau hasta luego pronto
+    manana ate logo mais see ya later soon take care cuidate cuidese have nice good great
+    lovely day one weekend week rest que tengas tenga buen feliz fin de semana tenha um uma
+    otimo otima bom boa resto semana un""")
 
 _COMPLAINT_PHRASES: tuple[tuple[str, ...], ...] = (
     ("no", "me", "sirve"), ("no", "sirve"), ("no", "me", "ayuda"), ("no", "ayuda"),
@@ -89,10 +94,10 @@ def smalltalk_kind(text: str) -> str | None:
     tokens = words(text)
     if not tokens or len(tokens) > 8:
         return None
-    allowed = _GREETING | _THANKS | _FILLER
+    allowed = _GREETING | _THANKS | _FILLER | _FAREWELL
     if not all(t in allowed for t in tokens):
         return None
-    if any(t in _THANK_WORDS for t in tokens):
+    if any(t in _THANK_WORDS for t in tokens) or any(t in _FAREWELL - _GREETING for t in tokens):
         return "thanks"
     if any(t in _GREETING for t in tokens):
         return "greeting"

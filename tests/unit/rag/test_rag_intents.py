@@ -42,6 +42,11 @@ def test_does_not_ask_for_person(text: str) -> None:
     ("thank you so much", "thanks"), ("obrigado", "thanks"), ("ok, genial", "thanks"),
     ("hola, ¿dónde está mi pedido?", None), ("thanks, and how do I return it?", None),
     ("", None),
+    # a goodbye is an acknowledgement, not a question for a person
+    ("thanks so much, have a good one", "thanks"), ("bye!", "thanks"),
+    ("gracias, que tengas un buen día", "thanks"), ("hasta luego", "thanks"),
+    ("valeu, tenha um ótimo dia", "thanks"), ("tchau, até logo", "thanks"),
+    ("have a good day, where is my order?", None), ("adiós, ¿y mi reembolso?", None),
 ])
 def test_smalltalk_kind(text: str, kind: str | None) -> None:
     assert smalltalk_kind(text) == kind
