@@ -31,6 +31,10 @@ HELD_OUT_SETS = ("rag_eval.jsonl", "rag_nearmiss_eval.jsonl", "rag_multilingual_
 #: looking for improvements, the eval half only ever as figures.
 REALISTIC_DEV = "rag_realistic_dev.jsonl"
 REALISTIC_EVAL = "rag_realistic_eval.jsonl"
+#: Three more knowledge bases (a telecom operator, an online bank, a hotel; es and en) with
+#: 196 labelled questions each, half of the answerable ones short and half chatty, written by
+#: authors who saw neither the code nor the other sets. Never tuned on.
+MORE_KBS = DATA / "more_kbs"
 
 
 @pytest.fixture(scope="session")

@@ -31,6 +31,7 @@ from tests.unit.rag.conftest import (
     DATA,
     DEV_SETS,
     HELD_OUT_SETS,
+    MORE_KBS,
     REALISTIC_DEV,
     REALISTIC_EVAL,
     SAMPLE_KB,
@@ -143,6 +144,21 @@ def test_an_unseen_knowledge_base(multilingual: Embedder) -> None:
     assert result.recall_at_3 >= 0.9
     assert result.escalation_f1 >= 0.8
     assert result.confidently_wrong_rate <= 0.02
+
+
+@pytest.mark.parametrize("name", ["telecom", "bank", "hotel"])
+def test_more_knowledge_bases(multilingual: Embedder, name: str) -> None:
+    """Knowledge bases of other businesses, never looked at while tuning: the floors that
+    hold, and the measured levels of the others as regression floors."""
+    answerer = KnowledgeBaseAnswerer.from_path(MORE_KBS / name / "kb.csv", embedder=multilingual)
+    result = evaluate(answerer, load_labelled(MORE_KBS / name / "questions.jsonl"))
+    show(f"{name} KB", result)
+    assert len(result.outcomes) >= 190
+    assert result.near_miss_handed_over is not None
+    assert result.near_miss_handed_over >= 0.9
+    assert result.recall_at_3 >= 0.9
+    assert result.confidently_wrong_rate <= 0.02
+    assert result.escalation_f1 >= 0.6
 
 
 def test_a_lenient_answerer_fails_the_floors(multilingual: Embedder) -> None:
