@@ -175,6 +175,7 @@ def answerer_for(settings: Settings) -> Answerer:
         llm_model=settings.helpline_llm_model,
         llm_api_key=settings.helpline_llm_api_key.get_secret_value() or None,
         llm_timeout=settings.helpline_llm_timeout,
+        llm_min_coverage=settings.helpline_llm_min_coverage,
         embedder_name=settings.helpline_rag_embedder, **options)
 
 

@@ -125,6 +125,10 @@ class Settings(BaseSettings):
     helpline_llm_model: str | None = None
     helpline_llm_api_key: SecretStr = SecretStr("")
     helpline_llm_timeout: float = 20.0
+    helpline_llm_min_coverage: float = Field(
+        default=0.1, ge=0.0, le=1.0, description="with an LLM: the share of a question's "
+        "salient words an entry must speak of to be shown to the model, which judges whether "
+        "it answers")
 
     @property
     def use_fake_graph(self) -> bool:

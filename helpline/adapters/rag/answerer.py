@@ -10,9 +10,12 @@ Order of decisions for each question (the first that applies wins):
    answerability check (``answerability.py``: the topic must speak of the question's
    salient words, ``threshold`` of their weight) -> hand over, saying in plain words what
    the knowledge base lacks;
-5. with an LLM: its answer written only from the topics that passed, citing them, or hand
-   over if it declines, cites nothing, fails or times out; without one: the answer of the
-   topic that passed best, in the customer's language.
+5. without an LLM: the answer of the topic that passed best, in the customer's language;
+   with one, the model is the judge: it gets the ``llm_documents`` closest topics that share
+   at least ``llm_min_coverage`` of the question's salient words (a chatty message that names
+   a toaster and a mother-in-law fails the lexical check, yet its entry answers it), writes
+   only from them, citing them, or hands over if it declines, cites nothing, fails or times
+   out. A question no topic shares that much with is handed over without a model call.
 """
 
 from __future__ import annotations
@@ -45,6 +48,12 @@ DEFAULT_THRESHOLD = 0.8
 
 #: How many retrieved topics the answerability check looks at.
 CANDIDATES = 5
+
+#: With an LLM: the share of salient words a topic must speak of to be shown to the model,
+#: and how many topics it is shown. On ``tests/data/rag_realistic_dev.jsonl`` the right topic
+#: is among them for 90 % of the answerable messages (at the lexical threshold: 6 %).
+LLM_MIN_COVERAGE = 0.1
+LLM_DOCUMENTS = 3
 
 REPLIES: dict[str, dict[str, str]] = {
     "handover": {
@@ -105,7 +114,9 @@ class KnowledgeBaseAnswerer:
                  threshold: float = DEFAULT_THRESHOLD, max_unhelpful: int = 2,
                  default_language: str = "es", top_k: int = 5,
                  candidates: int = CANDIDATES, embedder: Embedder | None = None,
-                 generator: OpenAIChatGenerator | None = None) -> None:
+                 generator: OpenAIChatGenerator | None = None,
+                 llm_min_coverage: float = LLM_MIN_COVERAGE,
+                 llm_documents: int = LLM_DOCUMENTS) -> None:
         self.path = path
         self.threshold = threshold
         self.max_unhelpful = max_unhelpful
@@ -114,6 +125,8 @@ class KnowledgeBaseAnswerer:
         self.candidates = candidates
         self.embedder = embedder
         self.generator = generator
+        self.llm_min_coverage = llm_min_coverage
+        self.llm_documents = llm_documents
         self._lock = threading.Lock()
         self._fingerprint = fingerprint(path) if path is not None else ()
         self.index, self.answerability = self._build(kb)
@@ -214,21 +227,35 @@ class KnowledgeBaseAnswerer:
             return self._handover(language, f"The customer said the last {streak} answers "
                                   "did not help.")
         verdicts = self.verdicts(question)
+        if self.generator is not None:
+            return self._generated(self.generator, question, verdicts, history, customer,
+                                   language)
         passed = [v for v in verdicts if v.coverage >= self.threshold]
         if not passed:
             best = verdicts[0] if verdicts else None
             return self._handover(language, self._not_answerable(best),
                                   best.coverage if best else 0.0)
         entry = self._entry(passed[0].topic, language)
-        if self.generator is None:
-            return Answer(entry.answer, sources=(entry.id,), confidence=passed[0].coverage)
-        documents = [self._entry(v.topic, language) for v in passed]
-        generation = self.generator.generate(question, documents, history, customer, language)
+        return Answer(entry.answer, sources=(entry.id,), confidence=passed[0].coverage)
+
+    def _generated(self, generator: OpenAIChatGenerator, question: str,
+                   verdicts: Sequence[Verdict], history: Sequence[Turn],
+                   customer: CustomerInfo | None, language: str) -> Answer:
+        """The model's answer from the closest topics (decision 5), or a hand-over."""
+        shown = [v for v in verdicts
+                 if v.coverage > 0 and v.coverage >= self.llm_min_coverage][:self.llm_documents]
+        if not shown:
+            best = verdicts[0] if verdicts else None
+            return self._handover(language, self._not_answerable(best),
+                                  best.coverage if best else 0.0)
+        documents = [self._entry(v.topic, language) for v in shown]
+        generation = generator.generate(question, documents, history, customer, language)
         if generation.declined:
             return self._handover(language, generation.reason or "The AI declined to answer.",
-                                  passed[0].coverage, tuple(d.id for d in documents))
-        return Answer(generation.text, sources=generation.cited or (entry.id,),
-                      confidence=passed[0].coverage)
+                                  shown[0].coverage, tuple(d.id for d in documents))
+        coverage = {d.id: v.coverage for d, v in zip(documents, shown, strict=True)}
+        sources = generation.cited or (documents[0].id,)
+        return Answer(generation.text, sources=sources, confidence=coverage.get(sources[0], 0.0))
 
     async def aanswer(self, question: str, history: Sequence[Turn],
                       customer: CustomerInfo | None) -> Answer:

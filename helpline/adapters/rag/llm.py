@@ -1,7 +1,7 @@
 """An optional generator: any OpenAI-compatible chat-completions endpoint (plain httpx).
 
-Grounded answers: the prompt carries only the entries that passed the answerability check,
-each with its id, the customer's name and the recent history. The model must write the
+Grounded answers: the prompt carries only the closest entries the answerer chose, each with
+its id, the customer's name and the recent history. The model must write the
 answer from those entries alone and cite each one it used as ``[topic@lang]``, or reply
 ``NO_ANSWER`` when they do not cover the question. A refusal, a reply that cites no given
 entry (it would be unsupported), an empty reply, a timeout or an HTTP error all become a
@@ -26,11 +26,14 @@ DECLINE_TOKEN = "NO_ANSWER"
 _LANGUAGE_NAMES = {"es": "Spanish", "en": "English", "pt": "Portuguese"}
 
 SYSTEM_PROMPT = (
-    "You are the customer-service assistant of an online shop, answering on WhatsApp. "
+    "You are a business's customer-service assistant, answering customers on WhatsApp. "
     "Answer ONLY from the documents below; never invent policies, prices or dates. "
     "After each statement, cite the document it comes from by its id in square brackets, "
-    "for example [returns-policy@en]. Be brief and friendly and reply in {language}. If "
-    "the documents do not answer the question, reply with exactly "
+    "for example [returns-policy@en]. Be brief and friendly and reply in {language}. "
+    "Customers mention details that do not matter (the product, their city, a relative); "
+    "answer when a document covers what they ask. If no document fully answers what they "
+    "ask (it does not fully answer a question about a case, a condition, an option or a "
+    "channel it does not mention), reply with exactly "
     f"{DECLINE_TOKEN} and nothing else.\n\nDocuments:\n{{documents}}"
 )
 

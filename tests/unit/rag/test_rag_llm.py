@@ -1,5 +1,5 @@
 """Grounded LLM answers end to end against a fake OpenAI-compatible server on 127.0.0.1:
-written only from the entries that passed the answerability check, citing them; refusals,
+written only from the closest entries (the model judges whether they answer), citing them; refusals,
 uncited drafts, timeouts and failures hand over with a reason a person can read."""
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def make(multilingual: Embedder) -> Build:
     return build
 
 
-def test_the_answer_is_written_from_the_passing_entries_and_cites_them(
+def test_the_answer_is_written_from_the_closest_entries_and_cites_them(
         fake_llm: FakeLLM, make: Build) -> None:
     fake_llm.reply = "Tienes 30 días para devolverlo, Lucía. [returns-policy@es]"
     answer = make(fake_llm).answer(QUESTION, HISTORY, LUCIA)
@@ -51,7 +51,7 @@ def test_the_answer_is_written_from_the_passing_entries_and_cites_them(
     assert "Lucía Fernández" in system and "Spanish" in system and DECLINE_TOKEN in system
     assert "[returns-policy@es]" in system and "30 días" in system
     assert "cite the document" in system
-    # only entries that passed the answerability check reach the model
+    # only the closest entries reach the model
     assert "[payment-methods@es]" not in system
     assert body["messages"][-1] == {"role": "user", "content": QUESTION}
 
@@ -61,7 +61,8 @@ def test_a_refusal_hands_over(fake_llm: FakeLLM, make: Build) -> None:
     answer = make(fake_llm).answer(QUESTION, (), LUCIA)
     assert answer.open_ticket and answer.text.startswith("Te paso con una persona")
     assert answer.reason == ("The AI found no answer to this question in the entries "
-                             "“Política de devoluciones”.")
+                             "“Política de devoluciones”, “Producto agotado”, “He recibido un "
+                             "producto equivocado”.")
 
 
 @pytest.mark.parametrize("reply", [
@@ -74,7 +75,8 @@ def test_an_answer_that_cites_no_given_entry_is_not_sent(fake_llm: FakeLLM, make
     answer = make(fake_llm).answer(QUESTION, (), LUCIA)
     assert answer.open_ticket
     assert answer.reason == ("The AI's draft answer did not say which entry it came from "
-                             "(“Política de devoluciones”), so it was not sent.")
+                             "(“Política de devoluciones”, “Producto agotado”, “He recibido un "
+                             "producto equivocado”), so it was not sent.")
 
 
 def test_a_timeout_hands_over_and_the_customer_is_told(fake_llm: FakeLLM,
@@ -101,13 +103,43 @@ def test_a_reply_that_is_not_a_chat_completion_hands_over(fake_llm: FakeLLM,
     assert answer.reason == "The AI's language model could not be used (JSONDecodeError)."
 
 
-def test_no_llm_call_when_no_entry_answers_or_for_smalltalk(fake_llm: FakeLLM,
-                                                            make: Build) -> None:
+def test_no_llm_call_when_no_entry_shares_a_word_or_for_smalltalk(fake_llm: FakeLLM,
+                                                                  make: Build) -> None:
     subject = make(fake_llm)
-    assert subject.answer("¿qué tiempo hará mañana en Bilbao?", (), LUCIA).open_ticket
-    assert subject.answer("¿Hacéis descuento a estudiantes?", (), LUCIA).open_ticket
+    assert subject.answer("¿me recomiendas una película?", (), LUCIA).open_ticket
     assert not subject.answer("gracias!", (), LUCIA).open_ticket
+    assert not subject.answer("thanks so much, have a good one", (), LUCIA).open_ticket
     assert fake_llm.requests == []
+
+
+CHATTY = ("buenas, ayer compré una tostadora para mi suegra y al final no la quiere, "
+          "todavía no la habéis enviado, ¿cómo lo cancelo?")
+
+
+def test_with_an_llm_a_chatty_message_the_check_would_hand_over_reaches_the_model(
+        fake_llm: FakeLLM, make: Build, sample_answerer: KnowledgeBaseAnswerer) -> None:
+    """The lexical check hands over a message that names a toaster and a mother-in-law; with
+    a model the model judges, from the closest entries, whether they answer it."""
+    assert sample_answerer.answer(CHATTY, (), LUCIA).open_ticket  # without a model
+    fake_llm.reply = "Si aún no ha salido, cancélalo en Mis pedidos. [cancel-order@es]"
+    answer = make(fake_llm).answer(CHATTY, (), LUCIA)
+    assert (answer.open_ticket, answer.sources) == (False, ("cancel-order@es",))
+    system = fake_llm.requests[0]["messages"][0]["content"]
+    assert "[cancel-order@es]" in system
+    assert system.count("\nQ: ") <= 3  # the closest entries only (LLM_DOCUMENTS)
+
+
+def test_with_an_llm_a_near_miss_is_the_models_to_refuse(fake_llm: FakeLLM,
+                                                         make: Build) -> None:
+    fake_llm.reply = DECLINE_TOKEN
+    answer = make(fake_llm).answer("¿Hacéis descuento a estudiantes?", (), LUCIA)
+    assert answer.open_ticket
+    assert answer.reason is not None
+    assert answer.reason.startswith("The AI found no answer to this question in the entries")
+    assert "“Mi código de descuento no funciona”" in answer.reason
+    system = fake_llm.requests[0]["messages"][0]["content"]
+    assert "[discount-codes@es]" in system
+    assert "does not fully answer" in system  # the model is told what a near-miss is
 
 
 def test_citations_are_read_and_taken_out() -> None:
