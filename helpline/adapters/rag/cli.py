@@ -5,6 +5,7 @@ base and questions, and each failure with what was retrieved."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections import Counter
@@ -21,6 +22,7 @@ from helpline.adapters.rag.evaluation import (
 )
 from helpline.adapters.rag.index import Index
 from helpline.adapters.rag.kb import load_knowledge_base
+from helpline.adapters.rag.llm import OpenAIChatGenerator
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -47,6 +49,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                     help="as HELPLINE_RAG_THRESHOLD (default: the calibrated one)")
     ev.add_argument("--max-failures", type=int, default=50,
                     help="print at most this many failures (default 50)")
+    ev.add_argument("--llm-url", default=os.environ.get("HELPLINE_LLM_URL") or None,
+                    help="measure with this OpenAI-compatible endpoint as the judge "
+                    "(default $HELPLINE_LLM_URL; the key is read from $HELPLINE_LLM_API_KEY)")
+    ev.add_argument("--llm-model", default=os.environ.get("HELPLINE_LLM_MODEL") or None,
+                    help="the model at --llm-url (default $HELPLINE_LLM_MODEL)")
     ev.set_defaults(func=eval_command)
 
 
@@ -110,14 +117,21 @@ def eval_command(args: argparse.Namespace) -> int:
         embedder = make_embedder(args.embedder)
     except ImportError as exc:
         return _error(str(exc))
+    if args.llm_url and not args.llm_model:
+        return _error("--llm-url needs --llm-model (or $HELPLINE_LLM_MODEL)")
+    generator = (OpenAIChatGenerator(args.llm_url, args.llm_model,
+                                     os.environ.get("HELPLINE_LLM_API_KEY") or None)
+                 if args.llm_url else None)
     options = {} if args.threshold is None else {"threshold": args.threshold}
-    answerer = KnowledgeBaseAnswerer(kb, path=args.kb, embedder=embedder, **options)
+    answerer = KnowledgeBaseAnswerer(kb, path=args.kb, embedder=embedder, generator=generator,
+                                     **options)
     try:
         report = evaluate(answerer, items)
     finally:
         answerer.close()
+    judge = f" with the LLM {args.llm_model} at {args.llm_url}" if generator else ""
     print(f"{args.kb}: {len(kb.topics())} topics; "
-          + ", ".join(str(p) for p in args.questions))
+          + ", ".join(str(p) for p in args.questions) + judge)
     print("\n".join(report.lines()))
     misses = report.misses
     print(f"\n{len(misses)} failure(s)" + (":" if misses else ""))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from helpline.adapters.rag import cli
-from tests.unit.rag.conftest import SAMPLE_KB
+from tests.unit.rag.conftest import SAMPLE_KB, FakeLLM
 
 pytestmark = pytest.mark.unit
 
@@ -82,3 +82,32 @@ def test_eval_refuses_a_missing_knowledge_base(tmp_path: Path,
     questions.write_text("- {question: hola, expected: smalltalk}\n", encoding="utf-8")
     assert run("kb", "eval", str(tmp_path / "nokb"), str(questions)) == 2
     assert "no such file or folder" in capsys.readouterr().err
+
+
+@pytest.mark.integration
+def test_eval_with_an_llm_measures_the_model_as_judge(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], fake_llm: FakeLLM) -> None:
+    """With ``--llm-url`` the figures are those of the model judging the closest entries:
+    here a model that refuses everything, so every question it is asked is handed over."""
+    questions = tmp_path / "mine.yaml"
+    questions.write_text(
+        "- {question: '¿Cuánto tarda en llegar mi pedido?', expected: shipping-times}\n"
+        "- {question: '¿Aceptáis bitcoin?', expected: escalate, near: payment-methods}\n"
+        "- {question: '¿me recomiendas una película?', expected: escalate}\n"
+        "- {question: hola, expected: smalltalk}\n", encoding="utf-8")
+    fake_llm.reply = "NO_ANSWER"
+    assert run("kb", "eval", str(SAMPLE_KB), str(questions), "--llm-url", fake_llm.url,
+               "--llm-model", "tiny-chat") == 0
+    out = capsys.readouterr().out
+    assert "with the LLM tiny-chat" in out
+    assert "resolution rate        0.000" in out and "near-miss handed over  1.000" in out
+    assert len(fake_llm.requests) == 2  # not the film (no entry shares a word), not "hola"
+
+
+def test_eval_with_an_llm_url_but_no_model_says_so(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    questions = tmp_path / "mine.yaml"
+    questions.write_text("- {question: hola, expected: smalltalk}\n", encoding="utf-8")
+    assert run("kb", "eval", str(SAMPLE_KB), str(questions), "--llm-url",
+               "http://127.0.0.1:9/v1") == 2
+    assert "--llm-url needs --llm-model" in capsys.readouterr().err
