@@ -50,18 +50,29 @@ _SUFFIXES: tuple[str, ...] = (
     "ado", "ada", "ido", "ida", "ais", "eis", "ing", "ers", "ar", "er", "ir", "ed", "es", "s",
 )
 
-#: A few words per language that give it away (folded).
+#: Words that give a language away (folded): function words, pronouns and common verb forms
+#: only that language uses. Words the languages share ("que", "como", "para", "pedido", and
+#: "no", which is "not" in Spanish and "in the" in Portuguese) are in none of the lists.
 _LANGUAGE_HINTS: dict[str, frozenset[str]] = {
-    "es": word_set("""hola gracias el la los las de del que como cuando donde mi mis es esta
-        estan por para pedido quiero puedo necesito tengo un una y con no si hay cual cuanto
-        buenos buenas dias tardes noches muchas vale genial envio devolver"""),
+    "es": word_set("""hola gracias el los las del cual cuanto cuanta cuantos cuando donde mi
+        mis es estan quiero puedo puedes puede pueden necesito tengo tiene tienen teneis
+        haceis hace hago hacer una y con si hay buenos buenas dias tardes noches muchas vale
+        genial envio envios todavia ya llegado llega llego tarda muy pero tambien
+        aqui ahora usted ustedes vosotros os me he ha habeis han sois estoy soy seguimiento
+        talla cambiar pagar"""),
     "en": word_set("""hi hello hey thanks thank the my is are how when where what can could
         i you it to of and do does order want need please with for have get morning evening
-        afternoon good great cheers"""),
-    "pt": word_set("""ola oi obrigado obrigada bom boa dia tarde noite o os meu minha voce
-        nao sim com para pedido quero preciso posso como quando onde esta um uma falar
-        atendente"""),
+        afternoon good great cheers u ur r pls deliver send ship still"""),
+    "pt": word_set("""ola oi obrigado obrigada bom boa dia tarde noite o os meu minha meus
+        minhas voce voces vc vcs nao sim com quero preciso posso pode podem uma um do da dos
+        das na nas em ao aos pelo pela isso qual quais quanto quantos onde ja ainda tambem
+        entao mais faco faz fazer queria gostaria pra pro tem teem sao estou estao falar
+        atendente atendimento loja entrega frete recebi demora horas cadastro encomenda
+        aceitam tenho outro outra"""),
 }
+
+#: Letters only one of the languages writes (counted before accents are folded away).
+_LANGUAGE_LETTERS: dict[str, str] = {"es": "ñ¿¡", "en": "", "pt": "çãõêô"}
 
 
 def words(text: str) -> list[str]:
@@ -103,10 +114,13 @@ def terms_of(folded_words: Iterable[str]) -> list[str]:
 
 
 def guess_language(text: str, default: str | None = None) -> str | None:
-    """The language (es, en, pt) whose hint words ``text`` uses most; ``default`` on a tie
-    or when no hint word appears."""
+    """The language (es, en, pt) whose hint words and letters ``text`` uses most;
+    ``default`` on a tie or when there is no hint."""
     tokens = words(text)
-    counts = {lang: sum(t in hints for t in tokens) for lang, hints in _LANGUAGE_HINTS.items()}
+    lowered = text.lower()
+    counts = {lang: sum(t in hints for t in tokens)
+              + sum(lowered.count(c) for c in _LANGUAGE_LETTERS[lang])
+              for lang, hints in _LANGUAGE_HINTS.items()}
     ranked = sorted(counts.items(), key=lambda kv: kv[1], reverse=True)
     if ranked[0][1] == 0 or ranked[0][1] == ranked[1][1]:
         return default if default else (ranked[0][0] if ranked[0][1] else None)

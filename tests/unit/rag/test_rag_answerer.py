@@ -42,6 +42,14 @@ def test_question_language_wins_over_profile(sample_answerer: KnowledgeBaseAnswe
     assert answer.sources == ("payment-methods@en",)
 
 
+def test_a_portuguese_customer_is_handed_over_in_portuguese(
+        sample_answerer: KnowledgeBaseAnswerer) -> None:
+    """The sample knowledge base has no Portuguese entries; the customer still reads
+    Portuguese (the question's language, even with a Spanish-speaking profile)."""
+    answer = sample_answerer.answer("Vocês têm desconto para estudantes?", (), LUCIA)
+    assert answer.open_ticket and answer.text.startswith("Vou passar você")
+
+
 @pytest.mark.parametrize(("text", "customer", "expected"), [
     ("hola", LUCIA, "¡Hola, Lucía!"), ("gracias!", LUCIA, "¡A ti, Lucía!"),
     ("thanks a lot", JOHN, "You're welcome, John!"), ("obrigado", None, "De nada!"),
