@@ -9,12 +9,7 @@ dir="${HELPLINE_BROWSER_DIR:-$HOME/.cache/helpline-browser}"
 
 if ! command -v chromium >/dev/null 2>&1; then
     if [ "$(id -u)" -ne 0 ]; then
-        if [ ! -f "$dir/node_modules/axe-core/axe.min.js" ]; then
-    mkdir -p "$dir"
-    npm install --prefix "$dir" --no-audit --no-fund --silent axe-core@4 >/dev/null
-fi
-
-echo "install-browser: chromium is missing and this is not root; run as root" >&2
+        echo "install-browser: chromium is missing and this is not root; run as root" >&2
         exit 1
     fi
     export DEBIAN_FRONTEND=noninteractive

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from helpline.adapters.sql import Dialect
@@ -52,6 +53,19 @@ class Handoff:
     reason: str
     sources: tuple[tuple[str, str], ...]
     """(``topic@lang``, a title) of each knowledge-base entry."""
+
+
+@dataclass(frozen=True)
+class HandedOver:
+    """A question the AI handed to a person: what the customer asked, why, and when."""
+
+    ticket_id: str
+    conversation_id: str
+    question: str
+    reason: str
+    """In plain words (``transcript.plain_reason``)."""
+    opened_at: datetime
+    language: str | None
 
 
 def may_see(ticket: TicketRow, agent_id: str | None) -> bool:
@@ -124,6 +138,15 @@ class ConsoleReads:
         return Handoff(plain_reason(rows[0]["reason"]),
                        tuple((str(i), source_title(str(i))) for i in ids))
 
+    def handed_over(self, limit: int = 500) -> list[HandedOver]:
+        """The questions the AI handed over, newest first: for each ticket it opened, the
+        customer's last message before the ticket's opening line."""
+        return [HandedOver(str(r["ticket_id"]), str(r["conversation_id"]), str(r["question"]),
+                           plain_reason(r["reason"]),
+                           datetime.fromtimestamp(float(r["opened_at"]), UTC), r["language"])
+                for r in self.select("handed_over", {"limit": limit})
+                if r["question"]]
+
     def tickets_of_phone(self, phone: str, limit: int = 20) -> list[TicketRow]:
         """The tickets of a phone number, newest first."""
         return [TicketRow.from_row(r)
@@ -138,4 +161,4 @@ class ConsoleReads:
         return TicketRow.from_row(rows[0]) if rows else None
 
 
-__all__ = ["VIEWS", "ConsoleReads", "Handoff", "View", "may_see"]
+__all__ = ["VIEWS", "ConsoleReads", "HandedOver", "Handoff", "View", "may_see"]

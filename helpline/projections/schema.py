@@ -249,6 +249,16 @@ QUERIES: dict[str, str] = {
         "WHERE conversation_id = :conversation_id",
     "handoff":
         "SELECT reason, sources FROM {p}handoffs WHERE ticket_id = :ticket_id",
+    # The customer's last message before the ticket's opening line: what the AI handed over.
+    "handed_over":
+        "SELECT h.ticket_id, h.conversation_id, h.reason, t.opened_at, t.language, "
+        "(SELECT u.text FROM {p}turns u WHERE u.conversation_id = h.conversation_id "
+        "AND u.author = 'customer' AND u.seq < COALESCE((SELECT MIN(o.seq) FROM {p}turns o "
+        "WHERE o.conversation_id = h.conversation_id AND o.ticket_id = h.ticket_id "
+        "AND o.kind = 'ticket_opened'), 9223372036854775807) "
+        "ORDER BY u.seq DESC LIMIT 1) AS question "
+        "FROM {p}handoffs h JOIN {p}tickets t ON t.ticket_id = h.ticket_id "
+        "ORDER BY t.opened_at DESC, h.ticket_id LIMIT :limit",
     "tickets_of_phone":
         TICKETS_FROM + " WHERE t.phone = :phone "
         "ORDER BY opened_at DESC, ticket_id LIMIT :limit",

@@ -12,7 +12,7 @@ STATIC = Path(__file__).parent / "static" / "console"
 
 _FILES = {name: "text/javascript"
           for name in ("api.js", "transcript.js", "inbox.js", "app.js", "templates.js",
-                       "actions.js", "saved.js", "media.js")}
+                       "actions.js", "saved.js", "gaps.js", "media.js")}
 _FILES["app.css"] = "text/css"
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 import httpx
@@ -86,8 +87,9 @@ class Api:
         return response
 
 
-def make_api(tmp_path: Path) -> Iterator[Api]:
-    """An ``Api`` on SQLite files under ``tmp_path``."""
+def make_api(tmp_path: Path, **router_options: Any) -> Iterator[Api]:
+    """An ``Api`` on SQLite files under ``tmp_path`` (``router_options`` go to
+    ``create_agent_api_router``)."""
     sender = RecordingSender()
     directory = InMemoryCustomerDirectory()
     container = bootstrap(Settings(helpline_data_dir=tmp_path), sender=sender,
@@ -100,7 +102,8 @@ def make_api(tmp_path: Path) -> Iterator[Api]:
     holder: list[Api] = []
     router = create_agent_api_router(container.services.desk, view, directory, ADMIN,
                                      publish=lambda m: holder[0].publish(m),
-                                     media=MediaStore(tmp_path / "media"))
+                                     media=MediaStore(tmp_path / "media"),
+                                     **router_options)
     app = FastAPI()
     app.include_router(router)
     with TestClient(app, raise_server_exceptions=False) as client:

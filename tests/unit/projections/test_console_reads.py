@@ -295,3 +295,21 @@ def test_earlier_tickets_of_the_customer(desk: Helpdesk) -> None:
     assert tickets[1].resolution == "Pedido reenviado"
     latest = desk.view.latest_ticket_of(str(conversation_id_for(LUCIA)))
     assert latest is not None and latest.ticket_id == second
+
+
+def test_the_questions_the_ai_handed_over_newest_first(desk: Helpdesk) -> None:
+    """What the customer asked when the AI handed over (not what they wrote before or
+    after), with the reason in plain words: the input of the knowledge-base gaps page."""
+    agent(desk, "Marta")
+    first = escalate(desk, LUCIA)
+    desk.say(LUCIA, "¿hola? ¿sigue ahí alguien?")  # after the hand-over: not the question
+    desk.say(PABLO, "necesito una persona para mi factura")
+    desk.projections.catch_up()
+    [second] = [t.ticket_id for t in desk.view.tickets_of_phone(PABLO)]
+    rows = desk.view.handed_over(limit=10)
+    assert [(r.ticket_id, r.question) for r in rows] == [
+        (second, "necesito una persona para mi factura"),
+        (first, "quiero hablar con una persona")]
+    assert rows[0].reason == "The knowledge base has nothing that answers this question."
+    assert rows[0].opened_at >= rows[1].opened_at
+    assert [r.ticket_id for r in desk.view.handed_over(limit=1)] == [second]

@@ -16,13 +16,14 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends
 
-from helpline.adapters.http.api.deps import ApiContext, Publish
+from helpline.adapters.http.api.deps import ApiContext, Publish, QuestionEmbedder
 from helpline.adapters.http.api.models import Error
 from helpline.adapters.http.api.routes import (
     actions,
     admin,
     agents,
     events,
+    kb_gaps,
     templates,
     tickets,
 )
@@ -49,6 +50,7 @@ def create_agent_api_router(
     ping_seconds: float = 15.0, store: ConversationStore | None = None,
     answerer: Answerer | None = None, media: MediaStore | None = None,
     upload_max_bytes: int = 5 * 1024 * 1024, template_catalog: TemplateCatalog | None = None,
+    question_embedder: QuestionEmbedder | None = None,
 ) -> APIRouter:
     """The ``/api/v1`` router over these services. ``admin_token`` empty disables the admin
     role; ``publish`` (in-process runs and tests only) receives the catalog messages each
@@ -57,16 +59,18 @@ def create_agent_api_router(
     conversations' event store) and ``answerer`` (ms-rag's) serve a ticket's timeline and
     the AI's suggested reply; ``media`` (the media store) serves customers' files and keeps
     agents' attachments of at most ``upload_max_bytes``; ``template_catalog`` the message
-    templates."""
+    templates; ``question_embedder`` (ms-rag's) groups the handed-over questions by
+    meaning."""
     context = ApiContext(desk=desk, views=views, directory=directory, admin_token=admin_token,
                          now=clock or (lambda: datetime.now(UTC)), publish=publish,
                          dead_letters=dead_letters, updates=updates,
                          ping_seconds=ping_seconds, media=media,
-                         upload_max_bytes=upload_max_bytes, templates=template_catalog)
+                         upload_max_bytes=upload_max_bytes, templates=template_catalog,
+                         question_embedder=question_embedder)
     assist = actions.Assist(store=store, answerer=answerer)
     router = APIRouter(prefix="/api/v1", responses=_ERRORS,
                        dependencies=[Depends(context.bind), Depends(assist.bind)])
-    for module in (agents, tickets, events, actions, templates, admin, media_routes):
+    for module in (agents, tickets, events, actions, templates, admin, kb_gaps, media_routes):
         router.include_router(module.router)
     return router
 

@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol, runtime_checkable
 from uuid import UUID
 
 from fastapi import Depends, HTTPException, Request, status
@@ -28,6 +28,15 @@ from helpline.projections.updates import Updates
 from helpline.projections.views import HelpdeskView, TicketRow
 
 Publish = Callable[[Sequence[CatalogMessage]], object]
+#: Turns texts into vectors (ms-rag's embedder), for grouping questions by meaning.
+QuestionEmbedder = Callable[[Sequence[str]], Sequence[Sequence[float]]]
+
+
+@runtime_checkable
+class WithEmbedder(Protocol):
+    """An answerer that embeds questions (ms-rag's knowledge-base answerer)."""
+
+    embedder: QuestionEmbedder | None
 
 #: The answer to an agent for a ticket they may not see, whether it exists or not.
 NOT_YOURS = "not a ticket of yours"
@@ -58,6 +67,9 @@ class ApiContext:
     """The largest file an agent may attach (``HELPLINE_UPLOAD_MAX_BYTES``)."""
     templates: TemplateCatalog | None = None
     """The business's message templates (``None``: none here)."""
+    question_embedder: QuestionEmbedder | None = None
+    """ms-rag's embedder, to group handed-over questions by meaning across languages
+    (``None``: by their words)."""
 
     def bind(self, request: Request) -> None:
         """A router dependency: make this context the request's."""

@@ -53,6 +53,7 @@ function renderMe() {
                                : "Administrator";
   $("status-toggle").hidden = !agent;
   $("saved-open").hidden = !(isAdmin() && has("canned"));
+  $("gaps-open").hidden = !isAdmin();
   if (agent) $("status-toggle").textContent = agent.online ? "Go offline" : "Go online";
 }
 
