@@ -37,6 +37,7 @@ from helpline.catalog import (
     SendWhatsAppBusinessTemplateMessage,
     SendWhatsAppBusinessTextMessage,
     TemplateChoice,
+    TicketActivity,
     TicketClosed,
     TicketOpened,
     TicketReopened,
@@ -187,6 +188,19 @@ class ConversationStore(HelplineApplication):
             return
         conv.reopen_ticket(ticket_id=msg.ticket_id, agent_id=msg.agent_id,
                            agent_name=msg.agent_name, at=self.clock())
+
+    @decides(TicketActivity)
+    def ticket_activity(self, msg: TicketActivity, uow: UnitOfWork) -> None:
+        """Show a Ticket Activity message (every message of the family) as its line of the
+        conversation, once per message (a receipt, for redeliveries older than the
+        conversation remembers)."""
+        conv = self._load(uow, msg.conversation_id)
+        if str(msg.message_id) in conv.recent_activities:
+            return
+        if not uow.first_time(f"ticket-activity:{msg.message_id}"):
+            return
+        conv.log_ticket_activity(activity_id=str(msg.message_id), ticket_id=msg.ticket_id,
+                                 text=msg.transcript_line(), at=self.clock())
 
     # -- ms-whatsapp → ms-conv-store ----------------------------------------------------------
 

@@ -12,7 +12,11 @@ Two kinds, one per kind of service:
   stateless service (the gateway, the AI agent, the WhatsApp edge).
 
 Each class collects its handlers into ``handlers`` (message class → handler) when it is
-defined, so routing never depends on names and mypy sees every handler.
+defined, so routing never depends on names and mypy sees every handler. A handler may be
+registered for a message family (a catalog base class without a ``catalog_id``, such as
+``TicketActivity``): it is then the handler of each message of the family in the catalog
+(``helpline.catalog.registry.members``), unless the class registers one of its own for that
+message.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
 from helpline.catalog import CatalogMessage
+from helpline.catalog.registry import members
 
 if TYPE_CHECKING:
     from helpline.application.unit_of_work import UnitOfWork
@@ -91,14 +96,22 @@ def handles(message: type[CatalogMessage]) -> Callable[[F], F]:
     return register
 
 
+def registered(cls: type[Any], message_of: Callable[[object], type[CatalogMessage] | None],
+               ) -> dict[type[CatalogMessage], Any]:
+    """The handlers of a class and its bases by message class (``message_of``: the message
+    or family an attribute handles, ``None`` for other attributes). A family's handler
+    handles each of its messages; a handler of the message itself comes after it, and wins."""
+    found: dict[type[CatalogMessage], Any] = {}
+    for base in reversed(cls.__mro__):
+        marked = [(m, v) for v in vars(base).values() if (m := message_of(v)) is not None]
+        for message, handler in sorted(marked, key=lambda mv: "catalog_id" in vars(mv[0])):
+            found.update(dict.fromkeys(members(message), handler))
+    return found
+
+
 def decisions_of(cls: type[Any]) -> dict[type[CatalogMessage], Decision[Any, Any]]:
     """The ``@decides`` handlers of a class and its bases, by message class."""
-    found: dict[type[CatalogMessage], Decision[Any, Any]] = {}
-    for base in reversed(cls.__mro__):
-        for value in vars(base).values():
-            if isinstance(value, Decision):
-                found[value.message] = value
-    return found
+    return registered(cls, lambda v: v.message if isinstance(v, Decision) else None)
 
 
 class Service:
@@ -108,11 +121,7 @@ class Service:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls.handlers = {
-            message: value
-            for base in reversed(cls.__mro__) for value in vars(base).values()
-            if (message := getattr(value, "__helpline_handles__", None)) is not None
-        }
+        cls.handlers = registered(cls, lambda v: getattr(v, "__helpline_handles__", None))
 
     def handle(self, msg: CatalogMessage) -> Emitted:
         """Handle one message; returns the messages it causes."""
@@ -136,4 +145,4 @@ def one_by_one(handle: Callable[[CatalogMessage], Sequence[CatalogMessage]],
 
 
 __all__ = ["BatchResult", "Decision", "Service", "decides", "decisions_of", "handles",
-           "one_by_one"]
+           "one_by_one", "registered"]

@@ -140,3 +140,15 @@ class TicketReopened(_TicketEvent):
     agent_id: str | None = None
     """The agent who holds the reopened ticket (``None``: it waits in the queue)."""
     agent_name: str | None = None
+
+
+class TicketActivity(_TicketEvent):
+    """A message family: something done on a ticket that ms-conv-store only notes in the
+    conversation, as one system line of the transcript (:meth:`transcript_line`), and keeps
+    no other state for. One ms-conv-store handler serves the whole family, so a new member
+    is a subclass here, the ticket's event and command, and the desk's translation."""
+
+    def transcript_line(self) -> str:
+        """The line the conversation's transcript shows for it (each member says; not
+        abstract, so that the family can be named where a message class is expected)."""
+        raise NotImplementedError(f"{type(self).__name__} says nothing for the transcript")
