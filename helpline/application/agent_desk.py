@@ -24,6 +24,7 @@ from helpline.catalog import (
     TemplateChoice,
     TicketClosed,
     TicketOpened,
+    TicketPriorityChanged,
     TicketReopened,
 )
 from helpline.domain.errors import DomainError
@@ -157,6 +158,14 @@ class AgentDesk(AgentRosterMixin, CannedRepliesMixin):
             **out.envelope(e.conversation_id, str(reopened.message_id), 1),
             conversation_id=e.conversation_id)]
 
+    @emits(Ticket.PriorityChanged)
+    def _priority_changed(e: Ticket.PriorityChanged, out: Outbox) -> list[CatalogMessage]:
+        return [TicketPriorityChanged(
+            **out.envelope(e.conversation_id, None), ticket_id=str(e.originator_id),
+            conversation_id=e.conversation_id, priority=e.priority,
+            previous_priority=e.previous_priority, agent_name=e.by_name,
+            agent_id=None if e.by == "admin" else e.by.removeprefix("agent:"))]
+
     # -- tickets ------------------------------------------------------------------------------
 
     def answer(
@@ -202,6 +211,13 @@ class AgentDesk(AgentRosterMixin, CannedRepliesMixin):
         the agent again. Nothing if it is open; ``DomainError`` if the conversation has
         another open ticket."""
         return self.run(self._reopen, ticket_id, agent_id)
+
+    def set_priority(self, ticket_id: str, *, agent_id: str | None, priority: str
+                     ) -> list[CatalogMessage]:
+        """Change the priority of an open ticket the caller may act on (``agent_id``
+        ``None``: the admin); the conversation shows a line for it. Nothing if it has that
+        priority already."""
+        return self.run(self._set_priority, ticket_id, agent_id, priority)
 
     def add_note(self, ticket_id: str, *, agent_id: str | None, text: str,
                  note_id: str | None = None) -> str:
@@ -285,6 +301,12 @@ class AgentDesk(AgentRosterMixin, CannedRepliesMixin):
         ticket = self._allowed(uow, ticket_id, agent_id)
         ticket.add_note(note_id=note_id, author_id=agent_id, text=text, at=self.clock(),
                         author_name=self._name(uow, agent_id))
+
+    def _set_priority(self, uow: UnitOfWork, ticket_id: str, agent_id: str | None,
+                      priority: str) -> None:
+        ticket = self._allowed(uow, ticket_id, agent_id)
+        ticket.set_priority(priority=priority, by=_by(agent_id), at=self.clock(),
+                            by_name=self._name(uow, agent_id))
 
     # -- helpers ------------------------------------------------------------------------------
 
