@@ -263,6 +263,7 @@ def test_the_timeline_reads_both_stores_in_time_order(container: Container) -> N
     tid, _ = escalated(container)
     desk.add_note(tid, agent_id="ana", text="Cliente VIP")
     runner.publish(*desk.answer(tid, agent_id="ana", text="Lo miro ahora"))
+    runner.publish(*desk.set_priority(tid, agent_id="ana", priority="high"))
     runner.publish(*desk.close_ticket(tid, resolution="Pedido reenviado", agent_id="ana"))
     runner.publish(*desk.reopen(tid, agent_id=None))
     entries = timeline(desk, store, tid)
@@ -274,6 +275,9 @@ def test_the_timeline_reads_both_stores_in_time_order(container: Container) -> N
         ("system", "Assigned the ticket to Ana."),
         ("agent:Ana", "Added an internal note “Cliente VIP”."),
         ("agent:Ana", "Replied “Lo miro ahora”."),
+        ("agent:Ana", "Changed the priority from normal to high."),
+        ("system", "Showed “Priority changed from normal to high by Ana” in the "
+                   "conversation."),
         ("agent:Ana", "Closed the ticket: “Pedido reenviado”."),
         ("admin", "Reopened the ticket for Ana."),
         ("system", "A person answers the conversation again."),
