@@ -111,60 +111,47 @@ class AgentDesk(AgentRosterMixin, CannedRepliesMixin):
 
     @emits(Ticket.Opened)
     def _opened(e: Ticket.Opened, out: Outbox) -> list[CatalogMessage]:
-        return [TicketOpened(**out.envelope(e.conversation_id, e.cause_id),
-                             ticket_id=str(e.originator_id), conversation_id=e.conversation_id,
-                             reason=e.reason)]
+        return [TicketOpened(**_about_ticket(out, e.cause_id), reason=e.reason)]
 
     @emits(Ticket.AgentAssigned)
     def _assigned(e: Ticket.AgentAssigned, out: Outbox) -> list[CatalogMessage]:
-        first = AgentAssigned(
-            **out.envelope(e.conversation_id, None), ticket_id=str(e.originator_id),
-            conversation_id=e.conversation_id, agent_id=e.agent_id, agent_name=e.agent_name,
-            previous_agent_id=e.previous_agent_id)
+        first = AgentAssigned(**_about_ticket(out), agent_id=e.agent_id,
+                              agent_name=e.agent_name, previous_agent_id=e.previous_agent_id)
         # The seed's step 5: once an agent holds the ticket, ms-agents asks for the conversation.
-        query = GetConversation(**out.envelope(e.conversation_id, str(first.message_id), 1),
-                                conversation_id=e.conversation_id)
-        return [first, query]
+        return [first, _get_conversation(out, first)]
 
     @emits(Ticket.AgentAnswered)
     def _answered(e: Ticket.AgentAnswered, out: Outbox) -> list[CatalogMessage]:
-        return [AgentAnswerGenerated(
-            **out.envelope(e.conversation_id, None), ticket_id=str(e.originator_id),
-            conversation_id=e.conversation_id, agent_id=e.agent_id, agent_name=e.agent_name,
-            text=e.text, attachment=e.attachment)]
+        return [AgentAnswerGenerated(**_about_ticket(out), agent_id=e.agent_id,
+                                     agent_name=e.agent_name, text=e.text,
+                                     attachment=e.attachment)]
 
     @emits(Ticket.TemplateAnswered)
     def _template_answered(e: Ticket.TemplateAnswered, out: Outbox) -> list[CatalogMessage]:
         return [AgentTemplateAnswerGenerated(
-            **out.envelope(e.conversation_id, None), ticket_id=str(e.originator_id),
-            conversation_id=e.conversation_id, agent_id=e.agent_id, agent_name=e.agent_name,
+            **_about_ticket(out), agent_id=e.agent_id, agent_name=e.agent_name,
             template=TemplateChoice.model_validate(e.template), text=e.text)]
 
     @emits(Ticket.Closed)
     def _closed(e: Ticket.Closed, out: Outbox) -> list[CatalogMessage]:
-        return [TicketClosed(
-            **out.envelope(e.conversation_id, None), ticket_id=str(e.originator_id),
-            conversation_id=e.conversation_id, agent_id=e.agent_id, resolution=e.resolution)]
+        return [TicketClosed(**_about_ticket(out), agent_id=e.agent_id,
+                             resolution=e.resolution)]
 
     @emits(Ticket.Reopened)
     def _reopened(e: Ticket.Reopened, out: Outbox) -> list[CatalogMessage]:
-        reopened = TicketReopened(
-            **out.envelope(e.conversation_id, None), ticket_id=str(e.originator_id),
-            conversation_id=e.conversation_id, agent_id=e.agent_id, agent_name=e.agent_name)
+        reopened = TicketReopened(**_about_ticket(out), agent_id=e.agent_id,
+                                  agent_name=e.agent_name)
         if e.agent_id is None:
             return [reopened]
         # As for an assignment: the agent who holds it again sees the conversation.
-        return [reopened, GetConversation(
-            **out.envelope(e.conversation_id, str(reopened.message_id), 1),
-            conversation_id=e.conversation_id)]
+        return [reopened, _get_conversation(out, reopened)]
 
     @emits(Ticket.PriorityChanged)
     def _priority_changed(e: Ticket.PriorityChanged, out: Outbox) -> list[CatalogMessage]:
         return [TicketPriorityChanged(
-            **out.envelope(e.conversation_id, None), ticket_id=str(e.originator_id),
-            conversation_id=e.conversation_id, priority=e.priority,
-            previous_priority=e.previous_priority, agent_name=e.by_name,
-            agent_id=None if e.by == "admin" else e.by.removeprefix("agent:"))]
+            **_about_ticket(out), priority=e.priority, previous_priority=e.previous_priority,
+            agent_id=None if e.by == "admin" else e.by.removeprefix("agent:"),
+            agent_name=e.by_name)]
 
     # -- tickets ------------------------------------------------------------------------------
 
@@ -320,6 +307,21 @@ class AgentDesk(AgentRosterMixin, CannedRepliesMixin):
         """The name of who acts: the agent's, or ``Admin``."""
         return "Admin" if agent_id is None else str(self._roster(uow).agent(agent_id)["name"])
 
+
+
+def _about_ticket(out: Outbox, cause: str | None = None) -> dict[str, Any]:
+    """The envelope of a message a Ticket event publishes, with the ticket's and its
+    conversation's ids (what every ticket event of the catalog carries)."""
+    e = out.event
+    return {**out.envelope(e.conversation_id, cause), "ticket_id": str(e.originator_id),
+            "conversation_id": e.conversation_id}
+
+
+def _get_conversation(out: Outbox, cause: CatalogMessage) -> GetConversation:
+    """The event's second message: ms-agents asks for the conversation, for the agent who
+    now holds the ticket."""
+    return GetConversation(**out.envelope(out.event.conversation_id, str(cause.message_id), 1),
+                           conversation_id=out.event.conversation_id)
 
 
 def _by(agent_id: str | None) -> str:

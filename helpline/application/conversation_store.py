@@ -11,6 +11,7 @@ nothing new.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking
@@ -191,15 +192,12 @@ class ConversationStore(HelplineApplication):
 
     @decides(TicketActivity)
     def ticket_activity(self, msg: TicketActivity, uow: UnitOfWork) -> None:
-        """Show a Ticket Activity message (every message of the family) as its line of the
-        conversation, once per message (a receipt, for redeliveries older than the
-        conversation remembers)."""
-        conv = self._load(uow, msg.conversation_id)
-        if str(msg.message_id) in conv.recent_activities:
+        """Show any Ticket Activity message as its line of the conversation, once per
+        message (older redeliveries than the conversation remembers: by a receipt)."""
+        conv, key = self._load(uow, msg.conversation_id), str(msg.message_id)
+        if key in conv.recent_activities or not uow.first_time(f"ticket-activity:{key}"):
             return
-        if not uow.first_time(f"ticket-activity:{msg.message_id}"):
-            return
-        conv.log_ticket_activity(activity_id=str(msg.message_id), ticket_id=msg.ticket_id,
+        conv.log_ticket_activity(activity_id=key, ticket_id=msg.ticket_id,
                                  text=msg.transcript_line(), at=self.clock())
 
     # -- ms-whatsapp → ms-conv-store ----------------------------------------------------------
@@ -236,41 +234,38 @@ class ConversationStore(HelplineApplication):
     def _ai_answer_requested(e: Conversation.AIAnswerRequested,
                              out: Outbox) -> list[CatalogMessage]:
         return [GenerateAIAgentAnswerWithUserInfo(
-            **out.envelope(e.originator_id, e.cause_id), conversation_id=str(e.originator_id),
-            in_reply_to=e.in_reply_to, question=e.question, phone=e.phone, customer=e.customer,
-            history=e.history)]
+            **_about_conversation(out), in_reply_to=e.in_reply_to, question=e.question,
+            phone=e.phone, customer=e.customer, history=e.history)]
 
     @emits(Conversation.AgentAnswerRequested)
     def _agent_answer_requested(e: Conversation.AgentAnswerRequested,
                                 out: Outbox) -> list[CatalogMessage]:
         return [GenerateAgentAnswer(
-            **out.envelope(e.originator_id, e.cause_id), conversation_id=str(e.originator_id),
-            ticket_id=e.ticket_id, in_reply_to=e.in_reply_to, text=e.text, phone=e.phone,
-            customer=e.customer)]
+            **_about_conversation(out), ticket_id=e.ticket_id, in_reply_to=e.in_reply_to,
+            text=e.text, phone=e.phone, customer=e.customer)]
 
     @emits(Conversation.TicketRequested)
     def _ticket_requested(e: Conversation.TicketRequested, out: Outbox) -> list[CatalogMessage]:
         return [OpenTicket(
-            **out.envelope(e.originator_id, e.cause_id), ticket_id=e.ticket_id,
-            conversation_id=str(e.originator_id), phone=e.phone, customer=e.customer,
-            reason=e.reason, language=e.language)]
+            **_about_conversation(out), ticket_id=e.ticket_id, phone=e.phone,
+            customer=e.customer, reason=e.reason, language=e.language)]
 
     @emits(Conversation.ReplyDispatched)
     def _reply_dispatched(e: Conversation.ReplyDispatched, out: Outbox) -> list[CatalogMessage]:
         # The reply's own id, so that ms-whatsapp's Sent/SendFailed name the reply.
-        envelope = {**out.envelope(e.originator_id, e.cause_id), "message_id": UUID(e.reply_id)}
+        envelope = {**_about_conversation(out), "message_id": UUID(e.reply_id)}
         return [SendWhatsAppBusinessTextMessage(
-            **envelope, conversation_id=str(e.originator_id), channel=e.channel, text=e.text,
-            author=e.author, reply_to_wamid=e.reply_to_wamid,
-            customer_last_message_at=e.customer_last_message_at, attachment=e.attachment)]
+            **envelope, channel=e.channel, text=e.text, author=e.author,
+            reply_to_wamid=e.reply_to_wamid, customer_last_message_at=e.customer_last_message_at,
+            attachment=e.attachment)]
 
     @emits(Conversation.TemplateDispatched)
     def _template_dispatched(e: Conversation.TemplateDispatched,
                              out: Outbox) -> list[CatalogMessage]:
-        envelope = {**out.envelope(e.originator_id, e.cause_id), "message_id": UUID(e.reply_id)}
+        envelope = {**_about_conversation(out), "message_id": UUID(e.reply_id)}
         return [SendWhatsAppBusinessTemplateMessage(
-            **envelope, conversation_id=str(e.originator_id), channel=e.channel,
-            template=TemplateChoice.model_validate(e.template), text=e.text, author=e.author)]
+            **envelope, channel=e.channel, template=TemplateChoice.model_validate(e.template),
+            text=e.text, author=e.author)]
 
     # -- queries ------------------------------------------------------------------------------
 
@@ -381,6 +376,12 @@ class ConversationStore(HelplineApplication):
                 return page[::-1], version + 1
             page.append(line)
         return page[::-1], None
+
+
+def _about_conversation(out: Outbox) -> dict[str, Any]:
+    """The envelope and ``conversation_id`` of a message a Conversation event publishes."""
+    e = out.event
+    return {**out.envelope(e.originator_id, e.cause_id), "conversation_id": str(e.originator_id)}
 
 
 #: The tracking name that records that ``ConversationStore.migrate`` ran.
