@@ -20,7 +20,7 @@ from eventsourcing.utils import get_topic
 from helpline.application.base import HelplineApplication
 from helpline.application.emit import Outbox, emits
 from helpline.application.errors import UnknownConversationError
-from helpline.application.handlers import decides
+from helpline.application.handlers import caused_by, decides
 from helpline.application.unit_of_work import UnitOfWork
 from helpline.catalog import (
     AgentAnswerGenerated,
@@ -50,7 +50,7 @@ from helpline.catalog import (
     WhatsAppBusinessTextMessageWithUserInfoReceived,
 )
 from helpline.domain.conversation import Conversation
-from helpline.domain.ids import conversation_id_for, derived_id
+from helpline.domain.ids import conversation_id_for
 from helpline.domain.transcript import JSON, turn_for
 
 #: The most turns one Conversation Document carries (a page; earlier pages on request).
@@ -273,12 +273,7 @@ class ConversationStore(HelplineApplication):
         """Answer *Get Conversation* with the *Conversation Document*: the conversation's
         state and a page of its latest turns, read from the stored events (the aggregate
         keeps none of its history)."""
-        envelope = {
-            "message_id": derived_id(query.message_id, "conversation-document"),
-            "correlation_id": query.correlation_id,
-            "causation_id": str(query.message_id),
-            "occurred_at": self.clock(),
-        }
+        envelope = caused_by(query, "conversation-document", self.clock())
         conv = self.find(query.conversation_id, Conversation)
         if conv is None:
             return ConversationDocument(**envelope, conversation_id=query.conversation_id,

@@ -23,10 +23,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
 from helpline.catalog import CatalogMessage
 from helpline.catalog.registry import members
+from helpline.domain.ids import derived_id
 
 if TYPE_CHECKING:
     from helpline.application.unit_of_work import UnitOfWork
@@ -132,6 +134,15 @@ class Service:
         return one_by_one(self.handle, messages)
 
 
+def caused_by(cause: CatalogMessage, label: str, at: datetime) -> dict[str, Any]:
+    """The envelope of the message a service answers ``cause`` with, at ``at``: its id is
+    derived from the cause's and ``label``, so a redelivered cause gives the same message
+    (JetStream drops the copy)."""
+    return {"message_id": derived_id(cause.message_id, label),
+            "correlation_id": cause.correlation_id, "causation_id": str(cause.message_id),
+            "occurred_at": at}
+
+
 def one_by_one(handle: Callable[[CatalogMessage], Sequence[CatalogMessage]],
                messages: Sequence[CatalogMessage]) -> BatchResult:
     """Handle ``messages`` one at a time, in order; a failure fails only its own message."""
@@ -144,5 +155,5 @@ def one_by_one(handle: Callable[[CatalogMessage], Sequence[CatalogMessage]],
     return result
 
 
-__all__ = ["BatchResult", "Decision", "Service", "decides", "decisions_of", "handles",
+__all__ = ["BatchResult", "Decision", "Service", "caused_by", "decides", "decisions_of", "handles",
            "one_by_one", "registered"]
