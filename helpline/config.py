@@ -13,6 +13,9 @@ PersistenceModule = Literal["eventsourcing.sqlite", "eventsourcing.postgres", "e
 DEMO_SECRET = "helpline-demo-secret"
 #: The shortest admin token production accepts (32 random URL-safe characters ≈ 190 bits).
 MIN_ADMIN_TOKEN = 32
+#: The secrets production needs and demo mode fills in (with ``DEMO_SECRET``).
+SECRETS = ("whatsapp_app_secret", "whatsapp_verify_token", "whatsapp_access_token",
+           "helpline_admin_token")
 #: The business account id the fake Graph API is asked for (it serves its templates to any).
 FAKE_WABA_ID = "102290129340398"
 
@@ -151,9 +154,7 @@ class Settings(BaseSettings):
             return self
         update: dict[str, object] = {
             name: SecretStr(DEMO_SECRET)
-            for name in ("whatsapp_app_secret", "whatsapp_verify_token", "whatsapp_access_token",
-                         "helpline_admin_token")
-            if not getattr(self, name).get_secret_value()
+            for name in SECRETS if not getattr(self, name).get_secret_value()
         }
         if self.use_fake_graph:
             update["helpline_fake_graph"] = True
@@ -167,8 +168,7 @@ class Settings(BaseSettings):
     def _production_needs_secrets(self) -> Settings:
         if self.helpline_mode != "production":
             return self
-        for name in ("whatsapp_app_secret", "whatsapp_verify_token", "whatsapp_access_token",
-                     "helpline_admin_token"):
+        for name in SECRETS:
             value = getattr(self, name).get_secret_value()
             if not value or value == DEMO_SECRET:
                 raise ValueError(f"{name.upper()} must be set (and not the demo value) "

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-from dataclasses import dataclass
 from typing import Any
 from uuid import uuid4
 
+from helpline.application.agent_roster import AgentRosterMixin, NewAgent, hash_token
 from helpline.application.canned_replies import CannedRepliesMixin
 from helpline.application.emit import Outbox, emits
 from helpline.application.errors import NotAllowedError, UnknownTicketError
@@ -26,10 +24,11 @@ from helpline.catalog import (
     TemplateChoice,
     TicketClosed,
     TicketOpened,
+    TicketPriorityChanged,
     TicketReopened,
 )
 from helpline.domain.errors import DomainError
-from helpline.domain.ids import ROSTER_ID, desk_conversation_id
+from helpline.domain.ids import desk_conversation_id
 from helpline.domain.roster import Roster
 from helpline.domain.ticket import DeskConversation, Ticket
 
@@ -38,20 +37,7 @@ class TicketNotYetOpenError(RuntimeError):
     """A message for a ticket whose Open Ticket is not handled yet (transient: redeliver)."""
 
 
-def hash_token(token: str) -> str:
-    """How agent tokens are stored: SHA-256 hex (tokens are random, 256 bits)."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class NewAgent:
-    """A registered agent and their API token (shown once, stored only as a hash)."""
-
-    agent_id: str
-    token: str
-
-
-class AgentDesk(CannedRepliesMixin):
+class AgentDesk(AgentRosterMixin, CannedRepliesMixin):
     """ms-agents: opens tickets, assigns agents, and publishes their answers; keeps the
     agents' internal notes and the desk's canned replies."""
 
@@ -60,10 +46,6 @@ class AgentDesk(CannedRepliesMixin):
     snapshotting_intervals = {Roster: 100}
 
     # -- loading ------------------------------------------------------------------------------
-
-    def roster(self) -> Roster:
-        """The roster (created empty on first use)."""
-        return self.find(ROSTER_ID, Roster) or Roster.start(at=self.clock())
 
     def ticket(self, ticket_id: str) -> Ticket:
         """The ticket ``ticket_id`` (raises ``UnknownTicketError``)."""
@@ -129,93 +111,47 @@ class AgentDesk(CannedRepliesMixin):
 
     @emits(Ticket.Opened)
     def _opened(e: Ticket.Opened, out: Outbox) -> list[CatalogMessage]:
-        return [TicketOpened(**out.envelope(e.conversation_id, e.cause_id),
-                             ticket_id=str(e.originator_id), conversation_id=e.conversation_id,
-                             reason=e.reason)]
+        return [TicketOpened(**_about_ticket(out, e.cause_id), reason=e.reason)]
 
     @emits(Ticket.AgentAssigned)
     def _assigned(e: Ticket.AgentAssigned, out: Outbox) -> list[CatalogMessage]:
-        first = AgentAssigned(
-            **out.envelope(e.conversation_id, None), ticket_id=str(e.originator_id),
-            conversation_id=e.conversation_id, agent_id=e.agent_id, agent_name=e.agent_name,
-            previous_agent_id=e.previous_agent_id)
+        first = AgentAssigned(**_about_ticket(out), agent_id=e.agent_id,
+                              agent_name=e.agent_name, previous_agent_id=e.previous_agent_id)
         # The seed's step 5: once an agent holds the ticket, ms-agents asks for the conversation.
-        query = GetConversation(**out.envelope(e.conversation_id, str(first.message_id), 1),
-                                conversation_id=e.conversation_id)
-        return [first, query]
+        return [first, _get_conversation(out, first)]
 
     @emits(Ticket.AgentAnswered)
     def _answered(e: Ticket.AgentAnswered, out: Outbox) -> list[CatalogMessage]:
-        return [AgentAnswerGenerated(
-            **out.envelope(e.conversation_id, None), ticket_id=str(e.originator_id),
-            conversation_id=e.conversation_id, agent_id=e.agent_id, agent_name=e.agent_name,
-            text=e.text, attachment=e.attachment)]
+        return [AgentAnswerGenerated(**_about_ticket(out), agent_id=e.agent_id,
+                                     agent_name=e.agent_name, text=e.text,
+                                     attachment=e.attachment)]
 
     @emits(Ticket.TemplateAnswered)
     def _template_answered(e: Ticket.TemplateAnswered, out: Outbox) -> list[CatalogMessage]:
         return [AgentTemplateAnswerGenerated(
-            **out.envelope(e.conversation_id, None), ticket_id=str(e.originator_id),
-            conversation_id=e.conversation_id, agent_id=e.agent_id, agent_name=e.agent_name,
+            **_about_ticket(out), agent_id=e.agent_id, agent_name=e.agent_name,
             template=TemplateChoice.model_validate(e.template), text=e.text)]
 
     @emits(Ticket.Closed)
     def _closed(e: Ticket.Closed, out: Outbox) -> list[CatalogMessage]:
-        return [TicketClosed(
-            **out.envelope(e.conversation_id, None), ticket_id=str(e.originator_id),
-            conversation_id=e.conversation_id, agent_id=e.agent_id, resolution=e.resolution)]
+        return [TicketClosed(**_about_ticket(out), agent_id=e.agent_id,
+                             resolution=e.resolution)]
 
     @emits(Ticket.Reopened)
     def _reopened(e: Ticket.Reopened, out: Outbox) -> list[CatalogMessage]:
-        reopened = TicketReopened(
-            **out.envelope(e.conversation_id, None), ticket_id=str(e.originator_id),
-            conversation_id=e.conversation_id, agent_id=e.agent_id, agent_name=e.agent_name)
+        reopened = TicketReopened(**_about_ticket(out), agent_id=e.agent_id,
+                                  agent_name=e.agent_name)
         if e.agent_id is None:
             return [reopened]
         # As for an assignment: the agent who holds it again sees the conversation.
-        return [reopened, GetConversation(
-            **out.envelope(e.conversation_id, str(reopened.message_id), 1),
-            conversation_id=e.conversation_id)]
+        return [reopened, _get_conversation(out, reopened)]
 
-    # -- agents -------------------------------------------------------------------------------
-
-    def register_agent(
-        self, *, name: str, email: str, languages: list[str] | None = None,
-        max_tickets: int = 5, agent_id: str | None = None, token: str | None = None,
-    ) -> NewAgent:
-        """Add an agent; returns their id and API token (only its hash is stored). ``token``
-        sets the token instead of a random one (demos, migrations)."""
-        token = token or secrets.token_urlsafe(32)
-        new_id = agent_id or f"agt_{uuid4().hex[:12]}"
-        self.run(self._register, agent_id=new_id, name=name, email=email,
-                 languages=languages or [], max_tickets=max_tickets,
-                 token_hash=hash_token(token))
-        return NewAgent(agent_id=new_id, token=token)
-
-    def authenticate(self, token: str) -> dict[str, Any] | None:
-        """The agent whose API token is ``token``, if any."""
-        agent = self.roster().agent_by_token_hash(hash_token(token))
-        if agent is None:
-            return None
-        return {k: v for k, v in agent.items() if k != "token_hash"}
-
-    def rotate_token(self, agent_id: str) -> str:
-        """Give the agent a new API token (returned once; the old one stops working)."""
-        token = secrets.token_urlsafe(32)
-        self.run(self._change_token, agent_id, hash_token(token))
-        return token
-
-    def revoke_token(self, agent_id: str) -> None:
-        """Stop the agent's API token from working (until a rotation gives a new one)."""
-        self.run(self._change_token, agent_id, "")
-
-    def remove_agent(self, agent_id: str) -> list[CatalogMessage]:
-        """Remove an agent: their token stops working and the tickets they held go to other
-        agents (or back to the front of the queue)."""
-        return self.run(self._remove, agent_id)
-
-    def set_agent_status(self, agent_id: str, *, online: bool) -> list[CatalogMessage]:
-        """An agent goes online (and takes waiting tickets) or offline."""
-        return self.run(self._set_status, agent_id, online)
+    @emits(Ticket.PriorityChanged)
+    def _priority_changed(e: Ticket.PriorityChanged, out: Outbox) -> list[CatalogMessage]:
+        return [TicketPriorityChanged(
+            **_about_ticket(out), priority=e.priority, previous_priority=e.previous_priority,
+            agent_id=None if e.by == "admin" else e.by.removeprefix("agent:"),
+            agent_name=e.by_name)]
 
     # -- tickets ------------------------------------------------------------------------------
 
@@ -263,6 +199,13 @@ class AgentDesk(CannedRepliesMixin):
         another open ticket."""
         return self.run(self._reopen, ticket_id, agent_id)
 
+    def set_priority(self, ticket_id: str, *, agent_id: str | None, priority: str
+                     ) -> list[CatalogMessage]:
+        """Change the priority of an open ticket the caller may act on (``agent_id``
+        ``None``: the admin); the conversation shows a line for it. Nothing if it has that
+        priority already."""
+        return self.run(self._set_priority, ticket_id, agent_id, priority)
+
     def add_note(self, ticket_id: str, *, agent_id: str | None, text: str,
                  note_id: str | None = None) -> str:
         """Add an internal note to a ticket the caller may act on (``agent_id`` ``None``:
@@ -272,28 +215,6 @@ class AgentDesk(CannedRepliesMixin):
         return note_id
 
     # -- decisions of the commands above (run in a unit of work) -----------------------------
-
-    def _register(self, uow: UnitOfWork, /, **agent: Any) -> None:
-        self._roster(uow).register(**agent, at=self.clock())
-
-    def _change_token(self, uow: UnitOfWork, agent_id: str, token_hash: str) -> None:
-        self._roster(uow).change_token(agent_id=agent_id, token_hash=token_hash,
-                                       at=self.clock())
-
-    def _remove(self, uow: UnitOfWork, agent_id: str) -> None:
-        roster = self._roster(uow)
-        held = {t: self._ticket(uow, t) for t in roster.agent(agent_id)["tickets"]}
-        at = self.clock()
-        roster.remove(agent_id=agent_id, languages={t: k.language for t, k in held.items()},
-                      at=at)
-        for ticket in held.values():
-            ticket.requeue(at=at)
-        self._assign_waiting(uow, roster)
-
-    def _set_status(self, uow: UnitOfWork, agent_id: str, online: bool) -> None:
-        roster = self._roster(uow)
-        roster.set_online(agent_id=agent_id, online=online, at=self.clock())
-        self._assign_waiting(uow, roster)
 
     def _answer(self, uow: UnitOfWork, ticket_id: str, agent_id: str, text: str,
                 answer_id: str, attachment: dict[str, Any] | None = None) -> None:
@@ -365,20 +286,16 @@ class AgentDesk(CannedRepliesMixin):
     def _add_note(self, uow: UnitOfWork, ticket_id: str, agent_id: str | None, text: str,
                   note_id: str) -> None:
         ticket = self._allowed(uow, ticket_id, agent_id)
-        name = "Admin" if agent_id is None else self._roster(uow).agent(agent_id)["name"]
-        ticket.add_note(note_id=note_id, author_id=agent_id, author_name=name, text=text,
-                        at=self.clock())
+        ticket.add_note(note_id=note_id, author_id=agent_id, text=text, at=self.clock(),
+                        author_name=self._name(uow, agent_id))
+
+    def _set_priority(self, uow: UnitOfWork, ticket_id: str, agent_id: str | None,
+                      priority: str) -> None:
+        ticket = self._allowed(uow, ticket_id, agent_id)
+        ticket.set_priority(priority=priority, by=_by(agent_id), at=self.clock(),
+                            by_name=self._name(uow, agent_id))
 
     # -- helpers ------------------------------------------------------------------------------
-
-    def _roster(self, uow: UnitOfWork) -> Roster:
-        return uow.get(ROSTER_ID, Roster) or uow.add(Roster.start(at=self.clock()))
-
-    def _ticket(self, uow: UnitOfWork, ticket_id: str) -> Ticket:
-        ticket = uow.get(ticket_id, Ticket)
-        if ticket is None:
-            raise UnknownTicketError(f"no ticket {ticket_id}")
-        return ticket
 
     def _allowed(self, uow: UnitOfWork, ticket_id: str, agent_id: str | None) -> Ticket:
         ticket = self._ticket(uow, ticket_id)
@@ -386,11 +303,25 @@ class AgentDesk(CannedRepliesMixin):
             raise NotAllowedError(f"agent {agent_id} may not act on ticket {ticket_id}")
         return ticket
 
-    def _assign_waiting(self, uow: UnitOfWork, roster: Roster) -> None:
-        """Assign the waiting tickets the roster can place now."""
-        for ticket_id, agent_id in roster.assign_waiting(at=self.clock()):
-            self._ticket(uow, ticket_id).assign(
-                agent_id=agent_id, agent_name=roster.agent(agent_id)["name"], at=self.clock())
+    def _name(self, uow: UnitOfWork, agent_id: str | None) -> str:
+        """The name of who acts: the agent's, or ``Admin``."""
+        return "Admin" if agent_id is None else str(self._roster(uow).agent(agent_id)["name"])
+
+
+
+def _about_ticket(out: Outbox, cause: str | None = None) -> dict[str, Any]:
+    """The envelope of a message a Ticket event publishes, with the ticket's and its
+    conversation's ids (what every ticket event of the catalog carries)."""
+    e = out.event
+    return {**out.envelope(e.conversation_id, cause), "ticket_id": str(e.originator_id),
+            "conversation_id": e.conversation_id}
+
+
+def _get_conversation(out: Outbox, cause: CatalogMessage) -> GetConversation:
+    """The event's second message: ms-agents asks for the conversation, for the agent who
+    now holds the ticket."""
+    return GetConversation(**out.envelope(out.event.conversation_id, str(cause.message_id), 1),
+                           conversation_id=out.event.conversation_id)
 
 
 def _by(agent_id: str | None) -> str:

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from helpline.application.handlers import Service, handles
+from helpline.application.handlers import Service, caused_by, handles
 from helpline.application.ports import Answer, Answerer, Clock, utc_now
 from helpline.catalog import (
     AIAgentAnswerGenerated,
@@ -14,7 +14,6 @@ from helpline.catalog import (
     GenerateAIAgentAnswerWithUserInfo,
     Turn,
 )
-from helpline.domain.ids import derived_id
 
 
 class AIAgent(Service):
@@ -34,10 +33,7 @@ class AIAgent(Service):
         answer = self.answerer.answer(cmd.question, cmd.history, cmd.customer)
         return [
             AIAgentAnswerGenerated(
-                message_id=derived_id(cmd.message_id, "ai-answer"),
-                correlation_id=cmd.correlation_id,
-                causation_id=str(cmd.message_id),
-                occurred_at=self.clock(),
+                **caused_by(cmd, "ai-answer", self.clock()),
                 conversation_id=cmd.conversation_id,
                 in_reply_to=cmd.in_reply_to,
                 text=answer.text,

@@ -11,6 +11,7 @@ nothing new.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking
@@ -19,7 +20,7 @@ from eventsourcing.utils import get_topic
 from helpline.application.base import HelplineApplication
 from helpline.application.emit import Outbox, emits
 from helpline.application.errors import UnknownConversationError
-from helpline.application.handlers import decides
+from helpline.application.handlers import caused_by, decides
 from helpline.application.unit_of_work import UnitOfWork
 from helpline.catalog import (
     AgentAnswerGenerated,
@@ -37,6 +38,7 @@ from helpline.catalog import (
     SendWhatsAppBusinessTemplateMessage,
     SendWhatsAppBusinessTextMessage,
     TemplateChoice,
+    TicketActivity,
     TicketClosed,
     TicketOpened,
     TicketReopened,
@@ -48,7 +50,7 @@ from helpline.catalog import (
     WhatsAppBusinessTextMessageWithUserInfoReceived,
 )
 from helpline.domain.conversation import Conversation
-from helpline.domain.ids import conversation_id_for, derived_id
+from helpline.domain.ids import conversation_id_for
 from helpline.domain.transcript import JSON, turn_for
 
 #: The most turns one Conversation Document carries (a page; earlier pages on request).
@@ -188,6 +190,16 @@ class ConversationStore(HelplineApplication):
         conv.reopen_ticket(ticket_id=msg.ticket_id, agent_id=msg.agent_id,
                            agent_name=msg.agent_name, at=self.clock())
 
+    @decides(TicketActivity)
+    def ticket_activity(self, msg: TicketActivity, uow: UnitOfWork) -> None:
+        """Show any Ticket Activity message as its line of the conversation, once per
+        message (older redeliveries than the conversation remembers: by a receipt)."""
+        conv, key = self._load(uow, msg.conversation_id), str(msg.message_id)
+        if key in conv.recent_activities or not uow.first_time(f"ticket-activity:{key}"):
+            return
+        conv.log_ticket_activity(activity_id=key, ticket_id=msg.ticket_id,
+                                 text=msg.transcript_line(), at=self.clock())
+
     # -- ms-whatsapp → ms-conv-store ----------------------------------------------------------
 
     @decides(WhatsAppBusinessTextMessageSent)
@@ -222,41 +234,38 @@ class ConversationStore(HelplineApplication):
     def _ai_answer_requested(e: Conversation.AIAnswerRequested,
                              out: Outbox) -> list[CatalogMessage]:
         return [GenerateAIAgentAnswerWithUserInfo(
-            **out.envelope(e.originator_id, e.cause_id), conversation_id=str(e.originator_id),
-            in_reply_to=e.in_reply_to, question=e.question, phone=e.phone, customer=e.customer,
-            history=e.history)]
+            **_about_conversation(out), in_reply_to=e.in_reply_to, question=e.question,
+            phone=e.phone, customer=e.customer, history=e.history)]
 
     @emits(Conversation.AgentAnswerRequested)
     def _agent_answer_requested(e: Conversation.AgentAnswerRequested,
                                 out: Outbox) -> list[CatalogMessage]:
         return [GenerateAgentAnswer(
-            **out.envelope(e.originator_id, e.cause_id), conversation_id=str(e.originator_id),
-            ticket_id=e.ticket_id, in_reply_to=e.in_reply_to, text=e.text, phone=e.phone,
-            customer=e.customer)]
+            **_about_conversation(out), ticket_id=e.ticket_id, in_reply_to=e.in_reply_to,
+            text=e.text, phone=e.phone, customer=e.customer)]
 
     @emits(Conversation.TicketRequested)
     def _ticket_requested(e: Conversation.TicketRequested, out: Outbox) -> list[CatalogMessage]:
         return [OpenTicket(
-            **out.envelope(e.originator_id, e.cause_id), ticket_id=e.ticket_id,
-            conversation_id=str(e.originator_id), phone=e.phone, customer=e.customer,
-            reason=e.reason, language=e.language)]
+            **_about_conversation(out), ticket_id=e.ticket_id, phone=e.phone,
+            customer=e.customer, reason=e.reason, language=e.language)]
 
     @emits(Conversation.ReplyDispatched)
     def _reply_dispatched(e: Conversation.ReplyDispatched, out: Outbox) -> list[CatalogMessage]:
         # The reply's own id, so that ms-whatsapp's Sent/SendFailed name the reply.
-        envelope = {**out.envelope(e.originator_id, e.cause_id), "message_id": UUID(e.reply_id)}
+        envelope = {**_about_conversation(out), "message_id": UUID(e.reply_id)}
         return [SendWhatsAppBusinessTextMessage(
-            **envelope, conversation_id=str(e.originator_id), channel=e.channel, text=e.text,
-            author=e.author, reply_to_wamid=e.reply_to_wamid,
-            customer_last_message_at=e.customer_last_message_at, attachment=e.attachment)]
+            **envelope, channel=e.channel, text=e.text, author=e.author,
+            reply_to_wamid=e.reply_to_wamid, customer_last_message_at=e.customer_last_message_at,
+            attachment=e.attachment)]
 
     @emits(Conversation.TemplateDispatched)
     def _template_dispatched(e: Conversation.TemplateDispatched,
                              out: Outbox) -> list[CatalogMessage]:
-        envelope = {**out.envelope(e.originator_id, e.cause_id), "message_id": UUID(e.reply_id)}
+        envelope = {**_about_conversation(out), "message_id": UUID(e.reply_id)}
         return [SendWhatsAppBusinessTemplateMessage(
-            **envelope, conversation_id=str(e.originator_id), channel=e.channel,
-            template=TemplateChoice.model_validate(e.template), text=e.text, author=e.author)]
+            **envelope, channel=e.channel, template=TemplateChoice.model_validate(e.template),
+            text=e.text, author=e.author)]
 
     # -- queries ------------------------------------------------------------------------------
 
@@ -264,12 +273,7 @@ class ConversationStore(HelplineApplication):
         """Answer *Get Conversation* with the *Conversation Document*: the conversation's
         state and a page of its latest turns, read from the stored events (the aggregate
         keeps none of its history)."""
-        envelope = {
-            "message_id": derived_id(query.message_id, "conversation-document"),
-            "correlation_id": query.correlation_id,
-            "causation_id": str(query.message_id),
-            "occurred_at": self.clock(),
-        }
+        envelope = caused_by(query, "conversation-document", self.clock())
         conv = self.find(query.conversation_id, Conversation)
         if conv is None:
             return ConversationDocument(**envelope, conversation_id=query.conversation_id,
@@ -367,6 +371,12 @@ class ConversationStore(HelplineApplication):
                 return page[::-1], version + 1
             page.append(line)
         return page[::-1], None
+
+
+def _about_conversation(out: Outbox) -> dict[str, Any]:
+    """The envelope and ``conversation_id`` of a message a Conversation event publishes."""
+    e = out.event
+    return {**out.envelope(e.originator_id, e.cause_id), "conversation_id": str(e.originator_id)}
 
 
 #: The tracking name that records that ``ConversationStore.migrate`` ran.

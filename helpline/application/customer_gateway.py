@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from helpline.application.handlers import Service, handles
+from helpline.application.handlers import Service, caused_by, handles
 from helpline.application.ports import Clock, CustomerDirectory, utc_now
 from helpline.catalog import (
     CustomerInfo,
     WhatsAppBusinessTextMessageReceived,
     WhatsAppBusinessTextMessageWithUserInfoReceived,
 )
-from helpline.domain.ids import derived_id
 
 
 class CustomerGateway(Service):
@@ -29,16 +28,11 @@ class CustomerGateway(Service):
         self, msg: WhatsAppBusinessTextMessageReceived
     ) -> list[WhatsAppBusinessTextMessageWithUserInfoReceived]:
         """Look the sender up and publish the message with (or without) customer info."""
-        fields = msg.model_dump(exclude={"message_id", "causation_id", "occurred_at"})
-        return [
-            WhatsAppBusinessTextMessageWithUserInfoReceived(
-                **fields,
-                message_id=derived_id(msg.message_id, "with-user-info"),
-                causation_id=str(msg.message_id),
-                occurred_at=self.clock(),
-                customer=self.directory.find_by_phone(msg.sender_phone),
-            )
-        ]
+        fields = msg.model_dump(exclude={"message_id", "correlation_id", "causation_id",
+                                         "occurred_at"})
+        return [WhatsAppBusinessTextMessageWithUserInfoReceived(
+            **fields, **caused_by(msg, "with-user-info", self.clock()),
+            customer=self.directory.find_by_phone(msg.sender_phone))]
 
 
 class InMemoryCustomerDirectory:

@@ -12,16 +12,23 @@ Two kinds, one per kind of service:
   stateless service (the gateway, the AI agent, the WhatsApp edge).
 
 Each class collects its handlers into ``handlers`` (message class → handler) when it is
-defined, so routing never depends on names and mypy sees every handler.
+defined, so routing never depends on names and mypy sees every handler. A handler may be
+registered for a message family (a catalog base class without a ``catalog_id``, such as
+``TicketActivity``): it is then the handler of each message of the family in the catalog
+(``helpline.catalog.registry.members``), unless the class registers one of its own for that
+message.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
 from helpline.catalog import CatalogMessage
+from helpline.catalog.registry import members
+from helpline.domain.ids import derived_id
 
 if TYPE_CHECKING:
     from helpline.application.unit_of_work import UnitOfWork
@@ -91,14 +98,22 @@ def handles(message: type[CatalogMessage]) -> Callable[[F], F]:
     return register
 
 
+def registered(cls: type[Any], message_of: Callable[[object], type[CatalogMessage] | None],
+               ) -> dict[type[CatalogMessage], Any]:
+    """The handlers of a class and its bases by message class (``message_of``: the message
+    or family an attribute handles, ``None`` for other attributes). A family's handler
+    handles each of its messages; a handler of the message itself comes after it, and wins."""
+    found: dict[type[CatalogMessage], Any] = {}
+    for base in reversed(cls.__mro__):
+        marked = [(m, v) for v in vars(base).values() if (m := message_of(v)) is not None]
+        for message, handler in sorted(marked, key=lambda mv: "catalog_id" in vars(mv[0])):
+            found.update(dict.fromkeys(members(message), handler))
+    return found
+
+
 def decisions_of(cls: type[Any]) -> dict[type[CatalogMessage], Decision[Any, Any]]:
     """The ``@decides`` handlers of a class and its bases, by message class."""
-    found: dict[type[CatalogMessage], Decision[Any, Any]] = {}
-    for base in reversed(cls.__mro__):
-        for value in vars(base).values():
-            if isinstance(value, Decision):
-                found[value.message] = value
-    return found
+    return registered(cls, lambda v: v.message if isinstance(v, Decision) else None)
 
 
 class Service:
@@ -108,11 +123,7 @@ class Service:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls.handlers = {
-            message: value
-            for base in reversed(cls.__mro__) for value in vars(base).values()
-            if (message := getattr(value, "__helpline_handles__", None)) is not None
-        }
+        cls.handlers = registered(cls, lambda v: getattr(v, "__helpline_handles__", None))
 
     def handle(self, msg: CatalogMessage) -> Emitted:
         """Handle one message; returns the messages it causes."""
@@ -121,6 +132,15 @@ class Service:
     def handle_batch(self, messages: Sequence[CatalogMessage]) -> BatchResult:
         """Handle messages in order; a failure fails only its own message."""
         return one_by_one(self.handle, messages)
+
+
+def caused_by(cause: CatalogMessage, label: str, at: datetime) -> dict[str, Any]:
+    """The envelope of the message a service answers ``cause`` with, at ``at``: its id is
+    derived from the cause's and ``label``, so a redelivered cause gives the same message
+    (JetStream drops the copy)."""
+    return {"message_id": derived_id(cause.message_id, label),
+            "correlation_id": cause.correlation_id, "causation_id": str(cause.message_id),
+            "occurred_at": at}
 
 
 def one_by_one(handle: Callable[[CatalogMessage], Sequence[CatalogMessage]],
@@ -135,5 +155,5 @@ def one_by_one(handle: Callable[[CatalogMessage], Sequence[CatalogMessage]],
     return result
 
 
-__all__ = ["BatchResult", "Decision", "Service", "decides", "decisions_of", "handles",
-           "one_by_one"]
+__all__ = ["BatchResult", "Decision", "Service", "caused_by", "decides", "decisions_of", "handles",
+           "one_by_one", "registered"]

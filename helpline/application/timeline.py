@@ -93,6 +93,8 @@ TICKET_SENTENCES: dict[type[Any], Describe] = {
                                f"Added an internal note {quote(e.text)}."),
     T.Closed: lambda e, n: (_agent(e.agent_id, n), f"Closed the ticket: {quote(e.resolution)}."),
     T.Reopened: _reopened,
+    T.PriorityChanged: lambda e, n: (_who(e.by, n), f"Changed the priority from "
+                                                    f"{e.previous_priority} to {e.priority}."),
 }
 
 CONVERSATION_SENTENCES: dict[type[Any], Describe] = {
@@ -112,6 +114,8 @@ CONVERSATION_SENTENCES: dict[type[Any], Describe] = {
                                          "for sending."),
     C.TicketClosed: lambda e, _: ("system", "The AI answers the conversation again."),
     C.TicketReopened: lambda e, _: ("system", "A person answers the conversation again."),
+    C.TicketActivityLogged: lambda e, _: ("system", f"Showed {quote(e.text)} in the "
+                                                    "conversation."),
     C.ReplyDispatched: lambda e, _: ("system", f"Sent the {_kind(e.author)} reply to "
                                                "WhatsApp."),
     C.ReplySent: lambda e, _: ("system", "WhatsApp accepted the reply."),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
 from helpline.application.handlers import Service, handles
 from helpline.application.ports import (
@@ -25,6 +27,7 @@ from helpline.domain.ids import derived_id
 
 #: The commands ms-whatsapp sends: a text, or an approved template.
 SendCommand = SendWhatsAppBusinessTextMessage | SendWhatsAppBusinessTemplateMessage
+C = TypeVar("C", SendWhatsAppBusinessTextMessage, SendWhatsAppBusinessTemplateMessage)
 
 
 class WhatsAppEdge(Service):
@@ -43,28 +46,28 @@ class WhatsAppEdge(Service):
         self, cmd: SendWhatsAppBusinessTextMessage
     ) -> list[CatalogMessage]:
         """Send the text; report *…-sent* or *…-send-failed*."""
-        key = str(cmd.message_id)
-        outcome = self._outcomes.get(key)
-        if outcome is None:
-            try:
-                outcome = self.sender.send(cmd)
-            except PermanentSendError as e:
-                outcome = e
-            self._outcomes[key] = outcome
-        return [outcome_event(cmd, outcome, self.clock())]
+        return self._once(cmd, self.sender.send)
 
     @handles(SendWhatsAppBusinessTemplateMessage)
     def send_whatsapp_business_template_message(
         self, cmd: SendWhatsAppBusinessTemplateMessage
     ) -> list[CatalogMessage]:
         """Send the template (when the sender can); report *…-sent* or *…-send-failed*."""
+        return self._once(cmd, self._send_template)
+
+    def _send_template(self, cmd: SendWhatsAppBusinessTemplateMessage) -> SendResult:
+        if not isinstance(self.sender, TemplateSender):
+            raise PermanentSendError(None, "this sender cannot send templates")
+        return self.sender.send_template(cmd)
+
+    def _once(self, cmd: C, send: Callable[[C], SendResult]) -> list[CatalogMessage]:
+        """Send ``cmd`` the first time it comes (a permanent error is its outcome too) and
+        report the outcome every time."""
         key = str(cmd.message_id)
         outcome = self._outcomes.get(key)
         if outcome is None:
             try:
-                if not isinstance(self.sender, TemplateSender):
-                    raise PermanentSendError(None, "this sender cannot send templates")
-                outcome = self.sender.send_template(cmd)
+                outcome = send(cmd)
             except PermanentSendError as e:
                 outcome = e
             self._outcomes[key] = outcome

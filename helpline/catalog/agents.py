@@ -3,7 +3,7 @@ the conversation."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -140,3 +140,47 @@ class TicketReopened(_TicketEvent):
     agent_id: str | None = None
     """The agent who holds the reopened ticket (``None``: it waits in the queue)."""
     agent_name: str | None = None
+
+
+class TicketActivity(_TicketEvent):
+    """A message family: something done on a ticket that ms-conv-store only notes in the
+    conversation, as one system line of the transcript (:meth:`transcript_line`), and keeps
+    no other state for. One ms-conv-store handler serves the whole family, so a new member
+    is a subclass here, the ticket's event and command, and the desk's translation."""
+
+    def transcript_line(self) -> str:
+        """The line the conversation's transcript shows for it (each member says; not
+        abstract, so that the family can be named where a message class is expected)."""
+        raise NotImplementedError(f"{type(self).__name__} says nothing for the transcript")
+
+
+#: A ticket's priority, lowest first.
+Priority = Literal["low", "normal", "high", "urgent"]
+
+
+class TicketPriorityChanged(TicketActivity):
+    """An agent (or the admin) changed how urgent the ticket is."""
+
+    catalog_id = "ticket-priority-changed"
+    title = "Ticket Priority Changed"
+    summary = "ms-agents changed the ticket's priority; the conversation shows a line for it."
+    in_seed = False
+    example = {
+        **envelope("d5e6f7a8-b9c0-5d1e-8f2a-4b5c6d7e8f16", None),
+        **_TICKET_EXAMPLE,
+        "priority": "high",
+        "previous_priority": "normal",
+        "agent_id": "agt_marta",
+        "agent_name": "Marta",
+    }
+
+    priority: Priority
+    previous_priority: Priority
+    agent_id: str | None = None
+    """Who changed it (``None``: the admin)."""
+    agent_name: str
+
+    def transcript_line(self) -> str:
+        """``Priority changed from normal to high by Marta``."""
+        return (f"Priority changed from {self.previous_priority} to {self.priority} by "
+                f"{self.agent_name}")

@@ -3,7 +3,9 @@
 Nothing here lists messages by hand: :data:`MESSAGES` is every class of the message modules
 below that names a ``catalog_id`` of its own, in the order the modules define them. A new
 message is a new class in its producer's module (a new producer's module is added to
-:data:`MESSAGE_MODULES` and star-imported by ``helpline.catalog``).
+:data:`MESSAGE_MODULES` and star-imported by ``helpline.catalog``). A base class without a
+``catalog_id`` of its own is not a message; a handler registered for it handles each of its
+messages (:func:`members`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,15 @@ MESSAGES: tuple[type[CatalogMessage], ...] = tuple(
 
 _BY_ID: dict[str, type[CatalogMessage]] = {m.catalog_id: m for m in MESSAGES}
 _BY_SUBJECT: dict[str, type[CatalogMessage]] = {m.subject(): m for m in MESSAGES}
+
+
+def members(family: type[CatalogMessage]) -> tuple[type[CatalogMessage], ...]:
+    """The messages ``family`` stands for: itself, when it is a message (it names a
+    ``catalog_id`` of its own); else every message of :data:`MESSAGES` that subclasses it (a
+    message family, such as ``TicketActivity``, handled by one handler)."""
+    if "catalog_id" in vars(family):
+        return (family,)
+    return tuple(m for m in MESSAGES if issubclass(m, family))
 
 
 class UnknownMessageError(LookupError):

@@ -66,10 +66,7 @@ class Roster(Aggregate):
         agent_id: str
 
         def apply(self, agg: Roster) -> None:
-            agg.queue = [q for q in agg.queue if q["ticket_id"] != self.ticket_id]
-            for agent in agg.agents.values():
-                if self.ticket_id in agent["tickets"]:
-                    agent["tickets"].remove(self.ticket_id)
+            agg.take_out(self.ticket_id)
             agg.agents[self.agent_id]["tickets"].append(self.ticket_id)
             agg.agents[self.agent_id]["idle_since"] = self.timestamp.isoformat()
 
@@ -79,11 +76,8 @@ class Roster(Aggregate):
         ticket_id: str
 
         def apply(self, agg: Roster) -> None:
-            agg.queue = [q for q in agg.queue if q["ticket_id"] != self.ticket_id]
-            for agent in agg.agents.values():
-                if self.ticket_id in agent["tickets"]:
-                    agent["tickets"].remove(self.ticket_id)
-                    agent["idle_since"] = self.timestamp.isoformat()
+            for agent in agg.take_out(self.ticket_id):
+                agent["idle_since"] = self.timestamp.isoformat()
 
     class TokenChanged(Aggregate.Event):
         """The agent's API token was rotated (a new hash) or revoked (``token_hash`` empty:
@@ -113,6 +107,15 @@ class Roster(Aggregate):
     def start(cls, *, at: datetime) -> Roster:
         """The desk's single roster."""
         return cls._create(cls.Started, id=ROSTER_ID, timestamp=at)
+
+    def take_out(self, ticket_id: str) -> list[JSON]:
+        """Take ``ticket_id`` out of the queue and from the agents holding it (a state change
+        of ``apply`` only); returns those agents."""
+        self.queue = [q for q in self.queue if q["ticket_id"] != ticket_id]
+        holders = [a for a in self.agents.values() if ticket_id in a["tickets"]]
+        for agent in holders:
+            agent["tickets"].remove(ticket_id)
+        return holders
 
     # -- queries ----------------------------------------------------------------------------
 

@@ -231,6 +231,7 @@ LINE_KINDS: dict[type[Any], str] = {
     Conversation.TicketReopened: "ticket_reopened",
     Conversation.ReplyFailed: "send_failed",
     Conversation.ReplyDispatched: "system",
+    Conversation.TicketActivityLogged: "system",
 }
 
 

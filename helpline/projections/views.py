@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -74,15 +74,15 @@ class HelpdeskView(ConsoleReads, TrackingRecorder, ABC):
         self._queries = statements(self.prefix, QUERIES, self.dialect)
         self._sql_cache: dict[str, str] = {}
 
-    def _before_create(self) -> None:
-        """Before the tables are created: a view built by another version of them (see
-        ``schema.SCHEMA_VERSION``) is dropped, so the projections rebuild it."""
+    def _create_versioned(self, create_tables: Callable[[], None]) -> None:
+        """Create the tables with the recorder's ``create_tables`` (what each view's
+        ``create_table`` calls): a view built by another version of them (see
+        ``schema.SCHEMA_VERSION``) is dropped first, so the projections rebuild it."""
         with self.datastore.transaction(commit=True) as cursor:
             if self._table_exists(cursor, "tickets") and self._version(cursor) != SCHEMA_VERSION:
                 log.warning("the views' tables changed shape: rebuilding them from the logs")
                 self._drop(cursor)
-
-    def _after_create(self) -> None:
+        create_tables()
         with self.datastore.transaction(commit=True) as cursor:
             if self._version(cursor) is None:
                 cursor.execute(f"INSERT INTO {self.prefix}schema_version (version) VALUES "
@@ -91,6 +91,10 @@ class HelpdeskView(ConsoleReads, TrackingRecorder, ABC):
     @abstractmethod
     def _table_exists(self, cursor: Any, table: str) -> bool:
         """Whether ``table`` exists (each dialect asks its own catalog)."""
+
+    def _stored_name(self, table: str) -> str:
+        """The name ``table`` has in the database (the tracking table's is whole)."""
+        return table if table == self.tracking_table_name else f"{self.prefix}{table}"
 
     def _version(self, cursor: Any) -> int | None:
         if not self._table_exists(cursor, "schema_version"):
@@ -245,15 +249,13 @@ class SqliteHelpdeskView(SQLiteTrackingRecorder, HelpdeskView):
                 *ddl(self.prefix, SQLITE, SQLITE_DDL)]
 
     def _table_exists(self, cursor: Any, table: str) -> bool:
-        name = table if table == self.tracking_table_name else f"{self.prefix}{table}"
-        cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                       (self._stored_name(table),))
         return cursor.fetchone() is not None
 
     def create_table(self) -> None:
         """Create the tables (a view of another schema version is rebuilt)."""
-        self._before_create()
-        super().create_table()
-        self._after_create()
+        self._create_versioned(super().create_table)
 
     def match_param(self, terms: Terms) -> str:
         """The ``:q`` of ``search_match``: the FTS5 phrase."""
@@ -276,16 +278,13 @@ class PostgresHelpdeskView(PostgresTrackingRecorder, HelpdeskView):
         self._compile()
 
     def _table_exists(self, cursor: Any, table: str) -> bool:
-        name = table if table == self.tracking_table_name else f"{self.prefix}{table}"
-        cursor.execute("SELECT to_regclass(%s) AS t", (name,))
+        cursor.execute("SELECT to_regclass(%s) AS t", (self._stored_name(table),))
         row = cursor.fetchone()
         return row is not None and dict(row)["t"] is not None
 
     def create_table(self) -> None:
         """Create the tables (a view of another schema version is rebuilt)."""
-        self._before_create()
-        super().create_table()
-        self._after_create()
+        self._create_versioned(super().create_table)
 
     def match_param(self, terms: Terms) -> str:
         """The ``:q`` of ``search_match``: the ``tsquery``."""

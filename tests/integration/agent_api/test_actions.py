@@ -1,5 +1,5 @@
 """The agent actions over the real HTTP app (``create_app``: readable 422s, body limit):
-notes, transfer, reopen, reply previews and long replies, canned replies, the AI's
+notes, transfer, reopen, priority, reply previews and long replies, canned replies, the AI's
 suggestion and the audit timeline, with their authorisation rules."""
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ MATRIX: list[tuple[str, str, object, tuple[int, int, int, int]]] = [
     ("GET", url(T, "timeline"), None, (401, 403, 200, 200)),
     ("POST", url(T, "transfer"), {"agent_id": A}, (401, 403, 200, 200)),
     ("POST", url(T, "reopen"), None, (401, 403, 200, 200)),
+    ("POST", url(T, "priority"), {"priority": "high"}, (401, 403, 200, 200)),
     ("GET", "/api/v1/canned-replies", None, (401, 200, 200, 200)),
     ("PUT", "/api/v1/canned-replies/saludo", {"title": "Saludo", "text": "Hola"},
      (401, 403, 403, 200)),
@@ -88,14 +89,14 @@ def test_matrix(app_api: Api, caller: int, method: str, path: str, body: object,
     assert response.status_code == expected[caller], response.text
 
 
-@pytest.mark.parametrize("action", ["notes", "transfer", "reopen", "replies/preview",
-                                    "suggestion", "timeline"])
+@pytest.mark.parametrize("action", ["notes", "transfer", "reopen", "priority",
+                                    "replies/preview", "suggestion", "timeline"])
 def test_unknown_and_foreign_tickets_look_the_same(app_api: Api, action: str) -> None:
     app_api.agent("marta")
     ticket = app_api.escalate()
     other_id, other = app_api.agent("pablo")
     method = "GET" if action in ("suggestion", "timeline") else "POST"
-    body = {"text": "x", "agent_id": other_id}
+    body = {"text": "x", "agent_id": other_id, "priority": "high"}
     foreign = app_api.call(method, url(ticket, action), other, json=body)
     unknown = app_api.call(method, url(str(uuid4()), action), other, json=body)
     assert foreign.status_code == unknown.status_code == 403
@@ -150,6 +151,27 @@ def test_transfer_to_another_agent_and_refusals(app_api: Api) -> None:
                                                                    "that id."})
     app_api.call("POST", url(ticket, "close"), pablo, json={"resolution": "ok"})
     closed = app_api.call("POST", url(ticket, "transfer"), ADMIN, json={"agent_id": marta_id})
+    assert closed.status_code == 409 and closed.json()["detail"].endswith("is closed.")
+
+
+def test_a_priority_change_is_a_line_of_the_transcript_and_sends_nothing(
+        app_api: Api) -> None:
+    _, token = app_api.agent("marta")
+    ticket = app_api.escalate()
+    sent = len(app_api.sender.sent)
+    changed = app_api.call("POST", url(ticket, "priority"), token, json={"priority": "urgent"})
+    assert changed.json() == {"ticket_id": ticket, "priority": "urgent", "changed": True}
+    again = app_api.call("POST", url(ticket, "priority"), ADMIN, json={"priority": "urgent"})
+    assert again.json()["changed"] is False
+    assert app_api.sender.sent[sent:] == []
+    detail = app_api.call("GET", f"/api/v1/tickets/{ticket}", token).json()
+    [line] = [t for t in detail["transcript"] if t["text"].startswith("Priority")]
+    assert (line["author"], line["kind"], line["ticket_id"], line["text"]) == (
+        "system", "system", ticket, "Priority changed from normal to urgent by marta")
+    bad = app_api.call("POST", url(ticket, "priority"), token, json={"priority": "soon"})
+    assert bad.status_code == 422
+    app_api.call("POST", url(ticket, "close"), token, json={"resolution": "ok"})
+    closed = app_api.call("POST", url(ticket, "priority"), ADMIN, json={"priority": "low"})
     assert closed.status_code == 409 and closed.json()["detail"].endswith("is closed.")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import get_args
 from uuid import uuid4
 
 import pytest
@@ -25,14 +26,17 @@ from helpline.catalog import (
     AgentAnswerGenerated,
     Attachment,
     OpenTicket,
+    Priority,
     SendWhatsAppBusinessTextMessage,
     TicketClosed,
     TicketOpened,
+    TicketPriorityChanged,
     TicketReopened,
 )
 from helpline.config import Settings
 from helpline.domain import DomainError, Ticket, TicketNotOpenError, UnknownAgentError
 from helpline.domain.ids import derived_id
+from helpline.domain.ticket import PRIORITIES
 from tests.conftest import PG_DB
 
 pytestmark = pytest.mark.unit
@@ -78,6 +82,27 @@ def test_notes_are_stored_on_tickets_the_caller_may_act_on_and_publish_nothing(
     with pytest.raises(UnknownTicketError):
         desk.add_note(str(uuid4()), agent_id="ana", text="x")
     assert log_size(desk) == size + 2
+
+
+def test_a_priority_change_by_the_holder_or_the_admin_publishes_ticket_priority_changed(
+        desk: AgentDesk) -> None:
+    agent(desk, "ana")
+    agent(desk, "bea", online=False)
+    tid = open_cmd().ticket_id
+    desk.open_ticket(open_cmd())
+    (change,) = desk.set_priority(tid, agent_id="ana", priority="high")
+    assert isinstance(change, TicketPriorityChanged)
+    assert (change.ticket_id, change.conversation_id, change.priority,
+            change.previous_priority, change.agent_id, change.agent_name) == (
+        tid, CONV_ID, "high", "normal", "ana", "Ana")
+    assert desk.set_priority(tid, agent_id=None, priority="high") == []  # unchanged
+    (by_admin,) = desk.set_priority(tid, agent_id=None, priority="urgent")
+    assert isinstance(by_admin, TicketPriorityChanged)
+    assert (by_admin.agent_id, by_admin.agent_name) == (None, "Admin")
+    with pytest.raises(NotAllowedError):
+        desk.set_priority(tid, agent_id="bea", priority="low")
+    assert desk.ticket(tid).priority == "urgent"
+    assert get_args(Priority) == PRIORITIES  # the contract's and the rule's priorities agree
 
 
 def test_transfer_by_the_holder_the_queue_or_the_admin(desk: AgentDesk) -> None:
@@ -221,12 +246,24 @@ def test_a_reopened_ticket_takes_the_customers_next_messages_from_the_ai(
     assert "Ticket reopened for Ana" in turns and turns.count("Ticket closed: hecho") == 1
 
 
+def test_a_priority_change_is_a_line_of_the_conversation_once(container: Container) -> None:
+    runner = container.runner()
+    desk, store = container.services.desk, container.services.store
+    tid, _ = escalated(container)
+    changes = desk.set_priority(tid, agent_id="ana", priority="high")
+    runner.publish(*changes)
+    runner.publish(*changes)  # redelivered
+    turns = [t.text for t in store.transcript(CONV_ID)]
+    assert turns.count("Priority changed from normal to high by Ana") == 1
+
+
 def test_the_timeline_reads_both_stores_in_time_order(container: Container) -> None:
     runner = container.runner()
     desk, store = container.services.desk, container.services.store
     tid, _ = escalated(container)
     desk.add_note(tid, agent_id="ana", text="Cliente VIP")
     runner.publish(*desk.answer(tid, agent_id="ana", text="Lo miro ahora"))
+    runner.publish(*desk.set_priority(tid, agent_id="ana", priority="high"))
     runner.publish(*desk.close_ticket(tid, resolution="Pedido reenviado", agent_id="ana"))
     runner.publish(*desk.reopen(tid, agent_id=None))
     entries = timeline(desk, store, tid)
@@ -238,6 +275,9 @@ def test_the_timeline_reads_both_stores_in_time_order(container: Container) -> N
         ("system", "Assigned the ticket to Ana."),
         ("agent:Ana", "Added an internal note “Cliente VIP”."),
         ("agent:Ana", "Replied “Lo miro ahora”."),
+        ("agent:Ana", "Changed the priority from normal to high."),
+        ("system", "Showed “Priority changed from normal to high by Ana” in the "
+                   "conversation."),
         ("agent:Ana", "Closed the ticket: “Pedido reenviado”."),
         ("admin", "Reopened the ticket for Ana."),
         ("system", "A person answers the conversation again."),

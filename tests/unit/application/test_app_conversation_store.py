@@ -32,11 +32,13 @@ from helpline.catalog import (
     SendWhatsAppBusinessTextMessage,
     TicketClosed,
     TicketOpened,
+    TicketPriorityChanged,
     WhatsAppBusinessTextMessageSendFailed,
     WhatsAppBusinessTextMessageSent,
     WhatsAppBusinessTextMessageStatusUpdated,
 )
 from helpline.domain import Conversation
+from helpline.domain.conversation import RECENT_IDS
 from helpline.domain.ids import derived_id
 
 pytestmark = pytest.mark.unit
@@ -197,6 +199,49 @@ def test_reassignment_back_to_a_previous_agent_shows_in_the_document(
     assert get(store).ticket.agent_id == "A"
     assert store.agent_assigned(to_b) == []  # a late redelivery changes nothing
     assert get(store).ticket.agent_id == "A"
+
+
+def priority_changed(tid: str, priority: str = "high", previous: str = "normal"
+                     ) -> TicketPriorityChanged:
+    return TicketPriorityChanged(**envelope(), ticket_id=tid, conversation_id=CONV_ID,
+                                 priority=priority, previous_priority=previous, agent_id="A",
+                                 agent_name="Ana")
+
+
+def system_lines(store: ConversationStore) -> list[str]:
+    return [t.text for t in store.transcript(CONV_ID) if t.author == "system"]
+
+
+def test_a_ticket_activity_is_one_transcript_line_once(es_env: dict[str, str]) -> None:
+    store = ConversationStore(env=es_env, clock=StepClock())
+    tid = open_ticket_flow(store)[0].ticket_id
+    change = priority_changed(tid)
+    assert store.handle(change) == []
+    line = "Priority changed from normal to high by Ana"
+    assert change.transcript_line() == line
+    assert system_lines(store) == [line]
+    assert get(store).turns[-1].text == line  # in the document and the AI's context too
+    assert store.conversation(CONV_ID).recent_turns[-1]["text"] == line
+    assert_redelivery_is_harmless(store, store.handle, change)
+    again = priority_changed(tid, "urgent", "high")
+    result = store.handle_batch([again, again])  # redelivered within one batch
+    assert not result.errors and result.emitted == []
+    assert system_lines(store) == [line, again.transcript_line()]
+    store.close()
+
+
+def test_an_old_ticket_activity_redelivered_is_caught_by_its_receipt(
+        es_env: dict[str, str]) -> None:
+    store = ConversationStore(env=es_env, clock=StepClock())
+    tid = open_ticket_flow(store)[0].ticket_id
+    first = priority_changed(tid)
+    changes = [first, *(priority_changed(tid, "low", "normal") for _ in range(RECENT_IDS))]
+    for change in changes:
+        store.handle(change)
+    assert str(first.message_id) not in store.conversation(CONV_ID).recent_activities
+    assert_redelivery_is_harmless(store, store.handle, first)
+    assert len(system_lines(store)) == len(changes)
+    store.close()
 
 
 def test_agent_answer_is_sent_once(es_env: dict[str, str]) -> None:

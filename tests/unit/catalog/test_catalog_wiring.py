@@ -18,8 +18,11 @@ from helpline.catalog import (
     SERVICES,
     ConversationDocument,
     GetConversation,
+    TicketActivity,
+    TicketOpened,
     WhatsAppBusinessTextMessageStatusUpdated,
 )
+from helpline.catalog.registry import members
 from helpline.config import Settings
 
 pytestmark = pytest.mark.unit
@@ -59,4 +62,38 @@ def test_a_missing_handler_is_caught(services: Services) -> None:
     broken = dataclasses.replace(services, store=Forgetful({"PERSISTENCE_MODULE":
                                                             "eventsourcing.popo"}))
     with pytest.raises(LookupError, match=r"ms-conv-store.*status-updated"):
+        broken.check()
+
+
+def test_a_family_stands_for_each_of_its_messages_and_a_message_for_itself() -> None:
+    family = members(TicketActivity)
+    assert family, "the ticket activity family has no message"
+    assert family == tuple(m for m in MESSAGES if issubclass(m, TicketActivity))
+    assert TicketActivity not in MESSAGES
+    assert members(TicketOpened) == (TicketOpened,)
+
+
+@pytest.mark.parametrize("cls", members(TicketActivity), ids=lambda m: m.catalog_id)
+def test_each_ticket_activity_says_its_transcript_line(cls: type[TicketActivity]) -> None:
+    assert cls.transcript_line is not TicketActivity.transcript_line
+    assert cls.from_example().transcript_line().strip()
+
+
+def test_one_family_handler_covers_every_member_of_the_family() -> None:
+    family = members(TicketActivity)
+    (decision,) = {ConversationStore.handlers[m] for m in family}
+    assert decision.message is TicketActivity
+    assert all(ConversationStore.handlers[m] is not decision
+               for m in MESSAGES if m not in family and m in ConversationStore.handlers)
+
+
+def test_a_missing_family_handler_is_caught(services: Services) -> None:
+    class Forgetful(ConversationStore):
+        pass
+
+    Forgetful.handlers = {k: v for k, v in ConversationStore.handlers.items()
+                          if not issubclass(k, TicketActivity)}
+    broken = dataclasses.replace(services, store=Forgetful({"PERSISTENCE_MODULE":
+                                                            "eventsourcing.popo"}))
+    with pytest.raises(LookupError, match=r"ms-conv-store.*ticket-priority-changed"):
         broken.check()

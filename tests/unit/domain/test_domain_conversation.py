@@ -383,3 +383,23 @@ def test_an_agents_failed_reply_shows_in_their_ticket_without_a_new_one() -> Non
 
 def names_of(events: list[Any]) -> list[str]:
     return [type(e).__name__ for e in events]
+
+
+def test_a_ticket_activity_is_one_system_line_logged_once_and_remembered_boundedly() -> None:
+    conv = new_conversation()
+    conv.collect_events()
+    assert conv.recent_activities == ()  # what a snapshot taken before activities loads with
+    assert conv.log_ticket_activity(activity_id="act-1", ticket_id="t1", text="Priority high",
+                                    at=at(1))
+    assert conv.log_ticket_activity(activity_id="act-1", ticket_id="t1", text="Priority high",
+                                    at=at(2)) is False
+    (logged,) = conv.collect_events()
+    assert isinstance(logged, Conversation.TicketActivityLogged)
+    assert logged.turn() == {"author": "system", "text": "Priority high",
+                             "at": at(1).isoformat(), "message_id": "t1",
+                             "message_type": "text"}
+    assert conv.recent_turns[-1] == logged.turn()
+    for i in range(2, 100):
+        conv.log_ticket_activity(activity_id=f"act-{i}", ticket_id="t1", text="x", at=at(i))
+    assert len(conv.recent_activities) == 64 and "act-1" not in conv.recent_activities
+    assert Conversation.recent_activities == ()  # the class default is never changed in place

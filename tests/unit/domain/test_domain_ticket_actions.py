@@ -8,7 +8,13 @@ from typing import Any
 
 import pytest
 
-from helpline.domain import Conversation, DeskConversation, DomainError, Ticket
+from helpline.domain import (
+    Conversation,
+    DeskConversation,
+    DomainError,
+    Ticket,
+    TicketNotOpenError,
+)
 from helpline.domain.ids import derived_id
 
 pytestmark = pytest.mark.unit
@@ -29,6 +35,23 @@ def held_ticket() -> Ticket:
     ticket.assign(agent_id="A", agent_name="Ana", at=at(1))
     ticket.collect_events()
     return ticket
+
+
+def test_a_priority_change_is_recorded_once_on_an_open_ticket_only() -> None:
+    ticket = held_ticket()
+    assert ticket.priority == "normal"
+    assert ticket.set_priority(priority="high", by="agent:A", by_name="Ana", at=at(2))
+    assert ticket.set_priority(priority="high", by="admin", by_name="Admin", at=at(3)) is False
+    (change,) = ticket.collect_events()
+    assert isinstance(change, Ticket.PriorityChanged)
+    assert (change.priority, change.previous_priority, change.by, change.by_name) == (
+        "high", "normal", "agent:A", "Ana")
+    assert ticket.priority == "high"
+    with pytest.raises(DomainError, match="priority is one of"):
+        ticket.set_priority(priority="whenever", by="admin", by_name="Admin", at=at(4))
+    ticket.close(resolution="hecho", agent_id="A", at=at(5))
+    with pytest.raises(TicketNotOpenError):
+        ticket.set_priority(priority="low", by="admin", by_name="Admin", at=at(6))
 
 
 def test_a_note_is_stored_once_trimmed_and_refused_when_empty_or_too_long() -> None:

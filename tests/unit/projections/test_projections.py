@@ -46,6 +46,20 @@ def test_transcript_is_the_conversation_turns(helpdesk: Helpdesk) -> None:
     assert [t.author for t in transcript].count("agent") == 1
 
 
+def test_a_ticket_activity_is_a_system_line_of_its_ticket_not_the_last_message(
+        helpdesk: Helpdesk) -> None:
+    agent_id, ticket_id = escalate(helpdesk)
+    desk = helpdesk.container.services.desk
+    helpdesk.runner.publish(*desk.set_priority(ticket_id, agent_id=agent_id, priority="high"))
+    helpdesk.projections.catch_up()
+    conv = str(conversation_id_for(PHONE))
+    line = helpdesk.view.lines(conv)[-1]
+    assert (line.author, line.kind, line.text, line.ticket_id) == (
+        "system", "system", "Priority changed from normal to high by Marta", ticket_id)
+    [row] = helpdesk.view.inbox(agent_id)
+    assert row.last_message_text != line.text
+
+
 def test_inbox_shows_open_tickets_with_last_customer_message(helpdesk: Helpdesk) -> None:
     agent_id, ticket_id = escalate(helpdesk)
     helpdesk.say(PHONE, "sigo esperando")

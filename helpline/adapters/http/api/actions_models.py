@@ -1,5 +1,5 @@
-"""Request and response models of the agent actions (notes, transfer, reopen, reply
-previews, canned replies, AI assist, the audit timeline), documented in OpenAPI.
+"""Request and response models of the agent actions (notes, transfer, reopen, priority,
+reply previews, canned replies, AI assist, the audit timeline), documented in OpenAPI.
 
 Texts are checked by our own validators so that a 422 says what is wrong in one sentence and
 never repeats the text (``helpline.adapters.http.guards`` turns it into ``{"detail": ...}``).
@@ -13,6 +13,7 @@ from pydantic import AfterValidator, BaseModel, Field
 from pydantic_core import PydanticCustomError
 
 from helpline.application.reply_text import reply_problem
+from helpline.catalog import Priority
 from helpline.domain.canned import MAX_TEXT_LENGTH as MAX_CANNED_TEXT
 from helpline.domain.canned import MAX_TITLE_LENGTH
 from helpline.domain.ticket import MAX_NOTE_LENGTH
@@ -78,6 +79,20 @@ class TransferOut(BaseModel):
     ticket_id: str
     agent_id: str
     transferred: bool
+
+
+class PriorityIn(BaseModel):
+    """The ticket's new priority."""
+
+    priority: Priority
+
+
+class PriorityOut(BaseModel):
+    """``changed`` is false when the ticket had that priority already."""
+
+    ticket_id: str
+    priority: Priority
+    changed: bool
 
 
 class ReopenOut(BaseModel):

@@ -1,6 +1,6 @@
 """What an agent does on a ticket beyond replying and closing: internal notes, transfer,
-reopen, a preview of how a reply is split, canned replies, an AI-drafted suggestion and the
-audit timeline.
+reopen, priority, a preview of how a reply is split, canned replies, an AI-drafted suggestion
+and the audit timeline.
 
 Commands call the AgentDesk; the suggestion and the timeline read the event stores (the
 conversation and the ticket as stored), not the projections. Authorisation follows the desk's
@@ -25,6 +25,8 @@ from helpline.adapters.http.api.actions_models import (
     NoteOut,
     PreviewIn,
     PreviewOut,
+    PriorityIn,
+    PriorityOut,
     ReopenOut,
     SuggestionOut,
     TimelineOut,
@@ -134,6 +136,17 @@ def reopen(ctx: Ctx, caller: Caller, ticket_id: UUID) -> ReopenOut:
     ctx.run(messages)
     return ReopenOut(ticket_id=str(ticket_id), reopened=bool(messages),
                      agent_id=ctx.desk.ticket(str(ticket_id)).agent_id)
+
+
+@router.post("/tickets/{ticket_id}/priority", response_model=PriorityOut, responses=_TICKET)
+def set_priority(ctx: Ctx, caller: Caller, ticket_id: UUID, body: PriorityIn) -> PriorityOut:
+    """Change how urgent an open ticket is (its agent, any agent for a ticket in the queue,
+    or the admin); the conversation's transcript shows a line for it."""
+    with _refusals(caller):
+        messages = ctx.desk.set_priority(str(ticket_id), agent_id=_acting(caller),
+                                         priority=body.priority)
+    ctx.run(messages)
+    return PriorityOut(ticket_id=str(ticket_id), priority=body.priority, changed=bool(messages))
 
 
 @router.post("/tickets/{ticket_id}/replies/preview", response_model=PreviewOut,
