@@ -54,13 +54,4 @@ async function renderGaps() {
           `groups, grouped ${by}.` : "", false);
 }
 
-function setUpGaps() {
-  $("gaps-open").addEventListener("click", async () => {
-    gapsSay("", false);
-    $("gaps-dialog").showModal();
-    await renderGaps();
-  });
-  $("gaps-close").addEventListener("click", () => $("gaps-dialog").close());
-}
-
-setUpGaps();
+setUpDialog("gaps", gapsSay, renderGaps);

@@ -61,14 +61,5 @@ async function deleteSaved(reply) {
   await loadCanned();
 }
 
-function setUpSaved() {
-  $("saved-open").addEventListener("click", async () => {
-    savedSay("", false);
-    $("saved-dialog").showModal();
-    await renderSaved();
-  });
-  $("saved-close").addEventListener("click", () => $("saved-dialog").close());
-  $("saved-form").addEventListener("submit", saveSaved);
-}
-
-setUpSaved();
+setUpDialog("saved", savedSay, renderSaved);
+$("saved-form").addEventListener("submit", saveSaved);
