@@ -139,8 +139,9 @@ class ConsoleReads:
                        tuple((str(i), source_title(str(i))) for i in ids))
 
     def handed_over(self, limit: int = 500) -> list[HandedOver]:
-        """The questions the AI handed over, newest first: for each ticket it opened, the
-        customer's last message before the ticket's opening line."""
+        """The questions the AI handed over, newest first: for each ticket its hand-over
+        opened, the customer's message the AI answered (tickets opened for other causes, such
+        as a reply that could not be delivered, are not listed)."""
         return [HandedOver(str(r["ticket_id"]), str(r["conversation_id"]), str(r["question"]),
                            plain_reason(r["reason"]),
                            datetime.fromtimestamp(float(r["opened_at"]), UTC), r["language"])

@@ -285,7 +285,8 @@ def _ai_answer(e: Conversation.AIAnswerReceived) -> list[Op]:
     ops: list[Op] = [("conversation_ai_answer", _conv(e))]
     if e.open_ticket:  # the hand-over: the reason and the entries it considered
         ops.append(("conversation_handoff", _conv(e, reason=e.reason,
-                                                  sources=json.dumps(list(e.sources)))))
+                                                  sources=json.dumps(list(e.sources)),
+                                                  in_reply_to=e.in_reply_to)))
     return ops
 
 

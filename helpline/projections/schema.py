@@ -19,7 +19,7 @@ from typing import Any
 from helpline.adapters.sql import Dialect
 
 #: The shape of the tables below; change it with any change of the DDL (see the docstring).
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: Which tables each projection owns (a rebuild empties exactly these).
 TABLES: dict[str, tuple[str, ...]] = {
@@ -60,7 +60,7 @@ _DDL = (
     "last_customer_at {real}, customer_messages INTEGER NOT NULL DEFAULT 0, "
     "ai_answers INTEGER NOT NULL DEFAULT 0, agent_answers INTEGER NOT NULL DEFAULT 0, "
     "tickets_requested INTEGER NOT NULL DEFAULT 0, open_ticket_id TEXT, "
-    "handoff_reason TEXT, handoff_sources TEXT, last_message_text TEXT, "
+    "handoff_reason TEXT, handoff_sources TEXT, handoff_question TEXT, last_message_text TEXT, "
     "last_message_at {real}, last_message_author TEXT, updated_at {real} NOT NULL, "
     "profile_name TEXT)",
     "CREATE INDEX IF NOT EXISTS {p}conversations_by_phone ON {p}conversations (phone)",
@@ -73,8 +73,10 @@ _DDL = (
     "conversation_id TEXT NOT NULL, reply_id TEXT, status TEXT NOT NULL, "
     "rank INTEGER NOT NULL, error TEXT)",
     "CREATE INDEX IF NOT EXISTS {p}outbound_by_conversation ON {p}outbound (conversation_id)",
+    # ``question``: what the customer asked, when the AI handed it over (else NULL).
     "CREATE TABLE IF NOT EXISTS {p}handoffs (ticket_id TEXT PRIMARY KEY, "
-    "conversation_id TEXT NOT NULL, reason TEXT NOT NULL, sources TEXT)",
+    "conversation_id TEXT NOT NULL, reason TEXT NOT NULL, sources TEXT, question TEXT)",
+    "CREATE INDEX IF NOT EXISTS {p}tickets_by_opened ON {p}tickets (opened_at, ticket_id)",
     "CREATE TABLE IF NOT EXISTS {p}schema_version (version INTEGER NOT NULL)",
 )
 
@@ -157,16 +159,22 @@ STATEMENTS: dict[str, str] = {
     "conversation_last_message":
         "UPDATE {p}conversations SET last_message_text = :text, last_message_at = :at, "
         "last_message_author = :author WHERE conversation_id = :conversation_id",
+    # The AI's hand-over, kept on the conversation until its ticket is requested: why, the
+    # entries it considered and the customer's message it answered (by its wamid).
     "conversation_handoff":
-        "UPDATE {p}conversations SET handoff_reason = :reason, handoff_sources = :sources "
+        "UPDATE {p}conversations SET handoff_reason = :reason, handoff_sources = :sources, "
+        "handoff_question = (SELECT u.text FROM {p}turns u "
+        "WHERE u.conversation_id = :conversation_id AND u.message_id = :in_reply_to "
+        "AND u.author = 'customer' ORDER BY u.seq DESC LIMIT 1) "
         "WHERE conversation_id = :conversation_id",
     "handoff":
-        "INSERT INTO {p}handoffs (ticket_id, conversation_id, reason, sources) "
-        "SELECT :ticket_id, conversation_id, :reason, handoff_sources FROM {p}conversations "
+        "INSERT INTO {p}handoffs (ticket_id, conversation_id, reason, sources, question) "
+        "SELECT :ticket_id, conversation_id, :reason, handoff_sources, handoff_question "
+        "FROM {p}conversations "
         "WHERE conversation_id = :conversation_id ON CONFLICT (ticket_id) DO NOTHING",
     "handoff_used":
-        "UPDATE {p}conversations SET handoff_reason = NULL, handoff_sources = NULL "
-        "WHERE conversation_id = :conversation_id",
+        "UPDATE {p}conversations SET handoff_reason = NULL, handoff_sources = NULL, "
+        "handoff_question = NULL WHERE conversation_id = :conversation_id",
     "turn":
         "INSERT INTO {p}turns (conversation_id, seq, author, text, at, message_id, ticket_id, "
         "kind, author_name, reply_id) VALUES (:conversation_id, :seq, :author, :text, :at, "
@@ -249,16 +257,11 @@ QUERIES: dict[str, str] = {
         "WHERE conversation_id = :conversation_id",
     "handoff":
         "SELECT reason, sources FROM {p}handoffs WHERE ticket_id = :ticket_id",
-    # The customer's last message before the ticket's opening line: what the AI handed over.
+    # The questions the AI handed over, newest ticket first.
     "handed_over":
-        "SELECT h.ticket_id, h.conversation_id, h.reason, t.opened_at, t.language, "
-        "(SELECT u.text FROM {p}turns u WHERE u.conversation_id = h.conversation_id "
-        "AND u.author = 'customer' AND u.seq < COALESCE((SELECT MIN(o.seq) FROM {p}turns o "
-        "WHERE o.conversation_id = h.conversation_id AND o.ticket_id = h.ticket_id "
-        "AND o.kind = 'ticket_opened'), 9223372036854775807) "
-        "ORDER BY u.seq DESC LIMIT 1) AS question "
-        "FROM {p}handoffs h JOIN {p}tickets t ON t.ticket_id = h.ticket_id "
-        "ORDER BY t.opened_at DESC, h.ticket_id LIMIT :limit",
+        "SELECT h.ticket_id, h.conversation_id, h.reason, h.question, t.opened_at, t.language "
+        "FROM {p}tickets t JOIN {p}handoffs h ON h.ticket_id = t.ticket_id "
+        "WHERE h.question IS NOT NULL ORDER BY t.opened_at DESC, t.ticket_id DESC LIMIT :limit",
     "tickets_of_phone":
         TICKETS_FROM + " WHERE t.phone = :phone "
         "ORDER BY opened_at DESC, ticket_id LIMIT :limit",

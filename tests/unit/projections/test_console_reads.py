@@ -313,3 +313,38 @@ def test_the_questions_the_ai_handed_over_newest_first(desk: Helpdesk) -> None:
     assert rows[0].reason == "The knowledge base has nothing that answers this question."
     assert rows[0].opened_at >= rows[1].opened_at
     assert [r.ticket_id for r in desk.view.handed_over(limit=1)] == [second]
+
+
+def test_the_handed_over_question_is_the_one_the_ai_answered(desk: Helpdesk) -> None:
+    """A second message that arrives while the AI answers the first is recorded before the
+    ticket's opening line; the question handed over is still the first."""
+    from .conftest import inbound
+    agent(desk, "Marta")
+    at = desk.clock()
+    desk.runner.publish(inbound(PABLO, "necesito una persona, por favor", 1, at),
+                        inbound(PABLO, "es por una factura", 2, at))
+    desk.projections.catch_up()
+    assert [r.question for r in desk.view.handed_over()] == ["necesito una persona, por favor"]
+
+
+def test_tickets_the_ai_did_not_hand_over_are_not_gaps(desk: Helpdesk) -> None:
+    """An AI answer that could not be delivered opens a ticket too; its question was
+    answered, so it is no gap in the knowledge base."""
+    agent(desk, "Marta")
+    conv = str(conversation_id_for(LUCIA))
+    store = desk.container.services.store
+    sender = desk.container.services.whatsapp.sender  # type: ignore[attr-defined]
+    send = sender.send
+    sender.send = lambda command: (_ for _ in ()).throw(RuntimeError("down"))
+    with pytest.raises(RuntimeError):  # the AI answers; its send fails
+        desk.say(LUCIA, "¿cuál es el horario?")
+    sender.send = send
+    reply = [c for c in store.conversation(conv).unsettled][-1]
+    desk.runner.publish(*store.whatsapp_business_text_message_send_failed(
+        WhatsAppBusinessTextMessageSendFailed(
+            message_id=uuid4(), correlation_id=conv, occurred_at=datetime.now(UTC),
+            conversation_id=conv, send_message_id=reply, to=LUCIA, code=131026,
+            reason="The number is not on WhatsApp")))
+    desk.projections.catch_up()
+    assert desk.view.tickets_of_phone(LUCIA)  # the ticket exists
+    assert desk.view.handed_over() == []
