@@ -40,10 +40,22 @@ _THANK_WORDS = frozenset({"gracias", "grax", "thanks", "thank", "thx", "ty", "ch
 _FILLER = word_set("""a la el que tal como estas how are you there all team equipo e tudo
     bem and y tu usted senor senora""")
 #: Goodbyes and wishes: "have a good one", "que tengas un buen día", "tenha um ótimo dia".
-_FAREWELL = word_set("""bye goodbye byebye adios adeu chao chau ciao tchau hasta luego pronto
-    manana ate logo mais see ya later soon take care cuidate cuidese have nice good great
-    lovely day one weekend week rest que tengas tenga buen feliz fin de semana tenha um uma
-    otimo otima bom boa resto semana un""")
+#: A message is one when it holds a goodbye word, or a wishing verb with a good word, and
+#: otherwise only these words (and greetings and thanks), and no question mark.
+_FAREWELL_WORDS = word_set("""bye goodbye byebye adios adeu chao chau ciao tchau luego logo
+    cuidate cuidese care""")
+_WISH_VERBS = word_set("have tengas tenga tenha")
+_WISH_GOOD = word_set("good nice great lovely buen buena feliz bom boa otimo otima")
+_FAREWELL = _FAREWELL_WORDS | _WISH_VERBS | _WISH_GOOD | word_set("""hasta ate mais see ya you
+    later soon pronto take manana que un una um day one weekend week rest fin de semana dia
+    resto""")
+
+
+def _is_farewell(tokens: Sequence[str]) -> bool:
+    present = set(tokens)
+    return bool(present & _FAREWELL_WORDS) or bool(present & _WISH_VERBS
+                                                   and present & _WISH_GOOD)
+
 
 _COMPLAINT_PHRASES: tuple[tuple[str, ...], ...] = (
     ("no", "me", "sirve"), ("no", "sirve"), ("no", "me", "ayuda"), ("no", "ayuda"),
@@ -94,10 +106,11 @@ def smalltalk_kind(text: str) -> str | None:
     tokens = words(text)
     if not tokens or len(tokens) > 8:
         return None
-    allowed = _GREETING | _THANKS | _FILLER | _FAREWELL
+    asks = "?" in text or "¿" in text  # "¿y mañana?" asks; "¿qué tal?" still greets
+    allowed = _GREETING | _THANKS | _FILLER | (frozenset() if asks else _FAREWELL)
     if not all(t in allowed for t in tokens):
         return None
-    if any(t in _THANK_WORDS for t in tokens) or any(t in _FAREWELL - _GREETING for t in tokens):
+    if any(t in _THANK_WORDS for t in tokens) or (not asks and _is_farewell(tokens)):
         return "thanks"
     if any(t in _GREETING for t in tokens):
         return "greeting"

@@ -47,6 +47,10 @@ def test_does_not_ask_for_person(text: str) -> None:
     ("gracias, que tengas un buen día", "thanks"), ("hasta luego", "thanks"),
     ("valeu, tenha um ótimo dia", "thanks"), ("tchau, até logo", "thanks"),
     ("have a good day, where is my order?", None), ("adiós, ¿y mi reembolso?", None),
+    # a follow-up question made of the same words is a question, not a goodbye
+    ("¿y mañana?", None), ("mañana?", None), ("y el fin de semana?", None),
+    ("hola, ¿qué tal?", "greeting"),
+    ("and later?", None), ("are you there later?", None), ("y pronto?", None),
 ])
 def test_smalltalk_kind(text: str, kind: str | None) -> None:
     assert smalltalk_kind(text) == kind
