@@ -11,6 +11,11 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from helpline.adapters.rag.answerer import (
+    DEFAULT_THRESHOLD,
+    LLM_MIN_COVERAGE,
+    KnowledgeBaseAnswerer,
+)
 from helpline.adapters.rag.embeddings import EMBEDDERS, make_embedder
 from helpline.adapters.rag.evaluation import (
     ESCALATE,
@@ -49,11 +54,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                     help="as HELPLINE_RAG_THRESHOLD (default: the calibrated one)")
     ev.add_argument("--max-failures", type=int, default=50,
                     help="print at most this many failures (default 50)")
-    ev.add_argument("--llm-url", default=os.environ.get("HELPLINE_LLM_URL") or None,
-                    help="measure with this OpenAI-compatible endpoint as the judge "
-                    "(default $HELPLINE_LLM_URL; the key is read from $HELPLINE_LLM_API_KEY)")
-    ev.add_argument("--llm-model", default=os.environ.get("HELPLINE_LLM_MODEL") or None,
-                    help="the model at --llm-url (default $HELPLINE_LLM_MODEL)")
+    ev.add_argument("--llm-url", default=None,
+                    help="measure with this OpenAI-compatible endpoint as the judge (its "
+                    "key, $HELPLINE_LLM_API_KEY, is sent only when this is $HELPLINE_LLM_URL)")
+    ev.add_argument("--llm-model", default=None, help="the model at --llm-url")
+    ev.add_argument("--llm-min-coverage", type=float, default=LLM_MIN_COVERAGE,
+                    help="as HELPLINE_LLM_MIN_COVERAGE (default %(default)s)")
+    ev.add_argument("--llm-timeout", type=float, default=20.0,
+                    help="as HELPLINE_LLM_TIMEOUT (default %(default)s)")
     ev.set_defaults(func=eval_command)
 
 
@@ -96,8 +104,6 @@ def _unknown_topics(items: list[Labelled], topics: set[str]) -> list[str]:
 
 def eval_command(args: argparse.Namespace) -> int:
     """Evaluate the AI agent on ``args.kb`` with ``args.questions``; 2 on unusable input."""
-    from helpline.adapters.rag.answerer import KnowledgeBaseAnswerer
-
     kb = load_knowledge_base(args.kb)
     if not kb.entries:
         return _error("; ".join(kb.problems) or f"{args.kb}: no entries")
@@ -118,13 +124,17 @@ def eval_command(args: argparse.Namespace) -> int:
     except ImportError as exc:
         return _error(str(exc))
     if args.llm_url and not args.llm_model:
-        return _error("--llm-url needs --llm-model (or $HELPLINE_LLM_MODEL)")
-    generator = (OpenAIChatGenerator(args.llm_url, args.llm_model,
-                                     os.environ.get("HELPLINE_LLM_API_KEY") or None)
-                 if args.llm_url else None)
-    options = {} if args.threshold is None else {"threshold": args.threshold}
+        return _error("--llm-url needs --llm-model")
+    generator = None
+    if args.llm_url:
+        configured = os.environ.get("HELPLINE_LLM_URL") == args.llm_url
+        key = os.environ.get("HELPLINE_LLM_API_KEY") or None if configured else None
+        generator = OpenAIChatGenerator(args.llm_url, args.llm_model, key,
+                                        timeout=args.llm_timeout)
+    threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
     answerer = KnowledgeBaseAnswerer(kb, path=args.kb, embedder=embedder, generator=generator,
-                                     **options)
+                                     threshold=threshold,
+                                     llm_min_coverage=args.llm_min_coverage)
     try:
         report = evaluate(answerer, items)
     finally:

@@ -30,10 +30,10 @@ SYSTEM_PROMPT = (
     "Answer ONLY from the documents below; never invent policies, prices or dates. "
     "After each statement, cite the document it comes from by its id in square brackets, "
     "for example [returns-policy@en]. Be brief and friendly and reply in {language}. "
-    "Customers mention details that do not matter (the product, their city, a relative); "
-    "answer when a document covers what they ask. If no document fully answers what they "
-    "ask (it does not fully answer a question about a case, a condition, an option or a "
-    "channel it does not mention), reply with exactly "
+    "Customers mention details that do not change the answer (the product they bought, a "
+    "relative); answer when a document covers what they ask. If no document fully answers "
+    "what they ask (it does not fully answer a question about a case, a condition, an "
+    "option or a channel it does not mention), reply with exactly "
     f"{DECLINE_TOKEN} and nothing else.\n\nDocuments:\n{{documents}}"
 )
 

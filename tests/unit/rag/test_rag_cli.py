@@ -111,3 +111,20 @@ def test_eval_with_an_llm_url_but_no_model_says_so(
     assert run("kb", "eval", str(SAMPLE_KB), str(questions), "--llm-url",
                "http://127.0.0.1:9/v1") == 2
     assert "--llm-url needs --llm-model" in capsys.readouterr().err
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("configured", [True, False])
+def test_eval_sends_the_api_key_only_to_the_configured_endpoint(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], fake_llm: FakeLLM,
+        monkeypatch: pytest.MonkeyPatch, configured: bool) -> None:
+    questions = tmp_path / "mine.yaml"
+    questions.write_text("- {question: '¿Aceptáis bitcoin?', expected: escalate, "
+                         "near: payment-methods}\n", encoding="utf-8")
+    monkeypatch.setenv("HELPLINE_LLM_API_KEY", "sk-secret")
+    monkeypatch.setenv("HELPLINE_LLM_URL", fake_llm.url if configured else "https://llm.example/v1")
+    fake_llm.reply = "NO_ANSWER"
+    assert run("kb", "eval", str(SAMPLE_KB), str(questions), "--llm-url", fake_llm.url,
+               "--llm-model", "tiny-chat") == 0
+    sent = fake_llm.headers[0].get("Authorization")
+    assert sent == ("Bearer sk-secret" if configured else None)
