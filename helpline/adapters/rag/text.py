@@ -58,10 +58,10 @@ _LANGUAGE_HINTS: dict[str, frozenset[str]] = {
         mis es estan quiero puedo puedes puede pueden necesito tengo tiene tienen teneis
         haceis hace hago hacer una y con si hay buenos buenas dias tardes noches muchas vale
         genial envio envios todavia ya llegado llega llego tarda muy pero tambien
-        aqui ahora usted ustedes vosotros os me he ha habeis han sois estoy soy seguimiento
+        aqui ahora usted ustedes vosotros habeis han sois estoy soy seguimiento
         talla cambiar pagar"""),
     "en": word_set("""hi hello hey thanks thank the my is are how when where what can could
-        i you it to of and do does order want need please with for have get morning evening
+        i you it to of and does order want need please with for have get morning evening
         afternoon good great cheers u ur r pls deliver send ship still"""),
     "pt": word_set("""ola oi obrigado obrigada bom boa dia tarde noite o os meu minha meus
         minhas voce voces vc vcs nao sim com quero preciso posso pode podem uma um do da dos
