@@ -20,7 +20,7 @@ import httpx
 from fastapi import APIRouter, FastAPI
 
 from helpline.adapters.http.api import create_agent_api_router
-from helpline.adapters.http.api.deps import WithEmbedder
+from helpline.adapters.http.api.deps import question_embedder_of
 from helpline.adapters.http.app import HealthCheck, create_app
 from helpline.adapters.http.console import create_console_router
 from helpline.adapters.http.simulator import create_simulator_router
@@ -127,9 +127,7 @@ class Process:
                 media=MediaStore(self.settings.media_dir),
                 upload_max_bytes=self.settings.helpline_upload_max_bytes,
                 template_catalog=self.templates,
-                question_embedder=(services.rag.answerer.embedder
-                                   if isinstance(services.rag.answerer, WithEmbedder)
-                                   else None)))
+                question_embedder=question_embedder_of(services.rag.answerer)))
             routers.append(create_console_router())
         if "webhook" in self.edge:
             routers.append(create_webhook_router(self.settings, self.runtime.publish,

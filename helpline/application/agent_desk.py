@@ -308,7 +308,6 @@ class AgentDesk(AgentRosterMixin, CannedRepliesMixin):
         return "Admin" if agent_id is None else str(self._roster(uow).agent(agent_id)["name"])
 
 
-
 def _about_ticket(out: Outbox, cause: str | None = None) -> dict[str, Any]:
     """The envelope of a message a Ticket event publishes, with the ticket's and its
     conversation's ids (what every ticket event of the catalog carries)."""

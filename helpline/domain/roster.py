@@ -66,7 +66,7 @@ class Roster(Aggregate):
         agent_id: str
 
         def apply(self, agg: Roster) -> None:
-            agg.take_out(self.ticket_id)
+            agg._take_out(self.ticket_id)
             agg.agents[self.agent_id]["tickets"].append(self.ticket_id)
             agg.agents[self.agent_id]["idle_since"] = self.timestamp.isoformat()
 
@@ -76,7 +76,7 @@ class Roster(Aggregate):
         ticket_id: str
 
         def apply(self, agg: Roster) -> None:
-            for agent in agg.take_out(self.ticket_id):
+            for agent in agg._take_out(self.ticket_id):
                 agent["idle_since"] = self.timestamp.isoformat()
 
     class TokenChanged(Aggregate.Event):
@@ -108,7 +108,7 @@ class Roster(Aggregate):
         """The desk's single roster."""
         return cls._create(cls.Started, id=ROSTER_ID, timestamp=at)
 
-    def take_out(self, ticket_id: str) -> list[JSON]:
+    def _take_out(self, ticket_id: str) -> list[JSON]:
         """Take ``ticket_id`` out of the queue and from the agents holding it (a state change
         of ``apply`` only); returns those agents."""
         self.queue = [q for q in self.queue if q["ticket_id"] != ticket_id]

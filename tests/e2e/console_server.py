@@ -24,7 +24,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from helpline.adapters.http.api import create_agent_api_router
-from helpline.adapters.http.api.deps import WithEmbedder
+from helpline.adapters.http.api.deps import question_embedder_of
 from helpline.adapters.http.console import create_console_router
 from helpline.adapters.http.simulator import create_simulator_router
 from helpline.adapters.http.webhook import create_webhook_router
@@ -221,9 +221,7 @@ def console_server(data_dir: Path, *, seeded: bool = True,
         desk, view, directory, ADMIN_TOKEN, publish=publish, updates=projections.updates,
         store=container.services.store, answerer=container.services.rag.answerer,
         media=media, template_catalog=templates,
-        question_embedder=(container.services.rag.answerer.embedder
-                           if isinstance(container.services.rag.answerer, WithEmbedder)
-                           else None)))
+        question_embedder=question_embedder_of(container.services.rag.answerer)))
     app.include_router(create_console_router())
     app.include_router(create_webhook_router(settings, publish_async))
     app.include_router(create_simulator_router(settings, f"{base}/webhooks/whatsapp",

@@ -167,3 +167,13 @@ def test_a_reopening_replaces_a_ticket_only_requested() -> None:
     assert conv.reopen_ticket(ticket_id=tid, agent_id=None, agent_name=None, at=at(6))
     assert conv.ticket["ticket_id"] == tid and conv.ticket["status"] == "open"
     assert conv.recent_turns[-1]["text"] == "Ticket reopened"
+
+
+def test_the_domain_and_the_catalog_know_the_same_priorities() -> None:
+    """``Ticket.set_priority`` checks ``PRIORITIES``; the message's field is a ``Literal``
+    (for its schema): the two must not drift apart."""
+    from typing import get_args
+
+    from helpline.catalog import Priority
+    from helpline.domain.ticket import PRIORITIES
+    assert get_args(Priority) == PRIORITIES

@@ -33,10 +33,13 @@ QuestionEmbedder = Callable[[Sequence[str]], Sequence[Sequence[float]]]
 
 
 @runtime_checkable
-class WithEmbedder(Protocol):
-    """An answerer that embeds questions (ms-rag's knowledge-base answerer)."""
-
+class _WithEmbedder(Protocol):
     embedder: QuestionEmbedder | None
+
+
+def question_embedder_of(answerer: object) -> QuestionEmbedder | None:
+    """ms-rag's embedder, when ``answerer`` has one (the knowledge-base answerer does)."""
+    return answerer.embedder if isinstance(answerer, _WithEmbedder) else None
 
 #: The answer to an agent for a ticket they may not see, whether it exists or not.
 NOT_YOURS = "not a ticket of yours"

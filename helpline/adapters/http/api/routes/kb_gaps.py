@@ -5,6 +5,8 @@ group first, so the business that owns the knowledge base sees where it fails mo
 The grouping is ms-rag's (``helpline.adapters.rag.grouping``), by meaning across languages
 with ms-rag's embedder when this process has one, else by the questions' words. It is
 imported on the first request: the agent API does not load the retrieval stack otherwise.
+Grouping costs about the square of the questions (and an embedding each): ``limit`` is
+capped at 1,000.
 """
 
 # No ``from __future__ import annotations``: FastAPI reads these annotations at runtime.
@@ -44,7 +46,7 @@ class KbGaps(BaseModel):
 
 @router.get("/admin/kb-gaps", response_model=KbGaps)
 def kb_gaps(ctx: Ctx, _: Admin,
-            limit: Annotated[int, Query(ge=1, le=2000)] = 500) -> KbGaps:
+            limit: Annotated[int, Query(ge=1, le=1000)] = 500) -> KbGaps:
     """The latest ``limit`` questions the AI handed over, grouped by similarity (admin)."""
     handed = ctx.views.handed_over(limit=limit)
     embedder = ctx.question_embedder
@@ -57,7 +59,8 @@ def kb_gaps(ctx: Ctx, _: Admin,
     groups = []
     for group in group_questions([h.question for h in handed], embedder):
         members = [handed[m] for m in group.members]
-        languages = {guess_language(m.question, default=m.language) for m in members}
+        languages = {guess_language(m.question, default=(m.language or "")[:2] or None)
+                     for m in members}
         reasons = Counter(m.reason for m in members)
         groups.append(KbGap(
             representative=group.representative, size=group.size, words=list(group.words),

@@ -182,14 +182,3 @@ function normDetail(t) {
                      earlier: c.earlier_tickets || null };
   return { ...item, entries, handoff, customer };
 }
-
-/** The button ``prefix-open`` opens the dialog ``prefix-dialog`` (after ``say("")``
- *  clears its status), which then ``render``s; ``prefix-close`` closes it. */
-function setUpDialog(prefix, say, render) {
-  $(`${prefix}-open`).addEventListener("click", async () => {
-    say("", false);
-    $(`${prefix}-dialog`).showModal();
-    await render();
-  });
-  $(`${prefix}-close`).addEventListener("click", () => $(`${prefix}-dialog`).close());
-}

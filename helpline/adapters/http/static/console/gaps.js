@@ -46,7 +46,11 @@ async function renderGaps() {
   gapsSay("Grouping the questions…", false);
   try {
     gaps = await api("GET", "/admin/kb-gaps");
-  } catch (error) { return gapsSay(error.message, true); }
+  } catch (error) {
+    $("gaps-list").replaceChildren();
+    $("gaps-empty").hidden = true;
+    return gapsSay(error.message, true);
+  }
   $("gaps-empty").hidden = gaps.groups.length > 0;
   $("gaps-list").replaceChildren(...gaps.groups.map(drawGap));
   const by = gaps.grouped_by === "meaning" ? "by meaning, across languages" : "by their words";

@@ -17,6 +17,17 @@ function el(tag, className, text) {
   return node;
 }
 
+/** The button ``prefix-open`` opens the dialog ``prefix-dialog`` (after ``say("")``
+ *  clears its status), which then ``render``s; ``prefix-close`` closes it. */
+function setUpDialog(prefix, say, render) {
+  $(`${prefix}-open`).addEventListener("click", async () => {
+    say("", false);
+    $(`${prefix}-dialog`).showModal();
+    await render();
+  });
+  $(`${prefix}-close`).addEventListener("click", () => $(`${prefix}-dialog`).close());
+}
+
 function phoneText(phone) { return phone ? "+" + String(phone).replace(/^\+/, "") : ""; }
 function displayName(t) { return t.name || phoneText(t.phone); }
 
