@@ -40,6 +40,8 @@ class KbGaps(BaseModel):
     """The groups, biggest first."""
 
     questions: int = Field(description="how many handed-over questions were grouped")
+    person_requests: int = Field(description="hand-overs because the customer asked for a "
+                                 "person (not grouped: they are no gap in the knowledge base)")
     grouped_by: Literal["meaning", "words"]
     groups: list[KbGap]
 
@@ -48,11 +50,13 @@ class KbGaps(BaseModel):
 def kb_gaps(ctx: Ctx, _: Admin,
             limit: Annotated[int, Query(ge=1, le=1000)] = 500) -> KbGaps:
     """The latest ``limit`` questions the AI handed over, grouped by similarity (admin)."""
-    handed = ctx.views.handed_over(limit=limit)
+    latest = ctx.views.handed_over(limit=limit)
+    handed = [h for h in latest if not _person_request(h.reason)]
     embedder = ctx.question_embedder
     grouped_by: Literal["meaning", "words"] = "meaning" if embedder is not None else "words"
+    people = len(latest) - len(handed)
     if not handed:
-        return KbGaps(questions=0, grouped_by=grouped_by, groups=[])
+        return KbGaps(questions=0, person_requests=people, grouped_by=grouped_by, groups=[])
     from helpline.adapters.rag.grouping import group_questions
     from helpline.adapters.rag.text import guess_language
 
@@ -68,4 +72,11 @@ def kb_gaps(ctx: Ctx, _: Admin,
             reasons=[r for r, _ in reasons.most_common(3)],
             questions=[m.question for m in members[:EXAMPLES]],
             tickets=[m.ticket_id for m in members[:EXAMPLES]]))
-    return KbGaps(questions=len(handed), grouped_by=grouped_by, groups=groups)
+    return KbGaps(questions=len(handed), person_requests=people, grouped_by=grouped_by,
+                  groups=groups)
+
+
+def _person_request(reason: str) -> bool:
+    """Whether the AI handed over because the customer asked for a person (both answerers
+    say so in these words)."""
+    return "customer asked for a person" in reason.lower()

@@ -54,8 +54,10 @@ async function renderGaps() {
   $("gaps-empty").hidden = gaps.groups.length > 0;
   $("gaps-list").replaceChildren(...gaps.groups.map(drawGap));
   const by = gaps.grouped_by === "meaning" ? "by meaning, across languages" : "by their words";
-  gapsSay(gaps.questions ? `${gaps.questions} handed-over questions in ${gaps.groups.length} ` +
-          `groups, grouped ${by}.` : "", false);
+  const people = gaps.person_requests ? ` ${gaps.person_requests} more customers asked for a ` +
+    "person." : "";
+  gapsSay((gaps.questions ? `${gaps.questions} handed-over questions in ${gaps.groups.length} ` +
+           `groups, grouped ${by}.` : "") + people, false);
 }
 
 setUpDialog("gaps", gapsSay, renderGaps);
