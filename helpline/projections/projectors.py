@@ -124,6 +124,10 @@ def _ticket_assigned(e: Ticket.AgentAssigned) -> list[Op]:
                                  "agent_name": e.agent_name, "at": _ts(e.timestamp)})]
 
 
+def _ticket_priority(e: Ticket.PriorityChanged) -> list[Op]:
+    return [("ticket_priority", {"ticket_id": str(e.originator_id), "priority": e.priority})]
+
+
 def _ticket_requeued(e: Ticket.Requeued) -> list[Op]:
     return [("ticket_requeued", {"ticket_id": str(e.originator_id)})]
 
@@ -202,6 +206,7 @@ class TicketsProjection(_RowProjection):
         Ticket.Opened: _ticket_opened,
         Ticket.AgentAssigned: _ticket_assigned,
         Ticket.Requeued: _ticket_requeued,
+        Ticket.PriorityChanged: _ticket_priority,
         Ticket.CustomerMessageForwarded: _ticket_forwarded,
         Ticket.ConversationSynced: _ticket_synced,
         Ticket.AgentAnswered: _ticket_answered,

@@ -46,6 +46,8 @@ class TicketRow:
     last_message_author: str | None
     profile_name: str | None = None
     """The customer's WhatsApp profile name (from the conversation), if one was seen."""
+    priority: str = "normal"
+    """How urgent the ticket is: low, normal, high or urgent."""
 
     @classmethod
     def from_row(cls, row: Row) -> TicketRow:

@@ -19,7 +19,7 @@ from typing import Any
 from helpline.adapters.sql import Dialect
 
 #: The shape of the tables below; change it with any change of the DDL (see the docstring).
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 #: Which tables each projection owns (a rebuild empties exactly these).
 TABLES: dict[str, tuple[str, ...]] = {
@@ -40,7 +40,8 @@ _DDL = (
     "last_answer_at {real}, closed_at {real}, resolution TEXT, "
     "answers INTEGER NOT NULL DEFAULT 0, last_customer_text TEXT, last_customer_at {real}, "
     "waiting_from {real}, last_message_text TEXT, last_message_at {real}, "
-    "last_message_author TEXT, updated_at {real} NOT NULL)",
+    "last_message_author TEXT, updated_at {real} NOT NULL, "
+    "priority TEXT NOT NULL DEFAULT 'normal')",
     "CREATE INDEX IF NOT EXISTS {p}tickets_by_conversation ON {p}tickets (conversation_id)",
     "CREATE INDEX IF NOT EXISTS {p}tickets_by_phone ON {p}tickets (phone, opened_at)",
     "CREATE INDEX IF NOT EXISTS {p}tickets_closed ON {p}tickets (status, closed_at)",
@@ -125,6 +126,8 @@ STATEMENTS: dict[str, str] = {
         "UPDATE {p}agents SET online = :online WHERE agent_id = :agent_id",
     "agent_removed":
         "DELETE FROM {p}agents WHERE agent_id = :agent_id",
+    "ticket_priority":
+        "UPDATE {p}tickets SET priority = :priority WHERE ticket_id = :ticket_id",
     "ticket_requeued":
         "UPDATE {p}tickets SET agent_id = NULL, agent_name = NULL, status = 'queued' "
         "WHERE ticket_id = :ticket_id AND status <> 'closed'",
@@ -212,7 +215,7 @@ STATEMENTS: dict[str, str] = {
 _TICKET_COLUMNS = (
     "ticket_id, conversation_id, phone, customer_id, customer_name, language, reason, status, "
     "agent_id, agent_name, opened_at, assigned_at, first_answer_at, last_answer_at, closed_at, "
-    "resolution, answers, last_customer_text, last_customer_at, waiting_from"
+    "resolution, answers, last_customer_text, last_customer_at, waiting_from, priority"
 )
 #: Tickets with their last message (the conversation's when the ticket has none yet: a
 #: queued ticket no agent has read). Conditions name the ticket's columns ``t.``.

@@ -165,6 +165,9 @@ def test_a_priority_change_is_a_line_of_the_transcript_and_sends_nothing(
     assert again.json()["changed"] is False
     assert app_api.sender.sent[sent:] == []
     detail = app_api.call("GET", f"/api/v1/tickets/{ticket}", token).json()
+    assert detail["priority"] == "urgent"
+    listed = app_api.call("GET", "/api/v1/tickets?view=mine", token).json()
+    assert [t["priority"] for t in listed if t["ticket_id"] == ticket] == ["urgent"]
     [line] = [t for t in detail["transcript"] if t["text"].startswith("Priority")]
     assert (line["author"], line["kind"], line["ticket_id"], line["text"]) == (
         "system", "system", ticket, "Priority changed from normal to urgent by marta")

@@ -58,6 +58,14 @@ def test_a_ticket_activity_is_a_system_line_of_its_ticket_not_the_last_message(
         "system", "system", "Priority changed from normal to high by Marta", ticket_id)
     [row] = helpdesk.view.inbox(agent_id)
     assert row.last_message_text != line.text
+    assert row.priority == "high"  # the inbox shows it
+
+
+def test_a_new_ticket_has_normal_priority(helpdesk: Helpdesk) -> None:
+    agent_id, _ = escalate(helpdesk)
+    helpdesk.projections.catch_up()
+    [row] = helpdesk.view.inbox(agent_id)
+    assert row.priority == "normal"
 
 
 def test_inbox_shows_open_tickets_with_last_customer_message(helpdesk: Helpdesk) -> None:

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field
 
 from helpline.adapters.http.api.actions_models import ReplyText
+from helpline.catalog import Priority
 from helpline.projections.inbox import Handoff
 from helpline.projections.projectors import preview
 from helpline.projections.transcript import Line, plain_reason
@@ -86,6 +87,8 @@ class TicketOut(BaseModel):
     last_message_preview: str | None
     profile_name: str | None = None
     """The customer's WhatsApp profile name (shown when the registry has no entry)."""
+    priority: Priority = "normal"
+    """How urgent the ticket is (``POST /tickets/{id}/priority`` changes it)."""
 
     @classmethod
     def of(cls, row: TicketRow, now: datetime) -> "TicketOut":

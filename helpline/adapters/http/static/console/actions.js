@@ -175,6 +175,11 @@ function setUpActions() {
     const name = select.options[select.selectedIndex].textContent;
     ticketAction("transfer", { agent_id: select.value }, `Transferred to ${name}.`);
   });
+  $("priority").addEventListener("change", () => {
+    const select = $("priority");
+    ticketAction("priority", { priority: select.value },
+                 `Priority set to ${select.options[select.selectedIndex].textContent.toLowerCase()}.`);
+  });
   $("tab-conversation").addEventListener("click", () => showTab("conversation"));
   $("tab-history").addEventListener("click", () => showTab("history"));
   $("new-below").addEventListener("click", followTranscript);

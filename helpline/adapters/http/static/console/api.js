@@ -85,6 +85,7 @@ async function discoverFeatures() {
     canned: "/api/v1/canned-replies", suggestion: "/api/v1/tickets/{ticket_id}/suggestion",
     timeline: "/api/v1/tickets/{ticket_id}/timeline",
     window: "/api/v1/tickets/{ticket_id}/window",
+    priority: "/api/v1/tickets/{ticket_id}/priority",
   };
   const features = {};
   try {
@@ -128,7 +129,7 @@ function normTicket(t) {
     resolution: t.resolution || null, waitingSince: t.waiting_since || null,
     lastAt: t.last_message_at || t.last_customer_at || t.opened_at,
     preview: t.last_message_preview || t.last_customer_text || "",
-    language: t.language || null,
+    language: t.language || null, priority: t.priority || "normal",
   };
 }
 

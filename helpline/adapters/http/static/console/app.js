@@ -193,6 +193,8 @@ function renderActions(d) {
   $("reopen").hidden = !closed || !has("reopen");
   $("take").hidden = !(d.status === "queued" && state.me.agent && has("transfer"));
   $("transfer-form").hidden = closed || !has("transfer") || $("transfer-to").options.length < 1;
+  $("priority-form").hidden = closed || !has("priority") || (!canWrite && d.status !== "queued");
+  $("priority").value = d.priority;
   $("tab-history").hidden = !has("timeline");
   renderWindow(d, canWrite);
 }

@@ -28,6 +28,9 @@ function setUpDialog(prefix, say, render) {
   $(`${prefix}-close`).addEventListener("click", () => $(`${prefix}-dialog`).close());
 }
 
+/** The priorities the inbox marks (low and normal go unmarked). */
+const PRIORITY_WORDS = { high: "High", urgent: "Urgent" };
+
 function phoneText(phone) { return phone ? "+" + String(phone).replace(/^\+/, "") : ""; }
 function displayName(t) { return t.name || phoneText(t.phone); }
 
@@ -94,6 +97,9 @@ function drawItem(node, t) {
     const badge = el("span", "unread", String(unread));
     badge.append(el("span", "visually-hidden", " unread"));
     top.append(badge);
+  }
+  if (PRIORITY_WORDS[t.priority]) {
+    top.append(el("span", `priority ${t.priority}`, PRIORITY_WORDS[t.priority]));
   }
   top.append(el("span", `badge ${t.status}`, STATUS_WORDS[t.status] || t.status));
   const preview = el("span", "preview", t.preview || (t.resolution ? "Resolved: " + t.resolution : ""));
