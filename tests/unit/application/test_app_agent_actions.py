@@ -63,12 +63,18 @@ def desk(es_env: dict[str, str]) -> Iterator[AgentDesk]:
     app.close()
 
 
-def test_notes_are_stored_on_tickets_the_caller_may_act_on_and_publish_nothing(
-        desk: AgentDesk) -> None:
+def held_by_ana(desk: AgentDesk) -> str:
+    """Ana (online) holds a new ticket; Bea (offline) holds nothing. The ticket's id."""
     agent(desk, "ana")
     agent(desk, "bea", online=False)
     tid = open_cmd().ticket_id
     desk.open_ticket(open_cmd())
+    return tid
+
+
+def test_notes_are_stored_on_tickets_the_caller_may_act_on_and_publish_nothing(
+        desk: AgentDesk) -> None:
+    tid = held_by_ana(desk)
     size = log_size(desk)
     note_id = desk.add_note(tid, agent_id="ana", text="Cliente VIP")
     admin_note = desk.add_note(tid, agent_id=None, text="Revisado")
@@ -86,10 +92,7 @@ def test_notes_are_stored_on_tickets_the_caller_may_act_on_and_publish_nothing(
 
 def test_a_priority_change_by_the_holder_or_the_admin_publishes_ticket_priority_changed(
         desk: AgentDesk) -> None:
-    agent(desk, "ana")
-    agent(desk, "bea", online=False)
-    tid = open_cmd().ticket_id
-    desk.open_ticket(open_cmd())
+    tid = held_by_ana(desk)
     (change,) = desk.set_priority(tid, agent_id="ana", priority="high")
     assert isinstance(change, TicketPriorityChanged)
     assert (change.ticket_id, change.conversation_id, change.priority,
