@@ -62,6 +62,10 @@ async function signIn(page, secret) {
     await admin.waitForSelector("#saved-list li");
     await shot(admin, "10-saved-replies");
     await admin.click("#saved-close");
+    await admin.click("#gaps-open");
+    await admin.waitForSelector("#gaps-list li.gap", { timeout: 15000 });
+    await shot(admin, "13-kb-gaps");
+    await admin.click("#gaps-close");
     if (lateToken) {  // the 24-hour window closed: the reply box offers the templates
       const late = await (await browser.newContext({ viewport: { width: 1440, height: 900 },
                                                      locale: "en-GB" })).newPage();

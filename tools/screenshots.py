@@ -1,6 +1,7 @@
 """``make screenshots``: PNGs of the agent console's main states (signed out, inbox,
 conversation, customer panel, search, timeline, the admin's queue, the template picker after
-the 24-hour window, a customer's image in a conversation) and of the customer simulator, in
+the 24-hour window, a customer's image in a conversation, the admin's knowledge-base gaps) and
+of the customer simulator, in
 ``build/screenshots/``. Starts its own in-process server with seeded demo conversations (the
 browser tests' server) and drives Debian's chromium with playwright-core
 (``tools/install-browser.sh``)."""
@@ -35,6 +36,26 @@ def late_customer(server: ConsoleServer) -> None:
     server.call("POST", "/templates/refresh")
 
 
+#: Questions the demo's keyword answerer cannot answer, so it hands them over (13: the gaps).
+GAP_QUESTIONS = {"34611000001": "¿Hacéis descuento a estudiantes?",
+                 "34611000002": "¿Tenéis algún descuento para estudiantes?",
+                 "34611000003": "Do you have a student discount?",
+                 "34611000004": "¿Aceptáis pagos con bitcoin?"}
+
+
+def unanswered_questions(server: ConsoleServer) -> None:
+    """For the knowledge-base gaps (13): four customers ask what the knowledge base does not
+    say; waits until the AI has handed each of them over."""
+    for phone, question in GAP_QUESTIONS.items():
+        server.customer_says(phone, question, name="Cliente")
+
+    def all_handed_over() -> bool:
+        rows = [row for status in ("open", "queued") for row in server.call(
+            "GET", f"/tickets?status={status}&limit=200", server.admin_token)]
+        return {row["phone"] for row in rows} >= set(GAP_QUESTIONS)
+    server.wait_for(all_handed_over, timeout_s=30)
+
+
 def main() -> int:
     """Take the screenshots; returns the exit code."""
     out = ROOT / "build" / "screenshots"
@@ -52,6 +73,7 @@ def main() -> int:
         # 12: Tom's photo of the parcel, as ms-whatsapp's webhook stores it.
         server.customer_sends_file(TOM, "image", png(360, 240), "image/png",
                                    caption="This is how the parcel arrived")
+        unanswered_questions(server)
         done = subprocess.run([node, str(ROOT / "tools" / "screenshots.cjs"), server.base,
                                server.token, server.admin_token, str(out), server.other_token],
                               env=env, timeout=180, check=False)

@@ -49,9 +49,9 @@ class Api:
         with self.lock:
             self.runner.publish(*messages)
 
-    def say(self, phone: str, text: str) -> None:
-        """The customer ``phone`` writes ``text``."""
-        at = datetime.now(UTC)
+    def say(self, phone: str, text: str, sent_at: datetime | None = None) -> None:
+        """The customer ``phone`` writes ``text`` (at ``sent_at``, by default now)."""
+        at = sent_at or datetime.now(UTC)
         self.publish([WhatsAppBusinessTextMessageReceived(
             message_id=uuid4(), correlation_id=str(conversation_id_for(phone)), occurred_at=at,
             wamid=f"wamid.{uuid4().hex}", phone_number_id="106540352242922",

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,18 @@ def test_the_handed_over_questions_grouped_biggest_first(api: Api) -> None:
     assert sorted(g["size"] for g in body["groups"]) == [1, 1, 2]
 
 
+def test_a_late_answer_is_counted_apart_not_grouped(api: Api) -> None:
+    """The AI handed over after the customer's 24-hour window closed: the ticket is opened
+    because of the window, whatever the AI's own reason was, so it is counted apart."""
+    ask(api)
+    api.say("34600000009", "¿Tenéis tarjetas regalo?",
+            sent_at=datetime.now(UTC) - timedelta(hours=26))
+    body = api.call("GET", "/api/v1/admin/kb-gaps", ADMIN).json()
+    assert (body["questions"], body["person_requests"], body["late_answers"]) == (4, 1, 1)
+    grouped = [q for g in body["groups"] for q in g["questions"]]
+    assert "¿Tenéis tarjetas regalo?" not in grouped and len(grouped) == 4
+
+
 def embed(texts: Sequence[str]) -> list[list[float]]:
     """A stand-in for USE multilingual: puts every question about students together."""
     return [[1.0, 0.0] if "estud" in t or "student" in t else [0.0, 1.0] for t in texts]
@@ -71,4 +84,5 @@ def test_only_the_admin_sees_the_gaps(api: Api) -> None:
 
 def test_no_hand_overs_no_groups(api: Api) -> None:
     body = api.call("GET", "/api/v1/admin/kb-gaps", ADMIN).json()
-    assert body == {"questions": 0, "person_requests": 0, "grouped_by": "words", "groups": []}
+    assert body == {"questions": 0, "person_requests": 0, "late_answers": 0,
+                    "grouped_by": "words", "groups": []}

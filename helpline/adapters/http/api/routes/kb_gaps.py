@@ -17,6 +17,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from helpline.adapters.http.api.deps import Admin, Ctx
+from helpline.domain.conversation import LATE_AI_ANSWER
 
 router = APIRouter(tags=["admin"])
 
@@ -42,6 +43,8 @@ class KbGaps(BaseModel):
     questions: int = Field(description="how many handed-over questions were grouped")
     person_requests: int = Field(description="hand-overs because the customer asked for a "
                                  "person (not grouped: they are no gap in the knowledge base)")
+    late_answers: int = Field(description="hand-overs because the AI's answer came after the "
+                              "customer's 24-hour window closed (not grouped either)")
     grouped_by: Literal["meaning", "words"]
     groups: list[KbGap]
 
@@ -51,12 +54,14 @@ def kb_gaps(ctx: Ctx, _: Admin,
             limit: Annotated[int, Query(ge=1, le=1000)] = 500) -> KbGaps:
     """The latest ``limit`` questions the AI handed over, grouped by similarity (admin)."""
     latest = ctx.views.handed_over(limit=limit)
-    handed = [h for h in latest if not _person_request(h.reason)]
+    late = sum(h.reason == LATE_AI_ANSWER for h in latest)
+    people = sum(_person_request(h.reason) for h in latest)
+    handed = [h for h in latest if h.reason != LATE_AI_ANSWER and not _person_request(h.reason)]
     embedder = ctx.question_embedder
     grouped_by: Literal["meaning", "words"] = "meaning" if embedder is not None else "words"
-    people = len(latest) - len(handed)
     if not handed:
-        return KbGaps(questions=0, person_requests=people, grouped_by=grouped_by, groups=[])
+        return KbGaps(questions=0, person_requests=people, late_answers=late,
+                      grouped_by=grouped_by, groups=[])
     from helpline.adapters.rag.grouping import group_questions
     from helpline.adapters.rag.text import guess_language
 
@@ -72,8 +77,8 @@ def kb_gaps(ctx: Ctx, _: Admin,
             reasons=[r for r, _ in reasons.most_common(3)],
             questions=[m.question for m in members[:EXAMPLES]],
             tickets=[m.ticket_id for m in members[:EXAMPLES]]))
-    return KbGaps(questions=len(handed), person_requests=people, grouped_by=grouped_by,
-                  groups=groups)
+    return KbGaps(questions=len(handed), person_requests=people, late_answers=late,
+                  grouped_by=grouped_by, groups=groups)
 
 
 def _person_request(reason: str) -> bool:

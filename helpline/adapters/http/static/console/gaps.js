@@ -54,10 +54,14 @@ async function renderGaps() {
   $("gaps-empty").hidden = gaps.groups.length > 0;
   $("gaps-list").replaceChildren(...gaps.groups.map(drawGap));
   const by = gaps.grouped_by === "meaning" ? "by meaning, across languages" : "by their words";
-  const people = gaps.person_requests ? ` ${gaps.person_requests} more customers asked for a ` +
-    "person." : "";
-  gapsSay((gaps.questions ? `${gaps.questions} handed-over questions in ${gaps.groups.length} ` +
-           `groups, grouped ${by}.` : "") + people, false);
+  const many = (n, one, more) => `${n} ${n === 1 ? one : more}`;
+  const people = gaps.person_requests ? ` ${many(gaps.person_requests, "more customer",
+    "more customers")} asked for a person.` : "";
+  const late = gaps.late_answers ? ` ${many(gaps.late_answers, "more was", "more were")} ` +
+    "handed over because the customer's 24-hour window had closed." : "";
+  gapsSay((gaps.questions ? `${many(gaps.questions, "handed-over question",
+    "handed-over questions")} in ${many(gaps.groups.length, "group", "groups")}, ` +
+           `grouped ${by}.` : "") + people + late, false);
 }
 
 setUpDialog("gaps", gapsSay, renderGaps);
