@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Depends
 
 from helpline.adapters.http.api.deps import ApiContext, Publish, QuestionEmbedder
-from helpline.adapters.http.api.models import Error
+from helpline.adapters.http.api.models import errors
 from helpline.adapters.http.api.routes import (
     actions,
     admin,
@@ -37,10 +37,8 @@ from helpline.application.ports import Answerer, CustomerDirectory
 from helpline.projections.updates import Updates
 from helpline.projections.views import HelpdeskView
 
-_ERRORS: dict[int | str, dict[str, object]] = {
-    401: {"model": Error, "description": "no or unknown bearer token"},
-    403: {"model": Error, "description": "not allowed (or not a ticket of yours)"},
-}
+_ERRORS = errors({401: "no or unknown bearer token",
+                  403: "not allowed (or not a ticket of yours)"})
 
 
 def create_agent_api_router(

@@ -2,6 +2,7 @@
 Conversations and metrics are answered as the views' own rows (``ConversationRow``,
 ``Metrics`` in ``helpline.projections.views``)."""
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -27,6 +28,18 @@ class Error(BaseModel):
     """An error: ``detail`` says what went wrong."""
 
     detail: str
+
+
+#: What a route documents besides its answer (FastAPI's ``responses``).
+Responses = dict[int | str, dict[str, Any]]
+#: What the 404 of a route on one ticket means (an agent gets the 403 instead).
+UNKNOWN_TICKET = "unknown ticket (admin)"
+
+
+def errors(described: Mapping[int, str]) -> Responses:
+    """The ``responses`` of these status codes: each answers an :class:`Error`, and the
+    text says when."""
+    return {code: {"model": Error, "description": text} for code, text in described.items()}
 
 
 class ColleagueOut(BaseModel):

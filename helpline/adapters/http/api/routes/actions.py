@@ -13,7 +13,7 @@ exist, the admin a 404 for an unknown one.
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, status
@@ -34,7 +34,7 @@ from helpline.adapters.http.api.actions_models import (
     TransferOut,
 )
 from helpline.adapters.http.api.deps import NOT_YOURS, Admin, Caller, Ctx, Principal
-from helpline.adapters.http.api.models import Error
+from helpline.adapters.http.api.models import UNKNOWN_TICKET, errors
 from helpline.application.assist import suggest_reply
 from helpline.application.conversation_store import ConversationStore
 from helpline.application.errors import NotAllowedError, UnknownTicketError
@@ -47,12 +47,8 @@ from helpline.domain.errors import DomainError, UnknownAgentError
 
 router = APIRouter(tags=["actions"])
 
-_TICKET: dict[int | str, dict[str, Any]] = {
-    404: {"model": Error, "description": "unknown ticket (admin)"},
-    409: {"model": Error, "description": "the ticket's state does not allow it"},
-}
-_ASSIST: dict[int | str, dict[str, Any]] = {
-    **_TICKET, 503: {"model": Error, "description": "the AI assistant is not available"}}
+_TICKET = errors({404: UNKNOWN_TICKET, 409: "the ticket's state does not allow it"})
+_ASSIST = {**_TICKET, **errors({503: "the AI assistant is not available"})}
 
 
 @dataclass
@@ -205,7 +201,7 @@ def canned_replies(ctx: Ctx, _: Caller) -> list[CannedOut]:
 
 
 @router.put("/canned-replies/{reply_id}", response_model=CannedOut,
-            responses={422: {"model": Error, "description": "bad id, title or text"}})
+            responses=errors({422: "bad id, title or text"}))
 def put_canned_reply(ctx: Ctx, _: Admin, reply_id: CannedId, body: CannedIn) -> CannedOut:
     """Add or change a canned reply (admin). The id: lower-case letters, digits, - and _."""
     if not REPLY_ID.match(reply_id):
@@ -219,7 +215,7 @@ def put_canned_reply(ctx: Ctx, _: Admin, reply_id: CannedId, body: CannedIn) -> 
 
 
 @router.delete("/canned-replies/{reply_id}", status_code=status.HTTP_204_NO_CONTENT,
-               responses={404: {"model": Error, "description": "no such canned reply"}})
+               responses=errors({404: "no such canned reply"}))
 def delete_canned_reply(ctx: Ctx, _: Admin, reply_id: CannedId) -> None:
     """Remove a canned reply (admin)."""
     if not ctx.desk.delete_canned_reply(reply_id):

@@ -2,7 +2,7 @@
 metrics, and the dead letters (list, inspect, replay)."""
 
 # No ``from __future__ import annotations``: FastAPI reads these annotations at runtime.
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
 from pydantic import ValidationError
@@ -12,8 +12,8 @@ from helpline.adapters.http.api.models import (
     CustomerIn,
     DeadLetterDetail,
     DeadLetterOut,
-    Error,
     ReplayOut,
+    errors,
 )
 from helpline.adapters.nats.dead_letters import DeadLetters, UnknownDeadLetterError
 from helpline.catalog import CustomerInfo
@@ -24,7 +24,7 @@ router = APIRouter(tags=["admin"])
 
 
 @router.get("/conversations", response_model=list[ConversationRow],
-            responses={422: {"model": Error, "description": "no or invalid phone"}})
+            responses=errors({422: "no or invalid phone"}))
 def conversations(
     ctx: Ctx, _: Admin, phone: Annotated[str | None, Query(max_length=40)] = None,
     customer_id: Annotated[str | None, Query(min_length=1, max_length=256)] = None,
@@ -41,7 +41,7 @@ def conversations(
 
 
 @router.put("/customers/{phone}", response_model=CustomerInfo,
-            responses={422: {"model": Error, "description": "invalid phone or entry"}})
+            responses=errors({422: "invalid phone or entry"}))
 def put_customer(ctx: Ctx, _: Admin, phone: Annotated[str, Path(max_length=40)],
                  body: CustomerIn) -> CustomerInfo:
     """Register or update the customer with this phone in the gateway's directory."""
@@ -68,9 +68,7 @@ def _dead_letters(ctx: ApiContext) -> DeadLetters:
     return ctx.dead_letters
 
 
-_NO_LETTER: dict[int | str, dict[str, Any]] = {
-    404: {"model": Error, "description": "no such dead letter"},
-    503: {"model": Error, "description": "NATS is not available"}}
+_NO_LETTER = errors({404: "no such dead letter", 503: "NATS is not available"})
 Seq = Annotated[int, Path(ge=1)]
 
 

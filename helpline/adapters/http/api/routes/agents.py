@@ -10,19 +10,19 @@ from helpline.adapters.http.api.deps import Admin, Caller, Ctx
 from helpline.adapters.http.api.models import (
     AgentOut,
     ColleagueOut,
-    Error,
     Me,
     NewAgentIn,
     NewAgentOut,
     StatusIn,
     StatusOut,
     TokenOut,
+    errors,
 )
 from helpline.domain.errors import AgentAlreadyRegisteredError, UnknownAgentError
 
 router = APIRouter(tags=["agents"])
 AgentId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
-_UNKNOWN: dict[int | str, dict[str, Any]] = {404: {"model": Error, "description": "no such agent"}}
+_UNKNOWN = errors({404: "no such agent"})
 
 
 def _agent_out(agent: dict[str, Any]) -> AgentOut:
@@ -46,7 +46,7 @@ def set_status(ctx: Ctx, caller: Caller, body: StatusIn) -> StatusOut:
 
 
 @router.post("/agents", response_model=NewAgentOut, status_code=status.HTTP_201_CREATED,
-             responses={409: {"model": Error, "description": "id or email registered"}})
+             responses=errors({409: "id or email registered"}))
 def register_agent(ctx: Ctx, _: Admin, body: NewAgentIn) -> NewAgentOut:
     """Register an agent (admin). The token is returned only now; it is stored hashed."""
     try:

@@ -25,7 +25,7 @@ from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import StreamingResponse
 
 from helpline.adapters.http.api.deps import ApiContext, Caller, Ctx
-from helpline.adapters.http.api.models import Error
+from helpline.adapters.http.api.models import errors
 from helpline.projections.inbox import may_see
 from helpline.projections.updates import Change, Subscription
 
@@ -102,7 +102,7 @@ async def _run(ctx: ApiContext, stream: _Stream) -> AsyncIterator[str]:
 @router.get("/events", response_class=StreamingResponse,
             responses={200: {"content": {"text/event-stream": {}},
                              "description": "Server-Sent Events (see the module)"},
-                       503: {"model": Error, "description": "no live updates in this process"}})
+                       **errors({503: "no live updates in this process"})})
 async def events(ctx: Ctx, caller: Caller) -> StreamingResponse:
     """Server-Sent Events: ``ticket`` (a ticket the caller may see changed) and ``counts``
     (the views' counts may have changed); ``: ping`` comments keep the connection open."""

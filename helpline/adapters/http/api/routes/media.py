@@ -17,7 +17,7 @@ from fastapi import APIRouter, HTTPException, Path, UploadFile, status
 from fastapi.responses import FileResponse
 
 from helpline.adapters.http.api.deps import NOT_YOURS, ApiContext, Caller, Ctx, visible_ticket
-from helpline.adapters.http.api.models import AttachmentOut, Error, MediaOut
+from helpline.adapters.http.api.models import AttachmentOut, MediaOut, errors
 from helpline.adapters.media_store import sha256_hex
 from helpline.adapters.whatsapp.media import OUTBOUND_TYPES, base_type, looks_like
 from helpline.catalog import Attachment
@@ -46,7 +46,7 @@ def media_of(ctx: ApiContext, row: TicketRow, line: Line) -> MediaOut | None:
 @router.get("/tickets/{ticket_id}/media/{key}", response_class=FileResponse,
             responses={200: {"content": {"application/octet-stream": {}},
                              "description": "the file"},
-                       404: {"model": Error, "description": "no such file here"}})
+                       **errors({404: "no such file here"})})
 def get_media(ctx: Ctx, caller: Caller, ticket_id: UUID,
               key: str = Path(pattern=r"^[0-9a-f]{64}$")) -> FileResponse:
     """A customer's file on the ticket's conversation (agents who may see the ticket)."""
@@ -68,8 +68,7 @@ def get_media(ctx: Ctx, caller: Caller, ticket_id: UUID,
 
 @router.post("/tickets/{ticket_id}/attachments", response_model=AttachmentOut,
              status_code=status.HTTP_201_CREATED,
-             responses={413: {"model": Error, "description": "over the upload limit"},
-                        415: {"model": Error, "description": "not an allowed type"}})
+             responses=errors({413: "over the upload limit", 415: "not an allowed type"}))
 async def upload_attachment(ctx: Ctx, caller: Caller, ticket_id: UUID,
                             file: UploadFile) -> AttachmentOut:
     """Keep an image (JPEG, PNG) or document (PDF, text, Office) the agent holding the

@@ -8,13 +8,13 @@ the templates, and ``POST /tickets/{id}/template-replies`` sends one.
 
 # No ``from __future__ import annotations``: FastAPI reads these annotations at runtime.
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
 
 from helpline.adapters.http.api.deps import Caller, Ctx, visible_ticket
-from helpline.adapters.http.api.models import Error, ReplyOut
+from helpline.adapters.http.api.models import ReplyOut, errors
 from helpline.adapters.http.api.routes.actions import AssistDep, _refusals
 from helpline.adapters.http.api.templates_models import (
     TemplateOut,
@@ -32,9 +32,8 @@ from helpline.domain.conversation import CUSTOMER_SERVICE_WINDOW, Conversation
 from helpline.domain.ids import derived_id
 
 router = APIRouter(tags=["templates"])
-_SYNC: dict[int | str, dict[str, Any]] = {
-    502: {"model": Error, "description": "the Graph API did not list the templates"},
-    503: {"model": Error, "description": "no business account to sync from"}}
+_SYNC = errors({502: "the Graph API did not list the templates",
+                503: "no business account to sync from"})
 
 
 def _catalog(request: Request) -> TemplateCatalog:
@@ -93,8 +92,8 @@ def window(ctx: Ctx, caller: Caller, assist: AssistDep, catalog: Catalog,
 
 @router.post("/tickets/{ticket_id}/template-replies", response_model=ReplyOut,
              status_code=status.HTTP_202_ACCEPTED,
-             responses={409: {"model": Error, "description": "the ticket is closed"},
-                        422: {"model": Error, "description": "unknown template or values"}})
+             responses=errors({409: "the ticket is closed",
+                               422: "unknown template or values"}))
 def template_reply(
     ctx: Ctx, caller: Caller, catalog: Catalog, ticket_id: UUID, body: TemplateReplyIn,
     idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,

@@ -6,19 +6,19 @@ customer registry); commands call the AgentDesk.
 """
 
 # No ``from __future__ import annotations``: FastAPI reads these annotations at runtime.
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Header, HTTPException, Query, status
 
 from helpline.adapters.http.api.deps import NOT_YOURS, ApiContext, Caller, Ctx, visible_ticket
 from helpline.adapters.http.api.models import (
+    UNKNOWN_TICKET,
     CloseIn,
     CloseOut,
     Counts,
     CustomerPanel,
     EarlierTicket,
-    Error,
     HandoffOut,
     ReplyIn,
     ReplyOut,
@@ -26,6 +26,7 @@ from helpline.adapters.http.api.models import (
     TicketOut,
     TicketStatus,
     TurnOut,
+    errors,
 )
 from helpline.adapters.http.api.routes.media import media_of, uploaded
 from helpline.application.errors import NotAllowedError, UnknownTicketError
@@ -36,12 +37,11 @@ from helpline.projections.search import MAX_CHARS, SearchError
 from helpline.projections.views import TicketRow
 
 router = APIRouter(tags=["tickets"])
-_UNKNOWN: dict[int | str, dict[str, Any]] = {
-    404: {"model": Error, "description": "unknown ticket (admin)"}}
+_UNKNOWN = errors({404: UNKNOWN_TICKET})
 
 
 @router.get("/tickets", response_model=list[TicketOut],
-            responses={422: {"model": Error, "description": "a search the index cannot serve"}})
+            responses=errors({422: "a search the index cannot serve"}))
 def list_tickets(
     ctx: Ctx, caller: Caller, view: View | None = None,
     q: Annotated[str | None, Query(description="customer name, phone or message text "
@@ -101,7 +101,7 @@ def _customer(ctx: ApiContext, row: TicketRow) -> CustomerPanel:
 
 @router.post("/tickets/{ticket_id}/replies", response_model=ReplyOut,
              status_code=status.HTTP_202_ACCEPTED,
-             responses={409: {"model": Error, "description": "the ticket is closed"}})
+             responses=errors({409: "the ticket is closed"}))
 def reply(
     ctx: Ctx, caller: Caller, ticket_id: UUID, body: ReplyIn,
     idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
