@@ -13,6 +13,7 @@ from helpline.application.conversation_store import ConversationStore
 from helpline.application.ports import Answerer
 from helpline.catalog import CustomerInfo, Turn
 from helpline.domain.conversation import HISTORY_TURNS, Conversation
+from helpline.domain.handover import ReasonKind, reason_kind
 from helpline.domain.transcript import JSON
 
 #: The longest hand-off reason shown to an agent as it is.
@@ -29,17 +30,24 @@ class Suggestion:
     reason: str | None = None
 
 
-def plain_reason(reason: str | None) -> str:
-    """Why the answerer handed over, in words for an agent (older answerers gave
-    technical reasons such as a score below a threshold)."""
+#: Why there is no draft, for each known kind of hand-over reason.
+_NO_DRAFT: dict[ReasonKind, str] = {
+    "person": "The customer asked for a person, so there is nothing to draft from the "
+              "knowledge base; write your own reply.",
+    "nothing": "The knowledge base has nothing that answers this message.",
+    "unsure": "The AI was not sure enough of an answer to draft one; write your own reply.",
+    "asked": "The AI asked for a person to take over; write your own reply.",
+}
+
+
+def why_no_draft(reason: str | None) -> str:
+    """Why the answerer gave no draft, in words for an agent (answerers give technical
+    reasons such as a score below a threshold: :func:`reason_kind` knows them)."""
     if not reason:
         return "The knowledge base has no answer to draft for this message."
-    folded = reason.casefold()
-    if "asked for a person" in folded:
-        return ("The customer asked for a person, so there is nothing to draft from the "
-                "knowledge base; write your own reply.")
-    if "threshold" in folded or "no document" in folded or "no answer in" in folded:
-        return "The knowledge base has nothing that answers this message."
+    kind = reason_kind(reason)
+    if kind is not None:
+        return _NO_DRAFT[kind]
     return reason if len(reason) <= MAX_REASON else reason[:MAX_REASON - 1] + "…"
 
 
@@ -56,7 +64,7 @@ def suggest_reply(store: ConversationStore, answerer: Answerer,
     # What ms-rag is given for a message: the recent turns, the message itself the last.
     answer = answerer.answer(turns[-1].text, turns[-HISTORY_TURNS:], _customer(conv.customer))
     if answer.open_ticket:
-        return Suggestion(None, reason=plain_reason(answer.reason))
+        return Suggestion(None, reason=why_no_draft(answer.reason))
     return Suggestion(answer.text, tuple(answer.sources), answer.confidence)
 
 
@@ -83,4 +91,4 @@ def _customer(data: JSON | None) -> CustomerInfo | None:
         return None
 
 
-__all__ = ["Suggestion", "plain_reason", "suggest_reply"]
+__all__ = ["Suggestion", "suggest_reply", "why_no_draft"]

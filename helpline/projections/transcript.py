@@ -21,6 +21,8 @@ from datetime import datetime
 from heapq import merge
 from typing import Any
 
+from helpline.domain.handover import ReasonKind, reason_kind
+
 Row = dict[str, Any]
 
 _RANKED = ("sent", "delivered", "read")
@@ -99,17 +101,13 @@ def assemble(turns: list[Row], ticket_lines: list[Row], outbound: list[Row]) -> 
 
 # -- the hand-over, in plain words -------------------------------------------------------------
 
-#: Reasons written by earlier versions of the AI agent, or in its internal terms, and what an
-#: agent reads instead.
-_INTERNAL: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"no (document|topic|entry) passes the threshold", re.I),
-     "The knowledge base has nothing that answers this question."),
-    (re.compile(r"threshold|coverage|confidence|score|\d\.\d+\s*[<>]", re.I),
-     "The AI was not sure enough of its answer."),
-    (re.compile(r"^the ai agent asked for a human$", re.I),
-     "The AI asked for a person to take over."),
-    (re.compile(r"^customer asked for a person$", re.I), "The customer asked for a person."),
-)
+#: What an agent reads for each known kind of hand-over reason.
+_PLAIN: dict[ReasonKind, str] = {
+    "person": "The customer asked for a person.",
+    "nothing": "The knowledge base has nothing that answers this question.",
+    "unsure": "The AI was not sure enough of its answer.",
+    "asked": "The AI asked for a person to take over.",
+}
 
 
 def plain_reason(reason: str | None) -> str:
@@ -118,9 +116,9 @@ def plain_reason(reason: str | None) -> str:
     text = " ".join((reason or "").split())
     if not text:
         return "The AI handed the conversation over to a person."
-    for pattern, plain in _INTERNAL:
-        if pattern.search(text):
-            return plain
+    kind = reason_kind(text)
+    if kind is not None:
+        return _PLAIN[kind]
     text = text[0].upper() + text[1:]
     return text if text.endswith((".", "!", "?", "…")) else text + "."
 

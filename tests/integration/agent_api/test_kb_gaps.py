@@ -36,7 +36,8 @@ def test_the_handed_over_questions_grouped_biggest_first(api: Api) -> None:
     # without an embedder the grouping is lexical: the English question stands apart
     assert (first["size"], sorted(first["questions"])) == (2, sorted(STUDENTS[:2]))
     assert "descuento" in first["words"] and first["languages"] == ["es"]
-    assert first["reasons"] == ["No answer in the knowledge base."]  # the keyword answerer's
+    # the keyword answerer's "No answer in the knowledge base.", as an agent reads it
+    assert first["reasons"] == ["The knowledge base has nothing that answers this question."]
     assert len(first["tickets"]) == 2
     assert sorted(g["size"] for g in body["groups"]) == [1, 1, 2]
 

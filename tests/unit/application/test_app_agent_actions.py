@@ -19,7 +19,7 @@ from helpline.application import (
     RecordingSender,
     UnknownTicketError,
 )
-from helpline.application.assist import plain_reason, suggest_reply
+from helpline.application.assist import suggest_reply, why_no_draft
 from helpline.application.timeline import timeline
 from helpline.bootstrap import Container, bootstrap
 from helpline.catalog import (
@@ -319,11 +319,14 @@ def test_the_suggestion_drafts_from_the_answerer_and_sends_nothing(
 
 
 def test_hand_off_reasons_in_plain_words() -> None:
-    assert plain_reason("no document passes the threshold (0.00 < 0.14)") == (
+    assert why_no_draft("no document passes the threshold (0.00 < 0.14)") == (
         "The knowledge base has nothing that answers this message.")
-    assert "asked for a person" in plain_reason("customer asked for a person")
-    assert plain_reason(None).startswith("The knowledge base has no answer")
-    assert len(plain_reason("x" * 1000)) == 300
+    assert why_no_draft("No answer in the knowledge base.") == (
+        "The knowledge base has nothing that answers this message.")
+    assert "asked for a person" in why_no_draft("The customer asked for a person.")
+    assert "not sure enough" in why_no_draft("coverage 0.31 < 0.50")
+    assert why_no_draft(None).startswith("The knowledge base has no answer")
+    assert len(why_no_draft("x" * 1000)) == 300
 
 
 def test_an_agent_s_attachment_travels_from_the_desk_to_the_send_command(

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from helpline.adapters.http.api.deps import Admin, Ctx
 from helpline.domain.conversation import LATE_AI_ANSWER
+from helpline.domain.handover import reason_kind
 
 router = APIRouter(tags=["admin"])
 
@@ -55,8 +56,9 @@ def kb_gaps(ctx: Ctx, _: Admin,
     """The latest ``limit`` questions the AI handed over, grouped by similarity (admin)."""
     latest = ctx.views.handed_over(limit=limit)
     late = sum(h.reason == LATE_AI_ANSWER for h in latest)
-    people = sum(_person_request(h.reason) for h in latest)
-    handed = [h for h in latest if h.reason != LATE_AI_ANSWER and not _person_request(h.reason)]
+    people = sum(reason_kind(h.reason) == "person" for h in latest)
+    handed = [h for h in latest
+              if h.reason != LATE_AI_ANSWER and reason_kind(h.reason) != "person"]
     embedder = ctx.question_embedder
     grouped_by: Literal["meaning", "words"] = "meaning" if embedder is not None else "words"
     if not handed:
@@ -80,8 +82,3 @@ def kb_gaps(ctx: Ctx, _: Admin,
     return KbGaps(questions=len(handed), person_requests=people, late_answers=late,
                   grouped_by=grouped_by, groups=groups)
 
-
-def _person_request(reason: str) -> bool:
-    """Whether the AI handed over because the customer asked for a person (both answerers
-    say so in these words)."""
-    return "customer asked for a person" in reason.lower()
