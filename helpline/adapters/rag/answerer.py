@@ -37,7 +37,7 @@ from helpline.adapters.rag.intents import (
     unhelpful_streak,
 )
 from helpline.adapters.rag.kb import Entry, KnowledgeBase, fingerprint, load_knowledge_base
-from helpline.adapters.rag.llm import OpenAIChatGenerator
+from helpline.adapters.rag.llm import Declined, OpenAIChatGenerator
 from helpline.adapters.rag.text import guess_language
 from helpline.application.ports import Answer
 from helpline.catalog import CustomerInfo, Turn
@@ -254,9 +254,9 @@ class KnowledgeBaseAnswerer:
                                   best.coverage if best else 0.0)
         documents = [self._entry(v.topic, language) for v in shown]
         generation = generator.generate(question, documents, history, customer, language)
-        if generation.declined:
-            return self._handover(language, generation.reason or "The AI declined to answer.",
-                                  shown[0].coverage, tuple(d.id for d in documents))
+        if isinstance(generation, Declined):
+            return self._handover(language, generation.reason, shown[0].coverage,
+                                  tuple(d.id for d in documents))
         coverage = {d.id: v.coverage for d, v in zip(documents, shown, strict=True)}
         sources = generation.cited or (documents[0].id,)
         return Answer(generation.text, sources=sources, confidence=coverage.get(sources[0], 0.0))
