@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from helpline.application.handlers import Service, caused_by, handles
 from helpline.application.ports import Answer, Answerer, Clock, utc_now
@@ -16,14 +17,14 @@ from helpline.catalog import (
 )
 
 
+@dataclass(eq=False)
 class AIAgent(Service):
     """ms-rag: answers *Generate AI Agent Answer* through an ``Answerer``. Stateless; the
     answer's id is derived from the command's, so a redelivered command publishes the same
     answer (JetStream drops the copy; the Conversation ignores it too)."""
 
-    def __init__(self, answerer: Answerer, clock: Clock = utc_now) -> None:
-        self.answerer = answerer
-        self.clock = clock
+    answerer: Answerer
+    clock: Clock = utc_now
 
     @handles(GenerateAIAgentAnswerWithUserInfo)
     def generate_ai_agent_answer_with_user_info(

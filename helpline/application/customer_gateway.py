@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from helpline.application.handlers import Service, caused_by, handles
 from helpline.application.ports import Clock, CustomerDirectory, utc_now
@@ -14,14 +15,14 @@ from helpline.catalog import (
 )
 
 
+@dataclass(eq=False)
 class CustomerGateway(Service):
     """ms-gateway: adds the customer's registry entry to each inbound message. Stateless;
     the message it publishes has an id derived from the inbound one, so redeliveries publish
     the same message (JetStream drops the copy)."""
 
-    def __init__(self, directory: CustomerDirectory, clock: Clock = utc_now) -> None:
-        self.directory = directory
-        self.clock = clock
+    directory: CustomerDirectory
+    clock: Clock = utc_now
 
     @handles(WhatsAppBusinessTextMessageReceived)
     def whatsapp_business_text_message_received(

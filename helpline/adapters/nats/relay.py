@@ -15,6 +15,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import KW_ONLY, dataclass, field
 
 from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
 
@@ -29,32 +30,31 @@ log = logging.getLogger("helpline.relay")
 QueryHandler = Callable[[CatalogMessage], Awaitable[None]]
 
 
+@dataclass(eq=False)
 class OutboxRelay:
     """Follows one application's notification log and publishes its catalog messages."""
 
     tracking_name = "outbox"
 
-    def __init__(
-        self,
-        app: HelplineApplication,
-        publisher: Publisher,
-        *,
-        on_query: QueryHandler | None = None,
-        batch: int = 500,
-        poll_interval_s: float = 0.2,
-    ) -> None:
-        self.app = app
-        self.publisher = publisher
-        self.on_query = on_query
-        self.batch = batch
-        self.poll_interval_s = poll_interval_s
-        self.topics = app.emitting_topics()
-        self.tracking: TrackingRecorder = app.factory.tracking_recorder()
-        self._wake = asyncio.Event()
-        self._stopped = asyncio.Event()
+    app: HelplineApplication
+    publisher: Publisher
+    _: KW_ONLY
+    on_query: QueryHandler | None = None
+    batch: int = 500
+    poll_interval_s: float = 0.2
+    topics: list[str] = field(init=False)
+    tracking: TrackingRecorder = field(init=False)
+    position: int = field(init=False)
+    """The id of the last notification relayed (from tracking, at start)."""
+    progress_at: float = field(init=False, default_factory=time.monotonic)
+    """``time.monotonic()`` of the relay's last step (its watchdog)."""
+    _wake: asyncio.Event = field(init=False, default_factory=asyncio.Event)
+    _stopped: asyncio.Event = field(init=False, default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        self.topics = self.app.emitting_topics()
+        self.tracking = self.app.factory.tracking_recorder()
         self.position = self.tracking.max_tracking_id(self.tracking_name) or 0
-        self.progress_at = time.monotonic()
-        """``time.monotonic()`` of the relay's last step (its watchdog)."""
 
     def wake(self) -> None:
         """Something was saved: look at the log now instead of at the next poll."""

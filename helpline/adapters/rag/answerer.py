@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Sequence
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -36,7 +37,7 @@ from helpline.adapters.rag.intents import (
     unhelpful_streak,
 )
 from helpline.adapters.rag.kb import Entry, KnowledgeBase, fingerprint, load_knowledge_base
-from helpline.adapters.rag.llm import OpenAIChatGenerator
+from helpline.adapters.rag.llm import Declined, OpenAIChatGenerator
 from helpline.adapters.rag.text import guess_language
 from helpline.application.ports import Answer
 from helpline.catalog import CustomerInfo, Turn
@@ -107,34 +108,37 @@ def exchanges(question: str, history: Sequence[Turn]) -> list[tuple[str, str, st
     return out
 
 
+@dataclass(eq=False)
 class KnowledgeBaseAnswerer:
     """Answers from a knowledge base (BM25, or hybrid with an ``embedder``), optionally
     through an OpenAI-compatible LLM, and decides when to hand over to a person."""
 
-    def __init__(self, kb: KnowledgeBase, *, path: Path | None = None,
-                 threshold: float = DEFAULT_THRESHOLD, max_unhelpful: int = 2,
-                 default_language: str = "es", top_k: int = 5,
-                 candidates: int = CANDIDATES, embedder: Embedder | None = None,
-                 generator: OpenAIChatGenerator | None = None,
-                 llm_min_coverage: float = LLM_MIN_COVERAGE,
-                 llm_documents: int = LLM_DOCUMENTS) -> None:
-        self.path = path
-        self.threshold = threshold
-        self.max_unhelpful = max_unhelpful
-        self.default_language = default_language
-        self.top_k = top_k
-        self.candidates = candidates
-        self.embedder = embedder
-        self.generator = generator
-        self.llm_min_coverage = llm_min_coverage
-        self.llm_documents = llm_documents
-        self._lock = threading.Lock()
-        self._fingerprint = fingerprint(path) if path is not None else ()
-        self.index, self.answerability = self._build(kb)
+    kb: KnowledgeBase = field(repr=False)
+    """The knowledge base currently served (replaced by ``reload_if_changed``)."""
+    _: KW_ONLY
+    path: Path | None = None
+    threshold: float = DEFAULT_THRESHOLD
+    max_unhelpful: int = 2
+    default_language: str = "es"
+    top_k: int = 5
+    candidates: int = CANDIDATES
+    embedder: Embedder | None = None
+    generator: OpenAIChatGenerator | None = None
+    llm_min_coverage: float = LLM_MIN_COVERAGE
+    llm_documents: int = LLM_DOCUMENTS
+    index: Index = field(init=False, repr=False)
+    answerability: Answerability = field(init=False, repr=False)
+    _lock: threading.Lock = field(init=False, repr=False, default_factory=threading.Lock)
+    _fingerprint: tuple[tuple[str, int, int], ...] = field(init=False, repr=False, default=())
 
-    def _build(self, kb: KnowledgeBase) -> tuple[Index, Answerability]:
+    def __post_init__(self) -> None:
+        if self.path is not None:
+            self._fingerprint = fingerprint(self.path)
+        self._serve(self.kb)
+
+    def _serve(self, kb: KnowledgeBase) -> None:
         index = Index(kb, embedder=self.embedder, top_k=self.top_k)
-        return index, Answerability(index, self.embedder)
+        self.kb, self.index, self.answerability = kb, index, Answerability(index, self.embedder)
 
     @classmethod
     def from_path(cls, path: Path | str, *, llm_url: str | None = None,
@@ -159,11 +163,6 @@ class KnowledgeBaseAnswerer:
         if self.generator is not None:
             self.generator.close()
 
-    @property
-    def kb(self) -> KnowledgeBase:
-        """The knowledge base currently served."""
-        return self.index.kb
-
     def reload_if_changed(self) -> bool:
         """Rebuild the index when a file under ``path`` was added, removed or edited (by
         modification time and size); ``True`` when it reloaded. Questions keep being
@@ -174,7 +173,7 @@ class KnowledgeBaseAnswerer:
             now = fingerprint(self.path)
             if now == self._fingerprint:
                 return False
-            self.index, self.answerability = self._build(load_knowledge_base(self.path))
+            self._serve(load_knowledge_base(self.path))
             self._fingerprint = now
             return True
 
@@ -255,9 +254,9 @@ class KnowledgeBaseAnswerer:
                                   best.coverage if best else 0.0)
         documents = [self._entry(v.topic, language) for v in shown]
         generation = generator.generate(question, documents, history, customer, language)
-        if generation.declined:
-            return self._handover(language, generation.reason or "The AI declined to answer.",
-                                  shown[0].coverage, tuple(d.id for d in documents))
+        if isinstance(generation, Declined):
+            return self._handover(language, generation.reason, shown[0].coverage,
+                                  tuple(d.id for d in documents))
         coverage = {d.id: v.coverage for d, v in zip(documents, shown, strict=True)}
         sources = generation.cited or (documents[0].id,)
         return Answer(generation.text, sources=sources, confidence=coverage.get(sources[0], 0.0))

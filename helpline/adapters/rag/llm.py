@@ -5,7 +5,7 @@ its id, the customer's name and the recent history. The model must write the
 answer from those entries alone and cite each one it used as ``[topic@lang]``, or reply
 ``NO_ANSWER`` when they do not cover the question. A refusal, a reply that cites no given
 entry (it would be unsupported), an empty reply, a timeout or an HTTP error all become a
-``Generation`` that declines, so the answerer hands over instead of guessing. Citations are
+``Declined`` with the reason, so the answerer hands over instead of guessing. Citations are
 taken out of the text the customer reads and become the answer's sources.
 """
 
@@ -42,12 +42,17 @@ _CITATION = re.compile(r"\s*\[([A-Za-z0-9_.-]+@[a-z]{2})\]")
 
 @dataclass(frozen=True)
 class Generation:
-    """The model's reply, or why there is none (``declined`` with a ``reason``)."""
+    """The model's grounded reply: the text the customer reads and the entries it cites."""
 
     text: str
-    declined: bool = False
-    reason: str | None = None
-    cited: tuple[str, ...] = ()
+    cited: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Declined:
+    """Why the model gave no grounded reply (it refused, cited nothing, or failed)."""
+
+    reason: str
 
 
 def cited_ids(text: str) -> tuple[str, ...]:
@@ -104,7 +109,7 @@ class OpenAIChatGenerator:
         return out
 
     def generate(self, question: str, documents: Sequence[Entry], history: Sequence[Turn],
-                 customer: CustomerInfo | None, language: str) -> Generation:
+                 customer: CustomerInfo | None, language: str) -> Generation | Declined:
         """Ask the model; never raises for transport or model failures."""
         body = {"model": self.model, "temperature": self.temperature,
                 "messages": self.messages(question, documents, history, customer, language)}
@@ -113,25 +118,21 @@ class OpenAIChatGenerator:
             response.raise_for_status()
             text = str(response.json()["choices"][0]["message"]["content"] or "").strip()
         except httpx.TimeoutException:
-            return Generation("", declined=True,
-                              reason="The AI's language model did not reply in time.")
+            return Declined("The AI's language model did not reply in time.")
         except httpx.HTTPStatusError as exc:
-            return Generation("", declined=True, reason="The AI's language model failed "
-                              f"(HTTP {exc.response.status_code}).")
+            return Declined(f"The AI's language model failed (HTTP {exc.response.status_code}).")
         except (httpx.HTTPError, ValueError, KeyError, IndexError, TypeError) as exc:
-            return Generation("", declined=True, reason="The AI's language model could not "
-                              f"be used ({type(exc).__name__}).")
+            return Declined(f"The AI's language model could not be used ({type(exc).__name__}).")
         return self._grounded(text, documents)
 
     @staticmethod
-    def _grounded(text: str, documents: Sequence[Entry]) -> Generation:
+    def _grounded(text: str, documents: Sequence[Entry]) -> Generation | Declined:
         titles = ", ".join(f"“{d.title}”" for d in documents)
         if not text or DECLINE_TOKEN in text:
-            return Generation("", declined=True, reason="The AI found no answer to this "
-                              f"question in the entries {titles}.")
+            return Declined(f"The AI found no answer to this question in the entries {titles}.")
         given = {d.id for d in documents}
         cited = tuple(c for c in cited_ids(text) if c in given)
         if not cited:
-            return Generation("", declined=True, reason="The AI's draft answer did not say "
-                              f"which entry it came from ({titles}), so it was not sent.")
+            return Declined("The AI's draft answer did not say which entry it came from "
+                            f"({titles}), so it was not sent.")
         return Generation(without_citations(text), cited=cited)

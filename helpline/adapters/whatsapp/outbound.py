@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import KW_ONLY, dataclass
 from datetime import timedelta
 
 from helpline.adapters.media_store import MediaStore
@@ -70,26 +71,18 @@ class HeldBackError(TransientSendError, RetryLaterError):
     """An earlier reply to the same customer in the batch failed; this one waits for it."""
 
 
+@dataclass(eq=False)
 class OutboundWhatsApp:
     """Sends texts through a :class:`GraphClient`, at most once per command ``message_id``."""
 
-    def __init__(
-        self,
-        client: GraphClient,
-        ledger: SendLedgerStore,
-        *,
-        clock: Clock = utc_now,
-        window: timedelta = CUSTOMER_SERVICE_WINDOW,
-        lease: timedelta = DEFAULT_LEASE,
-        media: MediaStore | None = None,
-    ) -> None:
-        self.client = client
-        self.media = media
-        """Where agents' attachments are read from (``None``: attachments fail plainly)."""
-        self.ledger = ledger
-        self.clock = clock
-        self.window = window
-        self.lease = lease
+    client: GraphClient
+    ledger: SendLedgerStore
+    _: KW_ONLY
+    clock: Clock = utc_now
+    window: timedelta = CUSTOMER_SERVICE_WINDOW
+    lease: timedelta = DEFAULT_LEASE
+    media: MediaStore | None = None
+    """Where agents' attachments are read from (``None``: attachments fail plainly)."""
 
     async def send_whatsapp_business_text_message(
         self, cmd: SendWhatsAppBusinessTextMessage
