@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from helpline.application.handlers import Service, caused_by, handles
-from helpline.application.ports import Answer, Answerer, Clock, utc_now
+from helpline.application.ports import Answer, Answerer
 from helpline.catalog import (
     AIAgentAnswerGenerated,
     CustomerInfo,
@@ -24,7 +24,6 @@ class AIAgent(Service):
     answer (JetStream drops the copy; the Conversation ignores it too)."""
 
     answerer: Answerer
-    clock: Clock = utc_now
 
     @handles(GenerateAIAgentAnswerWithUserInfo)
     def generate_ai_agent_answer_with_user_info(

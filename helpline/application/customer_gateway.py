@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from helpline.application.handlers import Service, caused_by, handles
-from helpline.application.ports import Clock, CustomerDirectory, utc_now
+from helpline.application.ports import CustomerDirectory
 from helpline.catalog import (
     CustomerInfo,
     WhatsAppBusinessTextMessageReceived,
@@ -22,7 +22,6 @@ class CustomerGateway(Service):
     the same message (JetStream drops the copy)."""
 
     directory: CustomerDirectory
-    clock: Clock = utc_now
 
     @handles(WhatsAppBusinessTextMessageReceived)
     def whatsapp_business_text_message_received(

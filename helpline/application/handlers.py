@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
+from helpline.application.ports import Clock, utc_now
 from helpline.catalog import CatalogMessage
 from helpline.catalog.registry import members
 from helpline.domain.ids import derived_id
@@ -116,10 +117,14 @@ def decisions_of(cls: type[Any]) -> dict[type[CatalogMessage], Decision[Any, Any
     return registered(cls, lambda v: v.message if isinstance(v, Decision) else None)
 
 
+@dataclass(eq=False)
 class Service:
-    """A stateless service: its ``@handles`` methods, by message class."""
+    """A stateless service: its ``@handles`` methods, by message class, and the clock its
+    messages are dated by (keyword-only, for every service)."""
 
     handlers: ClassVar[dict[type[CatalogMessage], Callable[..., Sequence[CatalogMessage]]]] = {}
+
+    clock: Clock = field(default=utc_now, kw_only=True)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
 from helpline.application.handlers import Service, handles
 from helpline.application.ports import (
-    Clock,
     PermanentSendError,
     SendResult,
     TemplateSender,
     WhatsAppSender,
-    utc_now,
 )
 from helpline.catalog import (
     CatalogMessage,
@@ -30,16 +29,16 @@ SendCommand = SendWhatsAppBusinessTextMessage | SendWhatsAppBusinessTemplateMess
 C = TypeVar("C", SendWhatsAppBusinessTextMessage, SendWhatsAppBusinessTemplateMessage)
 
 
+@dataclass(eq=False)
 class WhatsAppEdge(Service):
     """ms-whatsapp: carries out *Send WhatsApp Business Text Message* through a
     ``WhatsAppSender``, in process. A redelivered command never causes a second send:
     outcomes are kept in memory by the command's ``message_id`` (ms-whatsapp over NATS keeps
     them in ``helpline.adapters.whatsapp.ledger``)."""
 
-    def __init__(self, sender: WhatsAppSender, clock: Clock = utc_now) -> None:
-        self.sender = sender
-        self.clock = clock
-        self._outcomes: dict[str, SendResult | PermanentSendError] = {}
+    sender: WhatsAppSender
+    _outcomes: dict[str, SendResult | PermanentSendError] = field(
+        default_factory=dict, init=False, repr=False)
 
     @handles(SendWhatsAppBusinessTextMessage)
     def send_whatsapp_business_text_message(

@@ -22,11 +22,12 @@ from helpline.adapters.rag.answerer import (
 )
 from helpline.adapters.rag.index import Embedder, Hit, Index
 from helpline.adapters.rag.kb import Entry, KnowledgeBase, load_knowledge_base
-from helpline.adapters.rag.llm import Generation, OpenAIChatGenerator
+from helpline.adapters.rag.llm import Declined, Generation, OpenAIChatGenerator
 
 __all__ = [
     "DEFAULT_THRESHOLD",
     "Answerability",
+    "Declined",
     "Embedder",
     "Entry",
     "Generation",
