@@ -57,17 +57,6 @@ class TicketRow:
         values: Row = {k: (_time(v) if k in times else v) for k, v in row.items()}
         return cls(**values)
 
-    def waiting_since(self) -> datetime | None:
-        """Since when the customer waits for the agent: the last customer message not
-        answered yet (or the opening, if the agent has not written at all)."""
-        if self.status != "open":
-            return None
-        if self.last_answer_at is None:
-            return self.last_customer_at or self.opened_at
-        if self.last_customer_at is not None and self.last_customer_at > self.last_answer_at:
-            return self.last_customer_at
-        return None
-
 
 @dataclass(frozen=True)
 class TurnRow:

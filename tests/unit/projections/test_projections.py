@@ -77,13 +77,13 @@ def test_inbox_shows_open_tickets_with_last_customer_message(helpdesk: Helpdesk)
     assert (row.ticket_id, row.status, row.agent_name) == (ticket_id, "open", "Marta")
     assert row.last_customer_text == "sigo esperando"
     assert row.customer_name == "Lucía" and row.language == "es"
-    assert row.waiting_since() == row.last_customer_at
+    assert row.waiting_from == row.opened_at  # nobody has answered since the hand-over
 
     desk = helpdesk.container.services.desk
     helpdesk.runner.publish(*desk.answer(ticket_id, agent_id=agent_id, text="Ya voy"))
     helpdesk.projections.catch_up()
     [row] = helpdesk.view.inbox(agent_id)
-    assert row.answers == 1 and row.waiting_since() is None
+    assert row.answers == 1 and row.waiting_from is None
     assert row.first_answer_at is not None and row.first_answer_at > row.opened_at
 
     helpdesk.runner.publish(*desk.close_ticket(ticket_id, agent_id=agent_id, resolution="ok"))
