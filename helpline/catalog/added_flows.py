@@ -39,10 +39,9 @@ def _single(cls: type[CatalogMessage]) -> Flow:
 
 def _back_to_ai() -> Flow:
     steps = (
-        _plain("agent_closes_ticket", "Agent closes the ticket",
-               ("ms-agents", "Resolution written in the agent console")),
-        _svc("ms-agents", ("ticket-closed", None)),
-        _msg("ticket-closed", "The AI answers the next message"),
+        *_agent_acts("agent_closes_ticket", "Agent closes the ticket",
+                     "Resolution written in the agent console",
+                     "ticket-closed", "The AI answers the next message"),
         _plain("customer_writes_again", "Customer writes again",
                ("ms-whatsapp", "Meta informs of a new message")),
         _svc("ms-whatsapp", ("whatsapp-business-text-message-received", None)),
@@ -68,10 +67,9 @@ def _back_to_ai() -> Flow:
 
 def _reopened() -> Flow:
     steps = (
-        _plain("agent_reopens_ticket", "Agent reopens the ticket",
-               ("ms-agents", "Reopen in the agent console")),
-        _svc("ms-agents", ("ticket-reopened", None)),
-        _msg("ticket-reopened", "The conversation has an open ticket again"),
+        *_agent_acts("agent_reopens_ticket", "Agent reopens the ticket",
+                     "Reopen in the agent console",
+                     "ticket-reopened", "The conversation has an open ticket again"),
         _svc("ms-conv-store", ("customer_writes_to_agent",
                                "The customer's next message goes to ms-agents, not ms-rag")),
         _plain("customer_writes_to_agent", "The agent answers the customer again"),
@@ -154,10 +152,9 @@ def _media_received() -> Flow:
 
 def _attachment_sent() -> Flow:
     steps = (
-        _plain("agent_attaches_file", "Agent attaches an image or a document",
-               ("ms-agents", "Upload in the agent console, then reply")),
-        _svc("ms-agents", ("agent-answer-generated", "attachment: the file's SHA-256")),
-        _msg("agent-answer-generated"),
+        *_agent_acts("agent_attaches_file", "Agent attaches an image or a document",
+                     "Upload in the agent console, then reply",
+                     "agent-answer-generated", published="attachment: the file's SHA-256"),
         *_sent_by_whatsapp(_SEND, "The reply with its attachment",
                            ("whatsapp_media_upload", "POST /{phone-number-id}/media, once"),
                            ("whatsapp-business-text-message-sent", "Sent by media id, once")),
@@ -175,10 +172,9 @@ def _attachment_sent() -> Flow:
 
 def _template_reply() -> Flow:
     steps = (
-        _plain("agent_picks_template", "Agent picks an approved template",
-               ("ms-agents", "The customer's 24-hour window has closed")),
-        _svc("ms-agents", ("agent-template-answer-generated", None)),
-        _msg("agent-template-answer-generated", "Records the agent's template answer"),
+        *_agent_acts("agent_picks_template", "Agent picks an approved template",
+                     "The customer's 24-hour window has closed",
+                     "agent-template-answer-generated", "Records the agent's template answer"),
         *_sent_by_whatsapp("send-whatsapp-business-template-message",
                            "Sends the template on the active channel",
                            ("whatsapp_cloud_api", "POST /messages, type: template"),
@@ -206,6 +202,15 @@ def _story(flow_id: str, name: str, summary: str, steps: tuple[FlowStep, ...],
     """A flow of ours (version :data:`FLOW_VERSION`): its prose, then the graph."""
     return Flow(flow_id, name, FLOW_VERSION, summary, steps,
                 "\n" + " ".join(prose) + "\n\n<NodeGraph />\n")
+
+
+def _agent_acts(step_id: str, title: str, how: str, message: str, label: str | None = None,
+                published: str | None = None) -> tuple[FlowStep, ...]:
+    """An agent acts in the console (step ``step_id``, its arrow to ms-agents labelled
+    ``how``) and ms-agents publishes ``message`` (that arrow labelled ``published``; the
+    message's arrows to its consumers ``label``)."""
+    return (_plain(step_id, title, ("ms-agents", how)), _svc("ms-agents", (message, published)),
+            _msg(message, label))
 
 
 def _sent_by_whatsapp(command: str, label: str,
