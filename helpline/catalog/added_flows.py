@@ -12,6 +12,8 @@ from helpline.catalog.flow import Flow, FlowStep
 from helpline.catalog.registry import MESSAGES, message_class
 
 _SEND = "send-whatsapp-business-text-message"
+#: The version of each flow we added.
+FLOW_VERSION = "0.0.1"
 
 
 def added_flows() -> tuple[Flow, ...]:
@@ -29,18 +31,17 @@ def _single(cls: type[CatalogMessage]) -> Flow:
     consumers = tuple(c for c in cls.consumers if c != cls.producer)
     steps = (_svc(cls.producer, (cls.catalog_id, None)), _msg(cls.catalog_id),
              *(_svc(c) for c in consumers))
-    return Flow(f"{cls.catalog_id}-flow", cls.title, "0.0.1", cls.summary, steps,
-                _flow_body(f"{cls.producer} publishes *{cls.title}*;",
-                           f"{', '.join(cls.consumers)} consume{'s' * (len(cls.consumers) == 1)}",
-                           f"it. {cls.summary}"))
+    return _story(f"{cls.catalog_id}-flow", cls.title, cls.summary, steps,
+                  f"{cls.producer} publishes *{cls.title}*;",
+                  f"{', '.join(cls.consumers)} consume{'s' * (len(cls.consumers) == 1)}",
+                  f"it. {cls.summary}")
 
 
 def _back_to_ai() -> Flow:
     steps = (
-        _plain("agent_closes_ticket", "Agent closes the ticket",
-               ("ms-agents", "Resolution written in the agent console")),
-        _svc("ms-agents", ("ticket-closed", None)),
-        _msg("ticket-closed", "The AI answers the next message"),
+        *_agent_acts("agent_closes_ticket", "Agent closes the ticket",
+                     "Resolution written in the agent console",
+                     "ticket-closed", "The AI answers the next message"),
         _plain("customer_writes_again", "Customer writes again",
                ("ms-whatsapp", "Meta informs of a new message")),
         _svc("ms-whatsapp", ("whatsapp-business-text-message-received", None)),
@@ -55,61 +56,60 @@ def _back_to_ai() -> Flow:
         _msg("ai-agent-answer-generated"),
         _msg(_SEND),
     )
-    return Flow(
-        "ticket-closed-back-to-ai", "Ticket closed: back to the AI agent", "0.0.1",
+    return _story(
+        "ticket-closed-back-to-ai", "Ticket closed: back to the AI agent",
         "A human agent closes the ticket; the AI agent answers the customer's next message.",
-        steps, _flow_body(
-            "When the agent closes the ticket, ms-agents publishes *Ticket Closed*;",
-            "ms-conv-store logs it and the conversation has no open ticket any more, so",
-            "the customer's next message goes to ms-rag again (not to ms-agents)."))
+        steps,
+        "When the agent closes the ticket, ms-agents publishes *Ticket Closed*;",
+        "ms-conv-store logs it and the conversation has no open ticket any more, so",
+        "the customer's next message goes to ms-rag again (not to ms-agents).")
 
 
 def _reopened() -> Flow:
     steps = (
-        _plain("agent_reopens_ticket", "Agent reopens the ticket",
-               ("ms-agents", "Reopen in the agent console")),
-        _svc("ms-agents", ("ticket-reopened", None)),
-        _msg("ticket-reopened", "The conversation has an open ticket again"),
+        *_agent_acts("agent_reopens_ticket", "Agent reopens the ticket",
+                     "Reopen in the agent console",
+                     "ticket-reopened", "The conversation has an open ticket again"),
         _svc("ms-conv-store", ("customer_writes_to_agent",
                                "The customer's next message goes to ms-agents, not ms-rag")),
         _plain("customer_writes_to_agent", "The agent answers the customer again"),
     )
-    return Flow(
-        "ticket-reopened-back-to-agent", "Ticket reopened: back to the agent", "0.0.1",
+    return _story(
+        "ticket-reopened-back-to-agent", "Ticket reopened: back to the agent",
         "An agent reopens a closed ticket; the customer's next message goes to the agent.",
-        steps, _flow_body(
-            "When an agent (or the admin) reopens a closed ticket, ms-agents publishes",
-            "*Ticket Reopened*; ms-conv-store logs it and the conversation has an open",
-            "ticket again, so the customer's next message goes to ms-agents, not to ms-rag."))
+        steps,
+        "When an agent (or the admin) reopens a closed ticket, ms-agents publishes",
+        "*Ticket Reopened*; ms-conv-store logs it and the conversation has an open",
+        "ticket again, so the customer's next message goes to ms-agents, not to ms-rag.")
 
 
 def _send_failure() -> Flow:
     steps = (
-        _svc("ms-conv-store", (_SEND, "Reply to the customer")),
-        _msg(_SEND),
-        _svc("ms-whatsapp", ("whatsapp_cloud_api", "POST /messages"),
-             ("whatsapp-business-text-message-send-failed", "Permanent error, or retries spent")),
+        *_sent_by_whatsapp(_SEND, "Reply to the customer",
+                           ("whatsapp_cloud_api", "POST /messages"),
+                           ("whatsapp-business-text-message-send-failed",
+                            "Permanent error, or retries spent")),
         _plain("whatsapp_cloud_api", "WhatsApp Cloud API",
                ("ms-whatsapp", "Error, e.g. 131047: 24-hour window closed")),
         _msg("whatsapp-business-text-message-send-failed",
              "Records the failed reply in the conversation"),
     )
-    return Flow(
-        "whatsapp-send-failure", "WhatsApp send failure", "0.0.1",
+    return _story(
+        "whatsapp-send-failure", "WhatsApp send failure",
         "ms-whatsapp cannot deliver a reply; ms-conv-store records the failure.",
-        steps, _flow_body(
-            "ms-whatsapp retries transient Graph API errors. On a permanent error (for",
-            "example 131047, the 24-hour customer-service window has closed) it publishes",
-            "*Send Failed*; ms-conv-store records the reply as failed, once."))
+        steps,
+        "ms-whatsapp retries transient Graph API errors. On a permanent error (for",
+        "example 131047, the 24-hour customer-service window has closed) it publishes",
+        "*Send Failed*; ms-conv-store records the reply as failed, once.")
 
 
 def _status_updates() -> Flow:
     steps = (
-        _svc("ms-conv-store", (_SEND, "Reply to the customer")),
-        _msg(_SEND),
-        _svc("ms-whatsapp", ("whatsapp_cloud_api", "POST /messages"),
-             ("whatsapp-business-text-message-sent", "Meta accepted it (wamid)"),
-             ("whatsapp-business-text-message-status-updated", "Each status webhook")),
+        *_sent_by_whatsapp(_SEND, "Reply to the customer",
+                           ("whatsapp_cloud_api", "POST /messages"),
+                           ("whatsapp-business-text-message-sent", "Meta accepted it (wamid)"),
+                           ("whatsapp-business-text-message-status-updated",
+                            "Each status webhook")),
         _plain("whatsapp_cloud_api", "WhatsApp Cloud API",
                ("customer_reads_reply", "Delivers the message"),
                ("ms-whatsapp", "Status webhooks: sent, delivered, read, failed")),
@@ -117,12 +117,12 @@ def _status_updates() -> Flow:
         _msg("whatsapp-business-text-message-sent", "Records Meta's ids for the reply"),
         _msg("whatsapp-business-text-message-status-updated", "Records the delivery status"),
     )
-    return Flow(
-        "whatsapp-status-updates", "WhatsApp status updates", "0.0.1",
+    return _story(
+        "whatsapp-status-updates", "WhatsApp status updates",
         "Meta reports sent, delivered and read for our replies; ms-conv-store records them.",
-        steps, _flow_body(
-            "*Sent* carries Meta's ids (wamids) for each reply; every later status",
-            "webhook becomes *Status Updated*. Neither ever causes a send."))
+        steps,
+        "*Sent* carries Meta's ids (wamids) for each reply; every later status",
+        "webhook becomes *Status Updated*. Neither ever causes a send.")
 
 
 def _media_received() -> Flow:
@@ -140,64 +140,85 @@ def _media_received() -> Flow:
                                       "goes to the AI")),
         _msg(_SEND),
     )
-    return Flow(
-        "whatsapp-media-received", "A customer's media received", "0.0.1",
+    return _story(
+        "whatsapp-media-received", "A customer's media received",
         "ms-whatsapp fetches a customer's file into the media store before publishing it.",
-        steps, _flow_body(
-            "The webhook fetches the file through the media endpoint and keeps it by its",
-            "SHA-256 within the size limit and the type allow-list; *media* on the message",
-            "names the stored file or why it was refused (too large, a type we do not open,",
-            "gone, damaged), and ms-conv-store then tells the customer in plain words."))
+        steps,
+        "The webhook fetches the file through the media endpoint and keeps it by its",
+        "SHA-256 within the size limit and the type allow-list; *media* on the message",
+        "names the stored file or why it was refused (too large, a type we do not open,",
+        "gone, damaged), and ms-conv-store then tells the customer in plain words.")
 
 
 def _attachment_sent() -> Flow:
     steps = (
-        _plain("agent_attaches_file", "Agent attaches an image or a document",
-               ("ms-agents", "Upload in the agent console, then reply")),
-        _svc("ms-agents", ("agent-answer-generated", "attachment: the file's SHA-256")),
-        _msg("agent-answer-generated"),
-        _svc("ms-conv-store", (_SEND, "The reply with its attachment")),
-        _msg(_SEND),
-        _svc("ms-whatsapp", ("whatsapp_media_upload", "POST /{phone-number-id}/media, once"),
-             ("whatsapp-business-text-message-sent", "Sent by media id, once")),
+        *_agent_acts("agent_attaches_file", "Agent attaches an image or a document",
+                     "Upload in the agent console, then reply",
+                     "agent-answer-generated", published="attachment: the file's SHA-256"),
+        *_sent_by_whatsapp(_SEND, "The reply with its attachment",
+                           ("whatsapp_media_upload", "POST /{phone-number-id}/media, once"),
+                           ("whatsapp-business-text-message-sent", "Sent by media id, once")),
         _plain("whatsapp_media_upload", "WhatsApp Cloud API", ("ms-whatsapp", "media id")),
         _msg("whatsapp-business-text-message-sent"),
     )
-    return Flow(
-        "whatsapp-attachment-sent", "An agent's attachment sent", "0.0.1",
+    return _story(
+        "whatsapp-attachment-sent", "An agent's attachment sent",
         "ms-whatsapp uploads an agent's file and sends it by its media id, each step once.",
-        steps, _flow_body(
-            "The send ledger claims the upload (piece -1, completed with the media id) and",
-            "the media message (piece 0) like the pieces of a text, so a redelivered",
-            "*Send* command neither uploads nor sends again."))
+        steps,
+        "The send ledger claims the upload (piece -1, completed with the media id) and",
+        "the media message (piece 0) like the pieces of a text, so a redelivered",
+        "*Send* command neither uploads nor sends again.")
 
 
 def _template_reply() -> Flow:
-    template = "send-whatsapp-business-template-message"
     steps = (
-        _plain("agent_picks_template", "Agent picks an approved template",
-               ("ms-agents", "The customer's 24-hour window has closed")),
-        _svc("ms-agents", ("agent-template-answer-generated", None)),
-        _msg("agent-template-answer-generated", "Records the agent's template answer"),
-        _svc("ms-conv-store", (template, "Sends the template on the active channel")),
-        _msg(template),
-        _svc("ms-whatsapp", ("whatsapp_cloud_api", "POST /messages, type: template"),
-             ("whatsapp-business-text-message-sent", "Meta accepted it (wamid)"),
-             ("whatsapp-business-text-message-send-failed", "e.g. 132000: wrong parameters")),
+        *_agent_acts("agent_picks_template", "Agent picks an approved template",
+                     "The customer's 24-hour window has closed",
+                     "agent-template-answer-generated", "Records the agent's template answer"),
+        *_sent_by_whatsapp("send-whatsapp-business-template-message",
+                           "Sends the template on the active channel",
+                           ("whatsapp_cloud_api", "POST /messages, type: template"),
+                           ("whatsapp-business-text-message-sent", "Meta accepted it (wamid)"),
+                           ("whatsapp-business-text-message-send-failed",
+                            "e.g. 132000: wrong parameters")),
         _plain("whatsapp_cloud_api", "WhatsApp Cloud API",
                ("ms-whatsapp", "Accepts it, or refuses with 132000 / 132001")),
         _msg("whatsapp-business-text-message-sent", "Records Meta's id for the reply"),
         _msg("whatsapp-business-text-message-send-failed",
              "Shows Meta's reason in the conversation"),
     )
-    return Flow(
-        "whatsapp-template-reply", "Template reply after the 24-hour window", "0.0.1",
+    return _story(
+        "whatsapp-template-reply", "Template reply after the 24-hour window",
         "Outside the customer service window an agent answers with an approved template.",
-        steps, _flow_body(
-            "Free text is refused once the customer's last message is 24 hours old. The",
-            "agent answers with an approved template (synced from the Graph API);",
-            "ms-whatsapp sends it once, through the same send ledger as a text, and reports",
-            "*Sent* or *Send Failed* with Meta's reason."))
+        steps,
+        "Free text is refused once the customer's last message is 24 hours old. The",
+        "agent answers with an approved template (synced from the Graph API);",
+        "ms-whatsapp sends it once, through the same send ledger as a text, and reports",
+        "*Sent* or *Send Failed* with Meta's reason.")
+
+
+def _story(flow_id: str, name: str, summary: str, steps: tuple[FlowStep, ...],
+           *prose: str) -> Flow:
+    """A flow of ours (version :data:`FLOW_VERSION`): its prose, then the graph."""
+    return Flow(flow_id, name, FLOW_VERSION, summary, steps,
+                "\n" + " ".join(prose) + "\n\n<NodeGraph />\n")
+
+
+def _agent_acts(step_id: str, title: str, how: str, message: str, label: str | None = None,
+                published: str | None = None) -> tuple[FlowStep, ...]:
+    """An agent acts in the console (step ``step_id``, its arrow to ms-agents labelled
+    ``how``) and ms-agents publishes ``message`` (that arrow labelled ``published``; the
+    message's arrows to its consumers ``label``)."""
+    return (_plain(step_id, title, ("ms-agents", how)), _svc("ms-agents", (message, published)),
+            _msg(message, label))
+
+
+def _sent_by_whatsapp(command: str, label: str,
+                      *whatsapp_nexts: tuple[str, str | None]) -> tuple[FlowStep, ...]:
+    """ms-conv-store sends ``command`` (its arrow labelled ``label``) and ms-whatsapp carries
+    it out (``whatsapp_nexts``: the arrows leaving ms-whatsapp)."""
+    return (_svc("ms-conv-store", (command, label)), _msg(command),
+            _svc("ms-whatsapp", *whatsapp_nexts))
 
 
 def _svc(service: str, *nexts: tuple[str, str | None]) -> FlowStep:
@@ -214,6 +235,3 @@ def _msg(catalog_id: str, label: str | None = None) -> FlowStep:
 def _plain(step_id: str, title: str, *nexts: tuple[str, str | None]) -> FlowStep:
     return FlowStep(step_id, title, None, None, tuple(nexts))
 
-
-def _flow_body(*prose: str) -> str:
-    return "\n" + " ".join(prose) + "\n\n<NodeGraph />\n"

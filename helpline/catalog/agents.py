@@ -3,24 +3,25 @@ the conversation."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from helpline.catalog.base import CatalogMessage
-from helpline.catalog.examples import ATTACHMENT_EXAMPLE, CONV, TICKET, envelope
+from helpline.catalog.base import About, CatalogMessage, Route
+from helpline.catalog.examples import (
+    AGENT_EXAMPLE,
+    ATTACHMENT_EXAMPLE,
+    CONV,
+    TICKET_EXAMPLE,
+    envelope,
+)
 from helpline.catalog.types import Attachment, Id, LongText, Text
-
-#: The ticket and conversation every ticket event's example names.
-_TICKET_EXAMPLE: dict[str, Any] = {"ticket_id": TICKET, "conversation_id": CONV}
 
 
 class _TicketEvent(CatalogMessage):
     """An event of one ticket, which ms-conv-store logs in the ticket's conversation."""
 
-    kind = "event"
-    producer = "ms-agents"
-    consumers = ("ms-conv-store",)
+    route = Route("event", "ms-agents", ("ms-conv-store",))
 
     ticket_id: Id
     conversation_id: Id
@@ -29,12 +30,10 @@ class _TicketEvent(CatalogMessage):
 class TicketOpened(_TicketEvent):
     """A ticket exists for the conversation (it may still wait for a free agent)."""
 
-    catalog_id = "ticket-opened"
-    title = "Ticket Opened"
-    summary = "ms-agents created the ticket."
+    about = About("ticket-opened", "Ticket Opened", "ms-agents created the ticket.")
     example = {
         **envelope("f6a7b8c9-d0e1-5f2a-9b3c-4d5e6f7a8b07", "e5f6a7b8-c9d0-5e1f-8a2b-3c4d5e6f7a06"),
-        **_TICKET_EXAMPLE,
+        **TICKET_EXAMPLE,
         "reason": "customer asked for a person",
     }
 
@@ -44,14 +43,12 @@ class TicketOpened(_TicketEvent):
 class AgentAssigned(_TicketEvent):
     """A human agent now holds the ticket (first assignment or reassignment)."""
 
-    catalog_id = "agent-assigned"
-    title = "Agent Assigned"
-    summary = "ms-agents assigned (or reassigned) the ticket to a human agent."
+    about = About("agent-assigned", "Agent Assigned",
+                  "ms-agents assigned (or reassigned) the ticket to a human agent.")
     example = {
         **envelope("a7b8c9d0-e1f2-5a3b-8c4d-5e6f7a8b9c08", "e5f6a7b8-c9d0-5e1f-8a2b-3c4d5e6f7a06"),
-        **_TICKET_EXAMPLE,
-        "agent_id": "agt_marta",
-        "agent_name": "Marta",
+        **TICKET_EXAMPLE,
+        **AGENT_EXAMPLE,
         "previous_agent_id": None,
     }
 
@@ -63,12 +60,9 @@ class AgentAssigned(_TicketEvent):
 class GetConversation(CatalogMessage):
     """Ask ms-conv-store for a conversation (request/reply over core NATS)."""
 
-    catalog_id = "get-conversation"
-    kind = "query"
-    title = "Get Conversation"
-    summary = "ms-agents asks for the conversation so the agent sees its history."
-    producer = "ms-agents"
-    consumers = ("ms-conv-store",)
+    about = About("get-conversation", "Get Conversation",
+                  "ms-agents asks for the conversation so the agent sees its history.")
+    route = Route("query", "ms-agents", ("ms-conv-store",))
     example = {
         **envelope("b8c9d0e1-f2a3-5b4c-9d5e-6f7a8b9c0d09", "a7b8c9d0-e1f2-5a3b-8c4d-5e6f7a8b9c08"),
         "conversation_id": CONV,
@@ -85,14 +79,12 @@ class GetConversation(CatalogMessage):
 class AgentAnswerGenerated(_TicketEvent):
     """A human agent wrote a reply to the customer."""
 
-    catalog_id = "agent-answer-generated"
-    title = "Agent Answer Generated"
-    summary = "ms-agents publishes the human agent's answer."
+    about = About("agent-answer-generated", "Agent Answer Generated",
+                  "ms-agents publishes the human agent's answer.")
     example = {
         **envelope("d0e1f2a3-b4c5-5d6e-9f7a-8b9c0d1e2f11", None),
-        **_TICKET_EXAMPLE,
-        "agent_id": "agt_marta",
-        "agent_name": "Marta",
+        **TICKET_EXAMPLE,
+        **AGENT_EXAMPLE,
         "text": "Hola Lucía, soy Marta. Miro tu pedido ahora mismo.",
     }
 
@@ -107,13 +99,12 @@ class AgentAnswerGenerated(_TicketEvent):
 class TicketClosed(_TicketEvent):
     """The ticket is closed; the AI agent answers the conversation again."""
 
-    catalog_id = "ticket-closed"
-    title = "Ticket Closed"
-    summary = "ms-agents closed the ticket with a resolution; the AI takes over again."
+    about = About("ticket-closed", "Ticket Closed",
+                  "ms-agents closed the ticket with a resolution; the AI takes over again.")
     in_seed = False
     example = {
         **envelope("f2a3b4c5-d6e7-5f8a-9b0c-1d2e3f4a5b13", None),
-        **_TICKET_EXAMPLE,
+        **TICKET_EXAMPLE,
         "agent_id": "agt_marta",
         "resolution": "Pedido reenviado; llegará el jueves.",
     }
@@ -126,15 +117,13 @@ class TicketReopened(_TicketEvent):
     """A closed ticket is open again: the conversation forwards the customer's messages to
     its agent (or, while it waits in the queue, to whoever takes it), not to the AI."""
 
-    catalog_id = "ticket-reopened"
-    title = "Ticket Reopened"
-    summary = "ms-agents reopened a closed ticket; a human answers the conversation again."
+    about = About("ticket-reopened", "Ticket Reopened",
+                  "ms-agents reopened a closed ticket; a human answers the conversation again.")
     in_seed = False
     example = {
         **envelope("c4d5e6f7-a8b9-5c0d-9e1f-3a4b5c6d7e15", None),
-        **_TICKET_EXAMPLE,
-        "agent_id": "agt_marta",
-        "agent_name": "Marta",
+        **TICKET_EXAMPLE,
+        **AGENT_EXAMPLE,
     }
 
     agent_id: str | None = None
@@ -165,17 +154,15 @@ Priority = Literal["low", "normal", "high", "urgent"]
 class TicketPriorityChanged(TicketActivity):
     """An agent (or the admin) changed how urgent the ticket is."""
 
-    catalog_id = "ticket-priority-changed"
-    title = "Ticket Priority Changed"
-    summary = "ms-agents changed the ticket's priority; the conversation shows a line for it."
+    about = About("ticket-priority-changed", "Ticket Priority Changed",
+                  "ms-agents changed the ticket's priority; the conversation shows a line for it.")
     in_seed = False
     example = {
         **envelope("d5e6f7a8-b9c0-5d1e-8f2a-4b5c6d7e8f16", None),
-        **_TICKET_EXAMPLE,
+        **TICKET_EXAMPLE,
         "priority": "high",
         "previous_priority": "normal",
-        "agent_id": "agt_marta",
-        "agent_name": "Marta",
+        **AGENT_EXAMPLE,
     }
 
     priority: Priority

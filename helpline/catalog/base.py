@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, Self
 from uuid import UUID
 
@@ -19,14 +20,38 @@ SERVICE_VERSION = "0.0.1"
 SUBJECT_PREFIX = "helpline"
 
 
+@dataclass(frozen=True)
+class Route:
+    """How a message travels: its kind, the service that produces it and the services that
+    consume it (a row of the README's table of messages)."""
+
+    kind: MessageKind
+    producer: str
+    consumers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class About:
+    """What the catalog calls a message: its seed id, its title and a one-line summary."""
+
+    catalog_id: str
+    title: str
+    summary: str
+
+
 class CatalogMessage(Frozen):
     """Base of every message in the catalog.
 
-    Subclasses set the class variables that describe the message in the catalog: its seed id
-    and version, its kind, the service that produces it and the services that consume it.
+    A message states its catalog facts in two values: :attr:`about` (its seed id, title and
+    summary) and :attr:`route` (its kind, producer and consumers; a family base usually sets
+    it for its members). Each is spread over the class variables callers read
+    (``catalog_id``, ``title``, ``summary``; ``kind``, ``producer``, ``consumers``). It also
+    sets its :attr:`example`, and ``in_seed = False`` when the seed flow does not draw it.
     The instance fields are the envelope (below) plus the message's own payload.
     """
 
+    about: ClassVar[About]
+    route: ClassVar[Route]
     catalog_id: ClassVar[str]
     catalog_version: ClassVar[str] = "0.0.1"
     kind: ClassVar[MessageKind]
@@ -45,6 +70,21 @@ class CatalogMessage(Frozen):
     """The ``message_id`` of the message that caused this one (``None`` for the first)."""
     occurred_at: AwareDatetime
     """When the fact happened (events) or the request was made (commands, queries)."""
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        """Spread the class's own :attr:`about` and :attr:`route` over its class variables.
+
+        Only a class that names ``about`` itself gets a ``catalog_id`` (so a family base is
+        not a message, ``registry.members``)."""
+        super().__pydantic_init_subclass__(**kwargs)
+        own = vars(cls)
+        if "about" in own:
+            cls.catalog_id, cls.title, cls.summary = (
+                cls.about.catalog_id, cls.about.title, cls.about.summary)
+        if "route" in own:
+            cls.kind, cls.producer, cls.consumers = (
+                cls.route.kind, cls.route.producer, cls.route.consumers)
 
     @classmethod
     def subject(cls) -> str:

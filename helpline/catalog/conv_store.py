@@ -7,12 +7,13 @@ from typing import Literal
 
 from pydantic import AwareDatetime, Field
 
-from helpline.catalog.base import CatalogMessage
+from helpline.catalog.base import About, CatalogMessage, Route
 from helpline.catalog.examples import (
+    AGENT_EXAMPLE,
     ATTACHMENT_EXAMPLE,
     CHANNEL,
     CONV,
-    CUSTOMER,
+    PHONE_AND_CUSTOMER,
     SEND,
     TICKET,
     WAMID,
@@ -34,19 +35,15 @@ from helpline.catalog.types import (
 class GenerateAIAgentAnswerWithUserInfo(CatalogMessage):
     """Ask the AI agent to answer a customer's message."""
 
-    catalog_id = "generate-ai-agent-answer-with-user-info"
-    kind = "command"
-    title = "Generate AI Agent Answer"
-    summary = "ms-conv-store asks ms-rag to answer, with the customer and recent history."
-    producer = "ms-conv-store"
-    consumers = ("ms-rag",)
+    about = About("generate-ai-agent-answer-with-user-info", "Generate AI Agent Answer",
+                  "ms-conv-store asks ms-rag to answer, with the customer and recent history.")
+    route = Route("command", "ms-conv-store", ("ms-rag",))
     example = {
         **envelope("a3c1e9a4-1b9e-5f0c-9d55-8e0b6c4f7a03", "5d6a8d0e-7a0f-5f7b-b7a4-43c1f3f0aa02"),
         "conversation_id": CONV,
         "in_reply_to": WAMID,
         "question": "Hola, ¿a qué hora abrís el sábado?",
-        "phone": "34600123456",
-        "customer": CUSTOMER,
+        **PHONE_AND_CUSTOMER,
         "history": [
             {
                 "author": "customer",
@@ -68,12 +65,9 @@ class GenerateAIAgentAnswerWithUserInfo(CatalogMessage):
 class GenerateAgentAnswer(CatalogMessage):
     """Forward a customer's message to the human agent who holds the open ticket."""
 
-    catalog_id = "generate-agent-answer"
-    kind = "command"
-    title = "Generate Agent Answer"
-    summary = "While a ticket is open, ms-conv-store forwards customer messages to ms-agents."
-    producer = "ms-conv-store"
-    consumers = ("ms-agents",)
+    about = About("generate-agent-answer", "Generate Agent Answer",
+                  "While a ticket is open, ms-conv-store forwards customer messages to ms-agents.")
+    route = Route("command", "ms-conv-store", ("ms-agents",))
     in_seed = False  # named in the seed's prose, not in its steps
     example = {
         **envelope("d4e5f6a7-b8c9-5d0e-9f1a-2b3c4d5e6f05", "5d6a8d0e-7a0f-5f7b-b7a4-43c1f3f0aa02"),
@@ -81,8 +75,7 @@ class GenerateAgentAnswer(CatalogMessage):
         "ticket_id": TICKET,
         "in_reply_to": WAMID,
         "text": "El pedido 1234 sigue sin llegar",
-        "phone": "34600123456",
-        "customer": CUSTOMER,
+        **PHONE_AND_CUSTOMER,
     }
 
     conversation_id: Id
@@ -96,18 +89,14 @@ class GenerateAgentAnswer(CatalogMessage):
 class OpenTicket(CatalogMessage):
     """Order a ticket so that a human agent takes the conversation over."""
 
-    catalog_id = "open-ticket"
-    kind = "command"
-    title = "Open Ticket"
-    summary = "ms-conv-store orders a ticket because the AI agent asked for one."
-    producer = "ms-conv-store"
-    consumers = ("ms-agents",)
+    about = About("open-ticket", "Open Ticket",
+                  "ms-conv-store orders a ticket because the AI agent asked for one.")
+    route = Route("command", "ms-conv-store", ("ms-agents",))
     example = {
         **envelope("e5f6a7b8-c9d0-5e1f-8a2b-3c4d5e6f7a06", "c2f0a1d3-5e6b-5a8c-8b1f-2d3e4f5a6b04"),
         "ticket_id": TICKET,
         "conversation_id": CONV,
-        "phone": "34600123456",
-        "customer": CUSTOMER,
+        **PHONE_AND_CUSTOMER,
         "reason": "customer asked for a person",
         "language": "es",
     }
@@ -132,24 +121,19 @@ class TicketSummary(Frozen):
 class ConversationDocument(CatalogMessage):
     """The reply to Get Conversation: the conversation as the agent should see it."""
 
-    catalog_id = "conversation-document"
-    kind = "reply"
-    title = "Conversation Document"
-    summary = "ms-conv-store answers Get Conversation with the ordered history."
-    producer = "ms-conv-store"
-    consumers = ("ms-agents",)
+    about = About("conversation-document", "Conversation Document",
+                  "ms-conv-store answers Get Conversation with the ordered history.")
+    route = Route("reply", "ms-conv-store", ("ms-agents",))
     example = {
         **envelope("c9d0e1f2-a3b4-5c5d-8e6f-7a8b9c0d1e10", "b8c9d0e1-f2a3-5b4c-9d5e-6f7a8b9c0d09"),
         "conversation_id": CONV,
         "found": True,
-        "phone": "34600123456",
-        "customer": CUSTOMER,
+        **PHONE_AND_CUSTOMER,
         "active_channel": CHANNEL,
         "ticket": {
             "ticket_id": TICKET,
             "status": "assigned",
-            "agent_id": "agt_marta",
-            "agent_name": "Marta",
+            **AGENT_EXAMPLE,
         },
         "turns": [
             {"author": "customer", "text": "quiero hablar con una persona",
@@ -178,12 +162,9 @@ class ConversationDocument(CatalogMessage):
 class SendWhatsAppBusinessTextMessage(CatalogMessage):
     """Command ms-whatsapp to send a text to the customer through the Graph API."""
 
-    catalog_id = "send-whatsapp-business-text-message"
-    kind = "command"
-    title = "Send WhatsApp Business Text Message"
-    summary = "ms-conv-store sends an answer (AI or human) on the active channel."
-    producer = "ms-conv-store"
-    consumers = ("ms-whatsapp",)
+    about = About("send-whatsapp-business-text-message", "Send WhatsApp Business Text Message",
+                  "ms-conv-store sends an answer (AI or human) on the active channel.")
+    route = Route("command", "ms-conv-store", ("ms-whatsapp",))
     example = {
         **envelope(SEND, "c2f0a1d3-5e6b-5a8c-8b1f-2d3e4f5a6b04"),
         "conversation_id": CONV,

@@ -7,16 +7,14 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from helpline.catalog.base import CatalogMessage
-from helpline.catalog.examples import CONV, SEND, envelope
+from helpline.catalog.base import About, CatalogMessage, Route
+from helpline.catalog.examples import CONV, PHONE, PHONE_NUMBER_ID, SEND, envelope
 from helpline.catalog.types import Id, Phone
 
 
 class _DeliveryReport(CatalogMessage):
     """What ms-whatsapp reports about one of the conversation's replies."""
 
-    kind = "event"
-    producer = "ms-whatsapp"
     in_seed = False
 
     conversation_id: Id
@@ -25,7 +23,7 @@ class _DeliveryReport(CatalogMessage):
 class _SendOutcome(_DeliveryReport):
     """How a *Send WhatsApp Business Text Message* command ended."""
 
-    consumers = ("ms-conv-store",)
+    route = Route("event", "ms-whatsapp", ("ms-conv-store",))
 
     send_message_id: Id
     """The ``message_id`` of the send command."""
@@ -34,15 +32,14 @@ class _SendOutcome(_DeliveryReport):
 class WhatsAppBusinessTextMessageSent(_SendOutcome):
     """The Graph API accepted our message; ``wamid`` is Meta's id for it."""
 
-    catalog_id = "whatsapp-business-text-message-sent"
-    title = "WhatsApp Business Text Message Sent"
-    summary = "ms-whatsapp sent a message through the Graph API."
+    about = About("whatsapp-business-text-message-sent", "WhatsApp Business Text Message Sent",
+                  "ms-whatsapp sent a message through the Graph API.")
     example = {
         **envelope("a3b4c5d6-e7f8-5a9b-8c0d-2e3f4a5b6c14", SEND),
         "conversation_id": CONV,
         "send_message_id": SEND,
         "wamids": ["wamid.HBgLMzQ2MDAxMjM0NTYVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA"],
-        "to": "34600123456",
+        "to": PHONE,
     }
 
     wamids: tuple[str, ...] = Field(min_length=1)
@@ -52,18 +49,18 @@ class WhatsAppBusinessTextMessageSent(_SendOutcome):
 class WhatsAppBusinessTextMessageStatusUpdated(_DeliveryReport):
     """Meta reported a delivery status for one of our messages."""
 
-    catalog_id = "whatsapp-business-text-message-status-updated"
-    title = "WhatsApp Business Text Message Status Updated"
-    summary = ("ms-whatsapp relays a status notification (sent, delivered, read, failed); "
-               "it also settles its own send ledger with it.")
-    consumers = ("ms-conv-store", "ms-whatsapp")
+    about = About("whatsapp-business-text-message-status-updated",
+                  "WhatsApp Business Text Message Status Updated",
+                  "ms-whatsapp relays a status notification (sent, delivered, read, failed); "
+                  "it also settles its own send ledger with it.")
+    route = Route("event", "ms-whatsapp", ("ms-conv-store", "ms-whatsapp"))
     example = {
         **envelope("b4c5d6e7-f8a9-5b0c-9d1e-3f4a5b6c7d15", None, "2026-11-24T10:15:09Z"),
         "conversation_id": CONV,
         "wamid": "wamid.HBgLMzQ2MDAxMjM0NTYVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA",
         "status": "read",
-        "recipient_phone": "34600123456",
-        "phone_number_id": "106540352242922",
+        "recipient_phone": PHONE,
+        "phone_number_id": PHONE_NUMBER_ID,
         "errors": [],
         "callback_data": f"{SEND}:0",
     }
@@ -81,14 +78,14 @@ class WhatsAppBusinessTextMessageStatusUpdated(_DeliveryReport):
 class WhatsAppBusinessTextMessageSendFailed(_SendOutcome):
     """A send command could not be carried out; ``code`` is Meta's error code if any."""
 
-    catalog_id = "whatsapp-business-text-message-send-failed"
-    title = "WhatsApp Business Text Message Send Failed"
-    summary = "ms-whatsapp gave up on a send (permanent Graph API error or policy)."
+    about = About("whatsapp-business-text-message-send-failed",
+                  "WhatsApp Business Text Message Send Failed",
+                  "ms-whatsapp gave up on a send (permanent Graph API error or policy).")
     example = {
         **envelope("c5d6e7f8-a9b0-5c1d-8e2f-4a5b6c7d8e16", SEND),
         "conversation_id": CONV,
         "send_message_id": SEND,
-        "to": "34600123456",
+        "to": PHONE,
         "code": 131047,
         "reason": "Re-engagement message: more than 24 hours since the customer last replied.",
     }

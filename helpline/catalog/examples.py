@@ -10,18 +10,27 @@ AT = "2026-11-24T10:15:02Z"
 #: The ticket of the story, and the Send command whose delivery ms-whatsapp reports.
 TICKET = "9e8d7c6b-5a49-5382-a1b0-c9d8e7f6a510"
 SEND = "e1f2a3b4-c5d6-5e7f-8a9b-0c1d2e3f4a12"
+#: The customer's phone (E.164 digits) and the business number's Graph API id.
+PHONE = "34600123456"
+PHONE_NUMBER_ID = "106540352242922"
 CUSTOMER: dict[str, Any] = {
     "customer_id": "cus_0042",
     "name": "Lucía Fernández",
-    "phone": "34600123456",
+    "phone": PHONE,
     "email": "lucia@example.com",
     "language": "es",
 }
 CHANNEL: dict[str, Any] = {
     "kind": "whatsapp",
-    "phone_number_id": "106540352242922",
-    "customer_phone": "34600123456",
+    "phone_number_id": PHONE_NUMBER_ID,
+    "customer_phone": PHONE,
 }
+#: The customer as ms-conv-store's messages name them: the phone and the registry's entry.
+PHONE_AND_CUSTOMER: dict[str, Any] = {"phone": PHONE, "customer": CUSTOMER}
+#: The ticket and conversation every ticket event's example names.
+TICKET_EXAMPLE: dict[str, Any] = {"ticket_id": TICKET, "conversation_id": CONV}
+#: The human agent who holds the story's ticket.
+AGENT_EXAMPLE: dict[str, Any] = {"agent_id": "agt_marta", "agent_name": "Marta"}
 
 
 def envelope(message_id: str, causation_id: str | None, at: str = AT) -> dict[str, Any]:

@@ -12,15 +12,20 @@ from typing import Any
 
 from pydantic import AwareDatetime, Field
 
-from helpline.catalog.base import CatalogMessage
-from helpline.catalog.examples import CUSTOMER, MEDIA_EXAMPLE, WAMID, envelope
+from helpline.catalog.base import About, CatalogMessage, Route
+from helpline.catalog.examples import (
+    CUSTOMER,
+    MEDIA_EXAMPLE,
+    PHONE,
+    PHONE_NUMBER_ID,
+    WAMID,
+    envelope,
+)
 from helpline.catalog.types import CustomerInfo, Id, MediaInfo, MessageType, Phone, Text
 
 
 class _InboundMessage(CatalogMessage):
     """Fields of an inbound WhatsApp message (Cloud API ``messages[]`` entry)."""
-
-    kind = "event"
 
     wamid: Id
     phone_number_id: Id
@@ -38,9 +43,9 @@ class _InboundMessage(CatalogMessage):
 
 _INBOUND_EXAMPLE: dict[str, Any] = {
     "wamid": WAMID,
-    "phone_number_id": "106540352242922",
+    "phone_number_id": PHONE_NUMBER_ID,
     "display_phone_number": "15550783881",
-    "sender_phone": "34600123456",
+    "sender_phone": PHONE,
     "profile_name": "Lucía",
     "message_type": "text",
     "text": "Hola, ¿a qué hora abrís el sábado?",
@@ -51,22 +56,20 @@ _INBOUND_EXAMPLE: dict[str, Any] = {
 class WhatsAppBusinessTextMessageReceived(_InboundMessage):
     """A customer wrote to the business on WhatsApp (Meta called our webhook)."""
 
-    catalog_id = "whatsapp-business-text-message-received"
-    title = "WhatsApp Business API Text Message Received"
-    summary = "ms-whatsapp turned a webhook notification into a message from a customer."
-    producer = "ms-whatsapp"
-    consumers = ("ms-gateway",)
+    about = About("whatsapp-business-text-message-received",
+                  "WhatsApp Business API Text Message Received",
+                  "ms-whatsapp turned a webhook notification into a message from a customer.")
+    route = Route("event", "ms-whatsapp", ("ms-gateway",))
     example = {**envelope("0b7e6f7e-3c55-5b0e-8f3e-6a4f8c1d2e01", None), **_INBOUND_EXAMPLE}
 
 
 class WhatsAppBusinessTextMessageWithUserInfoReceived(_InboundMessage):
     """The inbound message with the customer's registry entry (``None`` if unregistered)."""
 
-    catalog_id = "whatsapp-business-text-message-with-user-info-received"
-    title = "WhatsApp Business API Text Message With User Info Received"
-    summary = "ms-gateway looked the sender up in the customer registry."
-    producer = "ms-gateway"
-    consumers = ("ms-conv-store",)
+    about = About("whatsapp-business-text-message-with-user-info-received",
+                  "WhatsApp Business API Text Message With User Info Received",
+                  "ms-gateway looked the sender up in the customer registry.")
+    route = Route("event", "ms-gateway", ("ms-conv-store",))
     example = {
         **envelope("5d6a8d0e-7a0f-5f7b-b7a4-43c1f3f0aa02", "0b7e6f7e-3c55-5b0e-8f3e-6a4f8c1d2e01"),
         **_INBOUND_EXAMPLE,

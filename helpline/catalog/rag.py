@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from helpline.catalog.base import CatalogMessage
+from helpline.catalog.base import About, CatalogMessage, Route
 from helpline.catalog.examples import CONV, WAMID, envelope
 from helpline.catalog.types import Id, LongText
 
@@ -12,12 +12,9 @@ from helpline.catalog.types import Id, LongText
 class AIAgentAnswerGenerated(CatalogMessage):
     """The AI agent's answer; ``open_ticket`` asks for a human to take over."""
 
-    catalog_id = "ai-agent-answer-generated"
-    kind = "event"
-    title = "AI Agent Answer Generated"
-    summary = "ms-rag answered from the knowledge base, or asked for a human (open_ticket)."
-    producer = "ms-rag"
-    consumers = ("ms-conv-store",)
+    about = About("ai-agent-answer-generated", "AI Agent Answer Generated",
+                  "ms-rag answered from the knowledge base, or asked for a human (open_ticket).")
+    route = Route("event", "ms-rag", ("ms-conv-store",))
     example = {
         **envelope("c2f0a1d3-5e6b-5a8c-8b1f-2d3e4f5a6b04", "a3c1e9a4-1b9e-5f0c-9d55-8e0b6c4f7a03"),
         "conversation_id": CONV,

@@ -13,8 +13,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from helpline.catalog.base import CatalogMessage
-from helpline.catalog.examples import CHANNEL, CONV, TICKET, envelope
+from helpline.catalog.agents import _TicketEvent
+from helpline.catalog.base import About, CatalogMessage, Route
+from helpline.catalog.examples import AGENT_EXAMPLE, CHANNEL, CONV, TICKET_EXAMPLE, envelope
 from helpline.catalog.types import Channel, Frozen, Id, LongText
 
 #: The template send's example command id.
@@ -57,28 +58,20 @@ _CHOICE = {
 _RENDERED = "Hola Lucía, te escribimos por tu pedido 1234. ¿Podemos ayudarte?"
 
 
-class AgentTemplateAnswerGenerated(CatalogMessage):
+class AgentTemplateAnswerGenerated(_TicketEvent):
     """A human agent answered with an approved template (the customer's window is closed)."""
 
-    catalog_id = "agent-template-answer-generated"
-    kind = "event"
-    title = "Agent Template Answer Generated"
-    summary = "ms-agents publishes a human agent's answer that is an approved template."
-    producer = "ms-agents"
-    consumers = ("ms-conv-store",)
+    about = About("agent-template-answer-generated", "Agent Template Answer Generated",
+                  "ms-agents publishes a human agent's answer that is an approved template.")
     in_seed = False
     example = {
         **envelope("a5b6c7d8-e9f0-5a1b-8c2d-3e4f5a6b7c18", None),
-        "ticket_id": TICKET,
-        "conversation_id": CONV,
-        "agent_id": "agt_marta",
-        "agent_name": "Marta",
+        **TICKET_EXAMPLE,
+        **AGENT_EXAMPLE,
         "template": _CHOICE,
         "text": _RENDERED,
     }
 
-    ticket_id: Id
-    conversation_id: Id
     agent_id: Id
     agent_name: str = ""
     template: TemplateChoice
@@ -90,12 +83,10 @@ class SendWhatsAppBusinessTemplateMessage(CatalogMessage):
     """Command ms-whatsapp to send an approved template to the customer (Graph API body
     ``type: "template"``); allowed outside the customer service window."""
 
-    catalog_id = "send-whatsapp-business-template-message"
-    kind = "command"
-    title = "Send WhatsApp Business Template Message"
-    summary = "ms-conv-store sends an agent's template answer on the active channel."
-    producer = "ms-conv-store"
-    consumers = ("ms-whatsapp",)
+    about = About("send-whatsapp-business-template-message",
+                  "Send WhatsApp Business Template Message",
+                  "ms-conv-store sends an agent's template answer on the active channel.")
+    route = Route("command", "ms-conv-store", ("ms-whatsapp",))
     in_seed = False
     example = {
         **envelope(TEMPLATE_SEND, "a5b6c7d8-e9f0-5a1b-8c2d-3e4f5a6b7c18"),

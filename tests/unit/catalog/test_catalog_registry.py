@@ -10,6 +10,7 @@ import pytest
 
 import helpline.catalog
 from helpline.catalog import MESSAGES, CatalogMessage
+from helpline.catalog.base import About, Route
 from helpline.catalog.cli import main
 from helpline.catalog.readme import BEGIN, END, with_table
 from helpline.catalog.registry import MESSAGE_MODULES
@@ -28,6 +29,27 @@ def test_every_message_class_is_registered_once() -> None:
     defined = {m for m in _concrete(CatalogMessage) if m.__module__.startswith("helpline.")}
     assert set(MESSAGES) == defined
     assert len(MESSAGES) == len({m.catalog_id for m in MESSAGES}) == len(set(MESSAGES))
+
+
+def test_about_and_route_are_the_class_variables_callers_read() -> None:
+    for cls in MESSAGES:
+        assert (cls.catalog_id, cls.title, cls.summary) == (
+            cls.about.catalog_id, cls.about.title, cls.about.summary)
+        assert (cls.kind, cls.producer, cls.consumers) == (
+            cls.route.kind, cls.route.producer, cls.route.consumers)
+
+
+def test_a_family_base_gives_its_members_a_route_but_no_catalog_id() -> None:
+    class _Family(CatalogMessage):
+        route = Route("event", "ms-agents", ("ms-conv-store",))
+
+    class Member(_Family):
+        about = About("member-for-a-test", "Member", "A message of the family.")
+
+    assert "catalog_id" not in vars(_Family)
+    assert (Member.catalog_id, Member.kind, Member.consumers) == (
+        "member-for-a-test", "event", ("ms-conv-store",))
+    assert Member.subject() == "helpline.ms-agents.event.member-for-a-test"
 
 
 def test_every_message_is_exported_by_the_package() -> None:
