@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self
 
 Row = dict[str, Any]
 
@@ -14,8 +14,19 @@ def _time(epoch: float | None) -> datetime | None:
     return None if epoch is None else datetime.fromtimestamp(epoch, UTC)
 
 
+class _FromRow:
+    """A row class whose ``datetime`` fields the database stores as epoch seconds."""
+
+    @classmethod
+    def from_row(cls, row: Row) -> Self:
+        """Build from a database row (epoch seconds become aware datetimes)."""
+        times = {f.name for f in fields(cls)  # type: ignore[arg-type]
+                 if f.type in ("datetime", "datetime | None")}
+        return cls(**{k: (_time(v) if k in times else v) for k, v in row.items()})
+
+
 @dataclass(frozen=True)
-class TicketRow:
+class TicketRow(_FromRow):
     """A ticket as the agent inbox and the ticket lists show it."""
 
     ticket_id: str
@@ -49,14 +60,6 @@ class TicketRow:
     priority: str = "normal"
     """How urgent the ticket is: low, normal, high or urgent."""
 
-    @classmethod
-    def from_row(cls, row: Row) -> TicketRow:
-        """Build from a database row (epoch seconds become aware datetimes)."""
-        times = ("opened_at", "assigned_at", "first_answer_at", "last_answer_at", "closed_at",
-                 "last_customer_at", "waiting_from", "last_message_at")
-        values: Row = {k: (_time(v) if k in times else v) for k, v in row.items()}
-        return cls(**values)
-
 
 @dataclass(frozen=True)
 class TurnRow:
@@ -70,7 +73,7 @@ class TurnRow:
 
 
 @dataclass(frozen=True)
-class ConversationRow:
+class ConversationRow(_FromRow):
     """A conversation as the look-ups by phone or customer show it."""
 
     conversation_id: str
@@ -84,13 +87,6 @@ class ConversationRow:
     agent_answers: int
     tickets_requested: int
     open_ticket_id: str | None
-
-    @classmethod
-    def from_row(cls, row: Row) -> ConversationRow:
-        """Build from a database row."""
-        values: Row = {k: (_time(v) if k in ("started_at", "last_customer_at") else v)
-                       for k, v in row.items()}
-        return cls(**values)
 
 
 @dataclass(frozen=True)
