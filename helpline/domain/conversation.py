@@ -40,6 +40,7 @@ from helpline.domain.message_types import (
     media_problem_reply,
 )
 from helpline.domain.transcript import turn
+from helpline.domain.upcasting import field_added
 
 #: How many recent turns an AI answer request carries (and the aggregate keeps).
 HISTORY_TURNS = 10
@@ -89,9 +90,7 @@ class Conversation(Aggregate):
         customer: JSON | None
         generation: str | None
 
-        @staticmethod
-        def upcast_v1_v2(state: JSON) -> None:
-            state["generation"] = None
+        upcast_v1_v2 = field_added("generation")
 
     class Event(Aggregate.Event):
         """A Conversation event; those that are transcript lines override ``turn``."""
@@ -146,30 +145,32 @@ class Conversation(Aggregate):
             """The customer's line."""
             return turn("customer", self.text, self.timestamp, self.wamid, self.message_type)
 
-    class AIAnswerRequested(Event):
+    class _Request(Event):
+        """What every request to another service carries: the customer (their registry
+        entry and phone) and ``cause_id``, the message that caused it."""
+
+        customer: JSON | None
+        phone: str
+        cause_id: str | None
+
+    class AIAnswerRequested(_Request):
         """ms-rag is asked to answer the message ``in_reply_to``."""
 
         request_id: str
         in_reply_to: str
         question: str
         history: list[JSON]
-        customer: JSON | None
-        phone: str
-        cause_id: str | None
 
         def apply(self, agg: Conversation) -> None:
             agg.pending[self.in_reply_to] = {"state": "ai", "text": self.question}
 
-    class AgentAnswerRequested(Event):
+    class AgentAnswerRequested(_Request):
         """The message ``in_reply_to`` is forwarded to the agent who holds the ticket."""
 
         request_id: str
         ticket_id: str
         in_reply_to: str
         text: str
-        customer: JSON | None
-        phone: str
-        cause_id: str | None
 
         def apply(self, agg: Conversation) -> None:
             agg.pending[self.in_reply_to] = {"state": "agent", "text": self.text}
@@ -193,15 +194,12 @@ class Conversation(Aggregate):
             """The AI's line."""
             return turn("ai", self.text, self.timestamp, self.answer_id)
 
-    class TicketRequested(Event):
+    class TicketRequested(_Request):
         """An Open Ticket command was sent for ``ticket_id``."""
 
         ticket_id: str
         reason: str
-        customer: JSON | None
         language: str | None
-        phone: str
-        cause_id: str | None
 
         def apply(self, agg: Conversation) -> None:
             agg.ticket = {"ticket_id": self.ticket_id, "status": "requested",
@@ -238,9 +236,7 @@ class Conversation(Aggregate):
         agent_name: str
         assignment_id: str | None
 
-        @staticmethod
-        def upcast_v1_v2(state: JSON) -> None:
-            state["assignment_id"] = None
+        upcast_v1_v2 = field_added("assignment_id")
 
         def apply(self, agg: Conversation) -> None:
             ticket = agg.current_ticket(self.ticket_id)
@@ -256,23 +252,30 @@ class Conversation(Aggregate):
             return turn("system", f"Agent {self.agent_name} assigned", self.timestamp,
                         self.ticket_id)
 
-    class AgentAnswerReceived(Event):
-        """A human agent answered."""
+    class _AgentAnswer(Event):
+        """What every answer of a human agent records (free text or a template): what was
+        waiting for them is not any more, and the answer is the agent's line."""
 
         answer_id: str
         ticket_id: str
         agent_id: str
         agent_name: str
         text: str
-        attachment: JSON | None = None
-        """The image or document the agent sent (added later: older events have none)."""
 
         def apply(self, agg: Conversation) -> None:
-            agg.answered_by_agent(self)
+            _remember(agg.recent_answers, self.answer_id)
+            agg.pending = {w: p for w, p in agg.pending.items() if p["state"] != "agent"}
+            agg.add_turn(self)
 
         def turn(self) -> JSON:
-            """The agent's line."""
+            """The agent's line (a template's is its rendered text)."""
             return turn("agent", self.text, self.timestamp, self.answer_id)
+
+    class AgentAnswerReceived(_AgentAnswer):
+        """A human agent answered."""
+
+        attachment: JSON | None = None
+        """The image or document the agent sent (added later: older events have none)."""
 
     class TicketClosed(Event):
         """The ticket was closed: the AI agent answers again."""
@@ -332,24 +335,32 @@ class Conversation(Aggregate):
             """A system line."""
             return turn("system", self.text, self.timestamp, self.ticket_id)
 
-    class ReplyDispatched(Event):
-        """A reply (AI, agent or system) was commanded on the active channel."""
+    class _Dispatched(Event):
+        """What every message commanded on the active channel records (a reply or a
+        template): it is unsettled until ms-whatsapp reports it sent or failed."""
 
         reply_id: str
         text: str
         author: str
         channel: JSON
-        reply_to_wamid: str | None
-        customer_last_message_at: str | None
         cause_id: str | None
-        attachment: JSON | None = None
-        """An agent's image or document sent with the text (added later: older events have
-        none)."""
 
         def apply(self, agg: Conversation) -> None:
             agg.unsettled[self.reply_id] = self.author
             while len(agg.unsettled) > MAX_UNSETTLED:
                 del agg.unsettled[next(iter(agg.unsettled))]
+
+    class ReplyDispatched(_Dispatched):
+        """A reply (AI, agent or system) was commanded on the active channel."""
+
+        reply_to_wamid: str | None
+        customer_last_message_at: str | None
+        attachment: JSON | None = None
+        """An agent's image or document sent with the text (added later: older events have
+        none)."""
+
+        def apply(self, agg: Conversation) -> None:
+            super().apply(agg)
             if self.author == "system":
                 if self.reply_to_wamid is not None:
                     agg.pending.pop(self.reply_to_wamid, None)
@@ -399,38 +410,16 @@ class Conversation(Aggregate):
         def apply(self, agg: Conversation) -> None:
             agg.set_status(self.wamid, self.status)
 
-    class TemplateAnswerReceived(Event):
+    class TemplateAnswerReceived(_AgentAnswer):
         """A human agent answered with an approved template (``template`` is
         ``{name, language, components}``, ``text`` it rendered)."""
 
-        answer_id: str
-        ticket_id: str
-        agent_id: str
-        agent_name: str
         template: JSON
-        text: str
 
-        def apply(self, agg: Conversation) -> None:
-            agg.answered_by_agent(self)
-
-        def turn(self) -> JSON:
-            """The agent's line (the rendered template)."""
-            return turn("agent", self.text, self.timestamp, self.answer_id)
-
-    class TemplateDispatched(Event):
+    class TemplateDispatched(_Dispatched):
         """A template message was commanded on the active channel."""
 
-        reply_id: str
         template: JSON
-        text: str
-        author: str
-        channel: JSON
-        cause_id: str | None
-
-        def apply(self, agg: Conversation) -> None:
-            agg.unsettled[self.reply_id] = self.author
-            while len(agg.unsettled) > MAX_UNSETTLED:
-                del agg.unsettled[next(iter(agg.unsettled))]
 
     def __init__(self, phone: str, channel: JSON, customer: JSON | None,
                  generation: str | None) -> None:
@@ -462,12 +451,6 @@ class Conversation(Aggregate):
         if line is not None:
             self.recent_turns.append(line)
             del self.recent_turns[:-HISTORY_TURNS]
-
-    def answered_by_agent(self, event: AgentAnswerReceived | TemplateAnswerReceived) -> None:
-        """An agent answered (free text or a template): what was waiting for them is not."""
-        _remember(self.recent_answers, event.answer_id)
-        self.pending = {w: p for w, p in self.pending.items() if p["state"] != "agent"}
-        self.add_turn(event)
 
     def settle(self, reply_id: str) -> None:
         """The reply is reported sent or failed."""

@@ -25,6 +25,7 @@ from eventsourcing.domain import Aggregate
 
 from helpline.domain.errors import DomainError, TicketNotOpenError
 from helpline.domain.ids import desk_conversation_id
+from helpline.domain.upcasting import field_added
 
 JSON = dict[str, Any]
 
@@ -60,9 +61,7 @@ class Ticket(Aggregate):
         previous_agent_id: str | None
         by: str | None
 
-        @staticmethod
-        def upcast_v1_v2(state: JSON) -> None:
-            state["by"] = None
+        upcast_v1_v2 = field_added("by")
 
         def apply(self, agg: Ticket) -> None:
             agg.agent_id = self.agent_id
@@ -103,37 +102,31 @@ class Ticket(Aggregate):
             agg.document_version = self.version
             agg.document_turns = self.turns
 
-    class AgentAnswered(Aggregate.Event):
-        """The agent wrote an answer for the customer."""
+    class _Answered(Aggregate.Event):
+        """What every answer of the agent records (free text or a template)."""
 
         conversation_id: str
         answer_id: str
         agent_id: str
         agent_name: str
         text: str
+
+        def apply(self, agg: Ticket) -> None:
+            agg.answers.append(self.answer_id)
+            if agg.first_answer_at is None:
+                agg.first_answer_at = self.timestamp.isoformat()
+
+    class AgentAnswered(_Answered):
+        """The agent wrote an answer for the customer."""
+
         attachment: JSON | None = None
         """The image or document sent with the answer (added later: older events have none)."""
 
-        def apply(self, agg: Ticket) -> None:
-            agg.answers.append(self.answer_id)
-            if agg.first_answer_at is None:
-                agg.first_answer_at = self.timestamp.isoformat()
-
-    class TemplateAnswered(Aggregate.Event):
+    class TemplateAnswered(_Answered):
         """The agent answered with an approved template (the customer's window was closed).
         ``template`` is ``{name, language, components}``; ``text`` is it rendered."""
 
-        conversation_id: str
-        answer_id: str
-        agent_id: str
-        agent_name: str
         template: JSON
-        text: str
-
-        def apply(self, agg: Ticket) -> None:
-            agg.answers.append(self.answer_id)
-            if agg.first_answer_at is None:
-                agg.first_answer_at = self.timestamp.isoformat()
 
     class Closed(Aggregate.Event):
         """The ticket is resolved; the AI agent takes the conversation back."""
