@@ -17,6 +17,7 @@ another module would need a topic mapping for every stored log.
 
 from __future__ import annotations
 
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -36,7 +37,28 @@ PRIORITIES = ("low", "normal", "high", "urgent")
 
 
 class Ticket(Aggregate):
-    """A request for a human agent to take a conversation over."""
+    """A request for a human agent to take a conversation over. Its state is declared as
+    dataclass fields: the facts of :class:`Opened` and what its other events change."""
+
+    conversation_id: str
+    phone: str
+    customer: JSON | None
+    reason: str
+    language: str | None
+    status: str = "queued"
+    agent_id: str | None = None
+    agent_name: str | None = None
+    forwarded: list[JSON] = field(default_factory=list)
+    answers: list[str] = field(default_factory=list)
+    document_version: int = -1
+    document_turns: list[JSON] = field(default_factory=list)
+    resolution: str | None = None
+    assigned_at: str | None = None
+    first_answer_at: str | None = None
+    closed_at: str | None = None
+    notes: list[str] = field(default_factory=list)
+    reopenings: int = 0
+    priority: str = "normal"
 
     class Opened(Aggregate.Created):
         """The ticket exists; it waits for an agent."""
@@ -180,35 +202,6 @@ class Ticket(Aggregate):
             agg.resolution = None
             agg.closed_at = None
             agg.reopenings += 1
-
-    def __init__(
-        self,
-        conversation_id: str,
-        phone: str,
-        customer: JSON | None,
-        reason: str,
-        language: str | None,
-        cause_id: str | None,
-    ) -> None:
-        self.conversation_id = conversation_id
-        self.phone = phone
-        self.customer = customer
-        self.reason = reason
-        self.language = language
-        self.status = "queued"
-        self.agent_id: str | None = None
-        self.agent_name: str | None = None
-        self.forwarded: list[JSON] = []
-        self.answers: list[str] = []
-        self.document_version = -1
-        self.document_turns: list[JSON] = []
-        self.resolution: str | None = None
-        self.assigned_at: str | None = None
-        self.first_answer_at: str | None = None
-        self.closed_at: str | None = None
-        self.notes: list[str] = []
-        self.reopenings = 0
-        self.priority = "normal"
 
     @classmethod
     def open(
