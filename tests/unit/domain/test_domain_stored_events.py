@@ -85,6 +85,11 @@ def stored_event_classes(aggregate: type[Any]) -> set[str]:
             and n not in {"Event", "Created", "Snapshot"}}
 
 
+def test_the_aggregates_keep_their_topics() -> None:
+    """The created events and the snapshots name the aggregate class by its topic."""
+    assert [get_topic(a) for a in AGGREGATES] == list(STORED)
+
+
 def test_every_event_class_is_in_the_table() -> None:
     assert set().union(*map(stored_event_classes, AGGREGATES)) == {t for t, _ in CASES}
 
