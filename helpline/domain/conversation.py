@@ -5,486 +5,68 @@ its rules and then triggers events whose ``apply`` is the only place state chang
 deciding and replaying run the same code. Commands return ``False`` when they are a
 redelivery of something already recorded (idempotency), and change nothing then.
 
-**Bounded state.** A customer may write for years; the cost of a decision must not grow with
-that (docs/architecture.md, "Bounded aggregates"). The aggregate keeps only what its
-decisions need: the active channel and customer, the open ticket, the messages still waiting
-for an answer, the last :data:`HISTORY_TURNS` turns (the AI's context) and short windows of
-recent ids for fast redelivery checks. The whole transcript is read from the stored events
-(:mod:`helpline.domain.transcript`); ids older than the windows are guarded by the
-application's receipts (``helpline.application.unit_of_work``).
-
-The module is longer than the ~400 lines we aim at (about 820) and stays one module on
-purpose: the aggregate declares its 21 events as nested classes (about 360 lines), each with
-the ``apply`` that is its state change and the transcript line it shows, and its twelve commands
-decide which of them to trigger. The events are stored contracts and read best next to the
-commands that trigger them; splitting the events into another module would separate each
-rule from the state change it makes, and eventsourcing names a stored event by its topic
-(``module:Conversation.Event``), so moving them would also need a topic mapping for every
-stored log.
+The aggregate is three modules: what it knows and the state changes its events share
+(:mod:`helpline.domain.conversation_state`, with the bounds that keep it small), its stored
+events (:mod:`helpline.domain.conversation_events`, each with its ``apply`` and transcript
+line) and, here, the class eventsourcing stores it as (``helpline.domain.conversation:
+Conversation``): it declares the events, under the topics they have always had, and its
+twelve commands decide which of them to trigger.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime, timedelta
-from typing import Any
-from uuid import UUID
+from datetime import datetime
 
-from eventsourcing.domain import Aggregate
-
-from helpline.domain.ids import conversation_id_for, derived_id
+from helpline.domain import conversation_events as events
+from helpline.domain.conversation_state import (
+    CUSTOMER_SERVICE_WINDOW,
+    HISTORY_TURNS,
+    JSON,
+    RECENT_IDS,
+    ConversationState,
+    assignment_key,
+)
+from helpline.domain.ids import conversation_id_for
 from helpline.domain.message_types import (
     NO_REPLY_TYPES,
     UNREADABLE_REPLY,
     is_readable,
     media_problem_reply,
 )
-from helpline.domain.transcript import turn
-
-#: How many recent turns an AI answer request carries (and the aggregate keeps).
-HISTORY_TURNS = 10
-#: How many recent customer message ids, agent answer ids and delivery statuses the aggregate
-#: remembers for redelivery checks without a look-up.
-RECENT_IDS = 64
-#: How many recently closed tickets the aggregate remembers (late ticket events are ignored).
-RECENT_TICKETS = 16
-#: Replies sent but not yet confirmed; a bound, never reached in practice (each settles).
-MAX_UNSETTLED = 512
-
-#: WhatsApp's customer service window: free-form replies only this long after the customer
-#: last wrote; outside it only an approved template may be sent.
-CUSTOMER_SERVICE_WINDOW = timedelta(hours=24)
 
 #: Why a ticket is requested for an AI answer that came after the window closed.
 LATE_AI_ANSWER = ("The customer's 24-hour window closed before the AI answered; only a "
                   "template can reach them now, so a person should follow up.")
 
-JSON = dict[str, Any]
 
-
-def _remember(items: list[str], item: str, limit: int = RECENT_IDS) -> None:
-    items.append(item)
-    del items[:-limit]
-
-
-class Conversation(Aggregate):
-    """A customer's conversation: who answers next, on which channel, and what is pending."""
-
-    profile_name: str | None = None
-    """The customer's WhatsApp profile name, once one was seen (a class default, so that
-    snapshots taken before it existed load)."""
-    recent_activities: Sequence[str] = ()
-    """The ids of the recent Ticket Activity messages logged (a class default, as above;
-    never changed in place)."""
-
-    class Started(Aggregate.Created):
-        """The first message of a phone number on a channel started a conversation.
-        Version 2 records the store's ``generation``, which every id the conversation
-        derives includes (see ``derive``)."""
-
-        class_version = 2
-
-        phone: str
-        channel: JSON
-        customer: JSON | None
-        generation: str | None
-
-        @staticmethod
-        def upcast_v1_v2(state: JSON) -> None:
-            state["generation"] = None
-
-    class Event(Aggregate.Event):
-        """A Conversation event; those that are transcript lines override ``turn``."""
-
-        def turn(self) -> JSON | None:
-            """The line this event adds to the transcript (``None``: none)."""
-            return None
-
-    class CustomerInfoUpdated(Event):
-        """The gateway's registry entry for the customer changed (or appeared)."""
-
-        customer: JSON | None
-
-        def apply(self, agg: Conversation) -> None:
-            agg.customer = self.customer
-
-    class ProfileNameChanged(Event):
-        """The customer's WhatsApp profile name (``contacts[].profile.name``) is new or
-        changed; shown where the customer registry has no entry."""
-
-        profile_name: str
-
-        def apply(self, agg: Conversation) -> None:
-            agg.profile_name = self.profile_name
-
-    class ActiveChannelChanged(Event):
-        """Replies now go out on another channel (e.g. another business number)."""
-
-        channel: JSON
-
-        def apply(self, agg: Conversation) -> None:
-            agg.channel = self.channel
-
-    class CustomerMessageReceived(Event):
-        """The customer wrote; ``wamid`` is WhatsApp's id of the message."""
-
-        wamid: str
-        message_type: str
-        text: str
-        sent_at: str
-        cause_id: str | None
-
-        def apply(self, agg: Conversation) -> None:
-            _remember(agg.recent_wamids, self.wamid)
-            last = agg.last_customer_message_at
-            if last is None or datetime.fromisoformat(self.sent_at) > datetime.fromisoformat(last):
-                agg.last_customer_message_at = self.sent_at
-            agg.last_customer_wamid = self.wamid
-            agg.add_turn(self)
-
-        def turn(self) -> JSON:
-            """The customer's line."""
-            return turn("customer", self.text, self.timestamp, self.wamid, self.message_type)
-
-    class AIAnswerRequested(Event):
-        """ms-rag is asked to answer the message ``in_reply_to``."""
-
-        request_id: str
-        in_reply_to: str
-        question: str
-        history: list[JSON]
-        customer: JSON | None
-        phone: str
-        cause_id: str | None
-
-        def apply(self, agg: Conversation) -> None:
-            agg.pending[self.in_reply_to] = {"state": "ai", "text": self.question}
-
-    class AgentAnswerRequested(Event):
-        """The message ``in_reply_to`` is forwarded to the agent who holds the ticket."""
-
-        request_id: str
-        ticket_id: str
-        in_reply_to: str
-        text: str
-        customer: JSON | None
-        phone: str
-        cause_id: str | None
-
-        def apply(self, agg: Conversation) -> None:
-            agg.pending[self.in_reply_to] = {"state": "agent", "text": self.text}
-
-    class AIAnswerReceived(Event):
-        """ms-rag answered; ``open_ticket`` asks for a human."""
-
-        answer_id: str
-        in_reply_to: str
-        text: str
-        open_ticket: bool
-        reason: str | None
-        confidence: float
-        sources: list[str]
-
-        def apply(self, agg: Conversation) -> None:
-            agg.pending.pop(self.in_reply_to, None)
-            agg.add_turn(self)
-
-        def turn(self) -> JSON:
-            """The AI's line."""
-            return turn("ai", self.text, self.timestamp, self.answer_id)
-
-    class TicketRequested(Event):
-        """An Open Ticket command was sent for ``ticket_id``."""
-
-        ticket_id: str
-        reason: str
-        customer: JSON | None
-        language: str | None
-        phone: str
-        cause_id: str | None
-
-        def apply(self, agg: Conversation) -> None:
-            agg.ticket = {"ticket_id": self.ticket_id, "status": "requested",
-                          "agent_id": None, "agent_name": None, "opened": False,
-                          "assignments": []}
-            agg.tickets_requested += 1
-
-    class TicketOpened(Event):
-        """ms-agents reported the ticket opened (logged in the conversation)."""
-
-        ticket_id: str
-
-        def apply(self, agg: Conversation) -> None:
-            ticket = agg.current_ticket(self.ticket_id)
-            if ticket is not None:
-                ticket["opened"] = True
-                if ticket["status"] == "requested":
-                    ticket["status"] = "open"
-            agg.add_turn(self)
-
-        def turn(self) -> JSON:
-            """A system line."""
-            return turn("system", "Ticket opened", self.timestamp, self.ticket_id)
-
-    class AgentAssigned(Event):
-        """ms-agents reported an agent assigned to the ticket (logged). Version 2 keys the
-        log on the Agent Assigned message, so a reassignment back to an earlier agent is
-        recorded too."""
-
-        class_version = 2
-
-        ticket_id: str
-        agent_id: str
-        agent_name: str
-        assignment_id: str | None
-
-        @staticmethod
-        def upcast_v1_v2(state: JSON) -> None:
-            state["assignment_id"] = None
-
-        def apply(self, agg: Conversation) -> None:
-            ticket = agg.current_ticket(self.ticket_id)
-            if ticket is not None:
-                ticket.update(status="assigned", agent_id=self.agent_id,
-                              agent_name=self.agent_name)
-                _remember(ticket["assignments"],
-                          _assignment_key(self.agent_id, self.assignment_id), RECENT_TICKETS)
-            agg.add_turn(self)
-
-        def turn(self) -> JSON:
-            """A system line."""
-            return turn("system", f"Agent {self.agent_name} assigned", self.timestamp,
-                        self.ticket_id)
-
-    class AgentAnswerReceived(Event):
-        """A human agent answered."""
-
-        answer_id: str
-        ticket_id: str
-        agent_id: str
-        agent_name: str
-        text: str
-        attachment: JSON | None = None
-        """The image or document the agent sent (added later: older events have none)."""
-
-        def apply(self, agg: Conversation) -> None:
-            agg.answered_by_agent(self)
-
-        def turn(self) -> JSON:
-            """The agent's line."""
-            return turn("agent", self.text, self.timestamp, self.answer_id)
-
-    class TicketClosed(Event):
-        """The ticket was closed: the AI agent answers again."""
-
-        ticket_id: str
-        resolution: str
-        agent_id: str | None
-
-        def apply(self, agg: Conversation) -> None:
-            _remember(agg.closed_tickets, self.ticket_id, RECENT_TICKETS)
-            if agg.current_ticket(self.ticket_id) is not None:
-                agg.ticket = None
-            agg.add_turn(self)
-
-        def turn(self) -> JSON:
-            """A system line."""
-            return turn("system", f"Ticket closed: {self.resolution}", self.timestamp,
-                        self.ticket_id)
-
-    class TicketReopened(Event):
-        """ms-agents reopened a closed ticket: a human answers again (its agent, or whoever
-        takes it from the queue)."""
-
-        ticket_id: str
-        agent_id: str | None
-        agent_name: str | None
-
-        def apply(self, agg: Conversation) -> None:
-            if self.ticket_id in agg.closed_tickets:
-                agg.closed_tickets.remove(self.ticket_id)
-            agg.ticket = {"ticket_id": self.ticket_id,
-                          "status": "assigned" if self.agent_id else "open",
-                          "agent_id": self.agent_id, "agent_name": self.agent_name,
-                          "opened": True, "assignments": []}
-            agg.add_turn(self)
-
-        def turn(self) -> JSON:
-            """A system line."""
-            text = ("Ticket reopened" if self.agent_name is None
-                    else f"Ticket reopened for {self.agent_name}")
-            return turn("system", text, self.timestamp, self.ticket_id)
-
-    class TicketActivityLogged(Event):
-        """ms-agents reported something done on a ticket that the conversation only shows
-        as a line (a Ticket Activity message: ``activity_id`` is its id, ``text`` its
-        line)."""
-
-        activity_id: str
-        ticket_id: str
-        text: str
-
-        def apply(self, agg: Conversation) -> None:
-            agg.recent_activities = [*agg.recent_activities, self.activity_id][-RECENT_IDS:]
-            agg.add_turn(self)
-
-        def turn(self) -> JSON:
-            """A system line."""
-            return turn("system", self.text, self.timestamp, self.ticket_id)
-
-    class ReplyDispatched(Event):
-        """A reply (AI, agent or system) was commanded on the active channel."""
-
-        reply_id: str
-        text: str
-        author: str
-        channel: JSON
-        reply_to_wamid: str | None
-        customer_last_message_at: str | None
-        cause_id: str | None
-        attachment: JSON | None = None
-        """An agent's image or document sent with the text (added later: older events have
-        none)."""
-
-        def apply(self, agg: Conversation) -> None:
-            agg.unsettled[self.reply_id] = self.author
-            while len(agg.unsettled) > MAX_UNSETTLED:
-                del agg.unsettled[next(iter(agg.unsettled))]
-            if self.author == "system":
-                if self.reply_to_wamid is not None:
-                    agg.pending.pop(self.reply_to_wamid, None)
-                agg.add_turn(self)
-
-        def turn(self) -> JSON | None:
-            """System replies are lines; AI and agent replies are lines through their
-            answer events."""
-            if self.author != "system":
-                return None
-            return turn("system", self.text, self.timestamp, self.reply_id)
-
-    class ReplySent(Event):
-        """ms-whatsapp sent the reply; ``wamids`` are Meta's ids for it."""
-
-        reply_id: str
-        wamids: list[str]
-
-        def apply(self, agg: Conversation) -> None:
-            agg.settle(self.reply_id)
-            for wamid in self.wamids:
-                agg.set_status(wamid, agg.outbound_status.get(wamid, "sent"))
-
-    class ReplyFailed(Event):
-        """ms-whatsapp could not send the reply."""
-
-        reply_id: str
-        code: int | None
-        reason: str
-
-        def apply(self, agg: Conversation) -> None:
-            agg.settle(self.reply_id)
-            agg.add_turn(self)
-
-        def turn(self) -> JSON:
-            """A system line."""
-            return turn("system", f"Reply not delivered: {self.reason}", self.timestamp,
-                        self.reply_id)
-
-    class ReplyStatusUpdated(Event):
-        """Meta reported a delivery status for one of our messages."""
-
-        wamid: str
-        status: str
-        errors: list[JSON]
-
-        def apply(self, agg: Conversation) -> None:
-            agg.set_status(self.wamid, self.status)
-
-    class TemplateAnswerReceived(Event):
-        """A human agent answered with an approved template (``template`` is
-        ``{name, language, components}``, ``text`` it rendered)."""
-
-        answer_id: str
-        ticket_id: str
-        agent_id: str
-        agent_name: str
-        template: JSON
-        text: str
-
-        def apply(self, agg: Conversation) -> None:
-            agg.answered_by_agent(self)
-
-        def turn(self) -> JSON:
-            """The agent's line (the rendered template)."""
-            return turn("agent", self.text, self.timestamp, self.answer_id)
-
-    class TemplateDispatched(Event):
-        """A template message was commanded on the active channel."""
-
-        reply_id: str
-        template: JSON
-        text: str
-        author: str
-        channel: JSON
-        cause_id: str | None
-
-        def apply(self, agg: Conversation) -> None:
-            agg.unsettled[self.reply_id] = self.author
-            while len(agg.unsettled) > MAX_UNSETTLED:
-                del agg.unsettled[next(iter(agg.unsettled))]
-
-    def __init__(self, phone: str, channel: JSON, customer: JSON | None,
-                 generation: str | None) -> None:
-        self.phone = phone
-        self.generation = generation
-        """The event store's generation when the conversation started (``None`` for
-        conversations started before generations existed)."""
-        self.channel = channel
-        self.customer = customer
-        self.recent_turns: list[JSON] = []
-        self.pending: dict[str, JSON] = {}
-        """Customer messages waiting for an answer: wamid → {state: ai | agent, text}."""
-        self.recent_wamids: list[str] = []
-        self.recent_answers: list[str] = []
-        self.unsettled: dict[str, str] = {}
-        """Replies commanded and not yet reported sent or failed: reply id → author."""
-        self.outbound_status: dict[str, str] = {}
-        self.ticket: JSON | None = None
-        self.closed_tickets: list[str] = []
-        self.tickets_requested = 0
-        self.last_customer_message_at: str | None = None
-        self.last_customer_wamid: str | None = None
-
-    # -- state changes shared by several events (called from ``apply`` only) ----------------
-
-    def add_turn(self, event: Event) -> None:
-        """Keep the event's line among the recent turns."""
-        line = event.turn()
-        if line is not None:
-            self.recent_turns.append(line)
-            del self.recent_turns[:-HISTORY_TURNS]
-
-    def answered_by_agent(self, event: AgentAnswerReceived | TemplateAnswerReceived) -> None:
-        """An agent answered (free text or a template): what was waiting for them is not."""
-        _remember(self.recent_answers, event.answer_id)
-        self.pending = {w: p for w, p in self.pending.items() if p["state"] != "agent"}
-        self.add_turn(event)
-
-    def settle(self, reply_id: str) -> None:
-        """The reply is reported sent or failed."""
-        self.unsettled.pop(reply_id, None)
-
-    def set_status(self, wamid: str, status: str) -> None:
-        """Record a delivery status, keeping the last :data:`RECENT_IDS` messages."""
-        self.outbound_status.pop(wamid, None)
-        self.outbound_status[wamid] = status
-        while len(self.outbound_status) > RECENT_IDS:
-            del self.outbound_status[next(iter(self.outbound_status))]
-
-    def current_ticket(self, ticket_id: str) -> JSON | None:
-        """The open ticket, if it is ``ticket_id``."""
-        if self.ticket is not None and self.ticket["ticket_id"] == ticket_id:
-            return self.ticket
-        return None
+class Conversation(ConversationState):
+    """A customer's conversation: who answers next, on which channel, and what is pending
+    (the state is :class:`ConversationState`'s; the commands that change it are here)."""
+
+    # The stored events: each is the class of the same name in conversation_events (its
+    # fields and apply), declared here so that it is stored, as it always was, under the
+    # topic helpline.domain.conversation:Conversation.<Name>.
+    class Started(events.Started): ...
+    class CustomerInfoUpdated(events.CustomerInfoUpdated): ...
+    class ProfileNameChanged(events.ProfileNameChanged): ...
+    class ActiveChannelChanged(events.ActiveChannelChanged): ...
+    class CustomerMessageReceived(events.CustomerMessageReceived): ...
+    class AIAnswerRequested(events.AIAnswerRequested): ...
+    class AgentAnswerRequested(events.AgentAnswerRequested): ...
+    class AIAnswerReceived(events.AIAnswerReceived): ...
+    class TicketRequested(events.TicketRequested): ...
+    class TicketOpened(events.TicketOpened): ...
+    class AgentAssigned(events.AgentAssigned): ...
+    class AgentAnswerReceived(events.AgentAnswerReceived): ...
+    class TicketClosed(events.TicketClosed): ...
+    class TicketReopened(events.TicketReopened): ...
+    class TicketActivityLogged(events.TicketActivityLogged): ...
+    class ReplyDispatched(events.ReplyDispatched): ...
+    class ReplySent(events.ReplySent): ...
+    class ReplyFailed(events.ReplyFailed): ...
+    class ReplyStatusUpdated(events.ReplyStatusUpdated): ...
+    class TemplateAnswerReceived(events.TemplateAnswerReceived): ...
+    class TemplateDispatched(events.TemplateDispatched): ...
 
     # -- creation ---------------------------------------------------------------------------
 
@@ -504,38 +86,6 @@ class Conversation(Aggregate):
             customer=customer,
             generation=generation,
         )
-
-    def derive(self, *parts: object) -> UUID:
-        """An id derived from this conversation and ``parts``: the same for every retry and
-        replay, and different in another store generation (a rebuilt store, another
-        deployment on the same database or NATS), whose ids must not meet these in a send
-        ledger, a desk or JetStream's duplicate window."""
-        if self.generation is None:  # started before generations: the ids it always had
-            return derived_id(self.id, *parts)
-        return derived_id(self.id, self.generation, *parts)
-
-    # -- queries ----------------------------------------------------------------------------
-
-    @property
-    def has_open_ticket(self) -> bool:
-        """Whether a ticket is requested, open or assigned (a human holds the conversation)."""
-        return self.ticket is not None
-
-    def knows_message(self, wamid: str) -> bool:
-        """Whether ``wamid`` is among the recent customer messages (older ones are checked
-        by the application's receipts)."""
-        return wamid in self.recent_wamids
-
-    def window_open(self, at: datetime) -> bool:
-        """Whether a free-form reply may be sent at ``at``: the customer wrote less than
-        :data:`CUSTOMER_SERVICE_WINDOW` before (a conversation without a customer message
-        has no window to close)."""
-        last = self.last_customer_message_at
-        return last is None or at - datetime.fromisoformat(last) <= CUSTOMER_SERVICE_WINDOW
-
-    def knows_answer(self, answer_id: str) -> bool:
-        """Whether ``answer_id`` is among the recent agent answers."""
-        return answer_id in self.recent_answers
 
     # -- commands ---------------------------------------------------------------------------
 
@@ -651,7 +201,7 @@ class Conversation(Aggregate):
         message's id) tells a redelivery from a new assignment. ``False`` if already logged
         or the ticket is not the open one."""
         ticket = self.current_ticket(ticket_id)
-        if ticket is None or _assignment_key(agent_id, assignment_id) in ticket["assignments"]:
+        if ticket is None or assignment_key(agent_id, assignment_id) in ticket["assignments"]:
             return False
         self.trigger_event(self.AgentAssigned, timestamp=at, ticket_id=ticket_id,
                            agent_id=agent_id, agent_name=agent_name,
@@ -817,9 +367,5 @@ def signed_text(agent_name: str, text: str) -> str:
     return f"*{name}*:\n{text}" if name else text
 
 
-def _assignment_key(agent_id: str, assignment_id: str | None) -> str:
-    return assignment_id if assignment_id is not None else f"agent:{agent_id}"
-
-
-__all__ = ["CUSTOMER_SERVICE_WINDOW", "HISTORY_TURNS", "UNREADABLE_REPLY", "Conversation",
-           "is_readable", "signed_text"]
+__all__ = ["CUSTOMER_SERVICE_WINDOW", "HISTORY_TURNS", "LATE_AI_ANSWER", "RECENT_IDS",
+           "UNREADABLE_REPLY", "Conversation", "is_readable", "signed_text"]

@@ -17,6 +17,7 @@ another module would need a topic mapping for every stored log.
 
 from __future__ import annotations
 
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -25,6 +26,7 @@ from eventsourcing.domain import Aggregate
 
 from helpline.domain.errors import DomainError, TicketNotOpenError
 from helpline.domain.ids import desk_conversation_id
+from helpline.domain.upcasting import field_added
 
 JSON = dict[str, Any]
 
@@ -35,7 +37,28 @@ PRIORITIES = ("low", "normal", "high", "urgent")
 
 
 class Ticket(Aggregate):
-    """A request for a human agent to take a conversation over."""
+    """A request for a human agent to take a conversation over. Its state is declared as
+    dataclass fields: the facts of :class:`Opened` and what its other events change."""
+
+    conversation_id: str
+    phone: str
+    customer: JSON | None
+    reason: str
+    language: str | None
+    status: str = "queued"
+    agent_id: str | None = None
+    agent_name: str | None = None
+    forwarded: list[JSON] = field(default_factory=list)
+    answers: list[str] = field(default_factory=list)
+    document_version: int = -1
+    document_turns: list[JSON] = field(default_factory=list)
+    resolution: str | None = None
+    assigned_at: str | None = None
+    first_answer_at: str | None = None
+    closed_at: str | None = None
+    notes: list[str] = field(default_factory=list)
+    reopenings: int = 0
+    priority: str = "normal"
 
     class Opened(Aggregate.Created):
         """The ticket exists; it waits for an agent."""
@@ -60,9 +83,7 @@ class Ticket(Aggregate):
         previous_agent_id: str | None
         by: str | None
 
-        @staticmethod
-        def upcast_v1_v2(state: JSON) -> None:
-            state["by"] = None
+        upcast_v1_v2 = field_added("by")
 
         def apply(self, agg: Ticket) -> None:
             agg.agent_id = self.agent_id
@@ -103,37 +124,31 @@ class Ticket(Aggregate):
             agg.document_version = self.version
             agg.document_turns = self.turns
 
-    class AgentAnswered(Aggregate.Event):
-        """The agent wrote an answer for the customer."""
+    class _Answered(Aggregate.Event):
+        """What every answer of the agent records (free text or a template)."""
 
         conversation_id: str
         answer_id: str
         agent_id: str
         agent_name: str
         text: str
+
+        def apply(self, agg: Ticket) -> None:
+            agg.answers.append(self.answer_id)
+            if agg.first_answer_at is None:
+                agg.first_answer_at = self.timestamp.isoformat()
+
+    class AgentAnswered(_Answered):
+        """The agent wrote an answer for the customer."""
+
         attachment: JSON | None = None
         """The image or document sent with the answer (added later: older events have none)."""
 
-        def apply(self, agg: Ticket) -> None:
-            agg.answers.append(self.answer_id)
-            if agg.first_answer_at is None:
-                agg.first_answer_at = self.timestamp.isoformat()
-
-    class TemplateAnswered(Aggregate.Event):
+    class TemplateAnswered(_Answered):
         """The agent answered with an approved template (the customer's window was closed).
         ``template`` is ``{name, language, components}``; ``text`` is it rendered."""
 
-        conversation_id: str
-        answer_id: str
-        agent_id: str
-        agent_name: str
         template: JSON
-        text: str
-
-        def apply(self, agg: Ticket) -> None:
-            agg.answers.append(self.answer_id)
-            if agg.first_answer_at is None:
-                agg.first_answer_at = self.timestamp.isoformat()
 
     class Closed(Aggregate.Event):
         """The ticket is resolved; the AI agent takes the conversation back."""
@@ -187,35 +202,6 @@ class Ticket(Aggregate):
             agg.resolution = None
             agg.closed_at = None
             agg.reopenings += 1
-
-    def __init__(
-        self,
-        conversation_id: str,
-        phone: str,
-        customer: JSON | None,
-        reason: str,
-        language: str | None,
-        cause_id: str | None,
-    ) -> None:
-        self.conversation_id = conversation_id
-        self.phone = phone
-        self.customer = customer
-        self.reason = reason
-        self.language = language
-        self.status = "queued"
-        self.agent_id: str | None = None
-        self.agent_name: str | None = None
-        self.forwarded: list[JSON] = []
-        self.answers: list[str] = []
-        self.document_version = -1
-        self.document_turns: list[JSON] = []
-        self.resolution: str | None = None
-        self.assigned_at: str | None = None
-        self.first_answer_at: str | None = None
-        self.closed_at: str | None = None
-        self.notes: list[str] = []
-        self.reopenings = 0
-        self.priority = "normal"
 
     @classmethod
     def open(
