@@ -71,6 +71,32 @@ def test_simulator_shows_the_customers_view_refuses_in_words_and_survives_reload
     assert seen["reloaded"][0]["text"] == asked
 
 
+OVERLAPPING_POLLS = r"""
+run(async (browser) => {
+  const page = await browser.newPage();
+  await page.goto(base + "/simulator");
+  await page.fill("#phone", "34699000222");
+  await page.dispatchEvent("#phone", "change");
+  await page.fill("#text", "¿cuál es el horario?");
+  await page.press("#text", "Enter");
+  await page.waitForSelector("li.bubble.them", { timeout: 15000 });
+  // Forget what was seen (as a phone switch does), then let two polls overlap, as the
+  // timer's and a phone change's do on a slow machine: both ask for the replies after 0.
+  results.bubbles = await page.evaluate(async () => {
+    switchPhone();
+    await Promise.all([poll(), poll()]);
+    return document.querySelectorAll("#chat li.bubble.them").length;
+  });
+});
+"""
+
+
+def test_overlapping_polls_show_each_reply_once(server: ConsoleServer, tmp_path: Path) -> None:
+    seen = run_script(tmp_path, OVERLAPPING_POLLS,
+                      [server.base, server.token, server.admin_token])
+    assert seen["bubbles"] == 1
+
+
 AXE = r"""
 run(async (browser) => {
   const context = await browser.newContext({ bypassCSP: true });

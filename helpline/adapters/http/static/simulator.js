@@ -112,21 +112,25 @@ async function deliver(message, text) {
 async function poll() {
   clearTimeout(view.timer);
   if (digits($("phone").value) !== digits(view.phone)) switchPhone();
-  if (digits(view.phone).length >= 8) {
+  const phone = view.phone;
+  if (digits(phone).length >= 8) {
     try {
-      const response = await fetch(`${base}/replies?phone=${encodeURIComponent(view.phone)}` +
+      const response = await fetch(`${base}/replies?phone=${encodeURIComponent(phone)}` +
                                    `&after=${view.lastSeq}`);
       const data = await response.json().catch(() => ({}));
-      if (response.ok && data.replies.length) {
-        for (const reply of data.replies) {
-          view.lastSeq = Math.max(view.lastSeq, reply.seq);
-          view.replies.push({ text: reply.text, at: reply.at || new Date().toISOString(),
-                              in_reply_to: reply.in_reply_to });
-        }
-        render();
+      // Polls overlap (the timer's and a phone change's): a reply another poll has shown
+      // already is skipped, and so is an answer for a phone the page has left meanwhile.
+      const fresh = response.ok && phone === view.phone
+        ? data.replies.filter((reply) => reply.seq > view.lastSeq) : [];
+      for (const reply of fresh) {
+        view.lastSeq = Math.max(view.lastSeq, reply.seq);
+        view.replies.push({ text: reply.text, at: reply.at || new Date().toISOString(),
+                            in_reply_to: reply.in_reply_to });
       }
+      if (fresh.length) render();
     } catch (_) { /* the next poll tries again */ }
   }
+  clearTimeout(view.timer);
   view.timer = setTimeout(poll, 1000);
 }
 
