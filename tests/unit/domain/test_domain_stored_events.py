@@ -11,6 +11,7 @@ from uuid import UUID, uuid4
 
 import pytest
 from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic, resolve_topic
 
@@ -123,3 +124,18 @@ def test_events_stored_under_the_old_topics_load_and_upcast() -> None:
         app, "helpline.domain.ticket:Ticket.AgentAssigned", v1))
     assert isinstance(assigned, Ticket.AgentAssigned) and assigned.by is None
     assert json.loads(app.mapper.to_stored_event(assigned).state)["by"] is None
+
+
+def test_every_conversation_event_is_declared_in_the_aggregate() -> None:
+    """An event written in conversation_events but not declared in ``Conversation`` would be
+    stored under a topic of its own and missed by what reads the aggregate's events (the
+    transcript's events are found in ``vars(Conversation)``)."""
+    from helpline.domain import conversation_events
+
+    defined = {name for name, v in vars(conversation_events).items()
+               if isinstance(v, type) and issubclass(v, Aggregate.Event)
+               and v.__module__ == conversation_events.__name__ and not name.startswith("_")}
+    declared = {name for name, v in vars(Conversation).items()
+                if isinstance(v, type) and name in defined
+                and issubclass(v, getattr(conversation_events, name))}
+    assert defined == declared
