@@ -4,6 +4,7 @@ the draft and sends it as their own reply."""
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -51,6 +52,14 @@ def why_no_draft(reason: str | None) -> str:
     return reason if len(reason) <= MAX_REASON else reason[:MAX_REASON - 1] + "…"
 
 
+def plain_reason(reason: str | None) -> str:
+    """Deprecated name of :func:`why_no_draft` (the transcript's wording of a hand-over is
+    ``helpline.projections.transcript.plain_reason``)."""
+    warnings.warn("helpline.application.assist.plain_reason is now why_no_draft",
+                  DeprecationWarning, stacklevel=2)
+    return why_no_draft(reason)
+
+
 def suggest_reply(store: ConversationStore, answerer: Answerer,
                   conversation_id: UUID | str) -> Suggestion:
     """Draft a reply to the last customer message of the conversation."""
@@ -91,4 +100,4 @@ def _customer(data: JSON | None) -> CustomerInfo | None:
         return None
 
 
-__all__ = ["Suggestion", "suggest_reply", "why_no_draft"]
+__all__ = ["Suggestion", "plain_reason", "suggest_reply", "why_no_draft"]

@@ -22,7 +22,9 @@ from helpline.domain.conversation_state import (
     CUSTOMER_SERVICE_WINDOW,
     HISTORY_TURNS,
     JSON,
+    MAX_UNSETTLED,
     RECENT_IDS,
+    RECENT_TICKETS,
     ConversationState,
     assignment_key,
 )
@@ -367,5 +369,6 @@ def signed_text(agent_name: str, text: str) -> str:
     return f"*{name}*:\n{text}" if name else text
 
 
-__all__ = ["CUSTOMER_SERVICE_WINDOW", "HISTORY_TURNS", "LATE_AI_ANSWER", "RECENT_IDS",
-           "UNREADABLE_REPLY", "Conversation", "is_readable", "signed_text"]
+__all__ = ["CUSTOMER_SERVICE_WINDOW", "HISTORY_TURNS", "LATE_AI_ANSWER", "MAX_UNSETTLED",
+           "RECENT_IDS", "RECENT_TICKETS", "UNREADABLE_REPLY", "Conversation", "is_readable",
+           "signed_text"]

@@ -21,13 +21,19 @@ _KINDS: tuple[tuple[re.Pattern[str], ReasonKind], ...] = (
     (re.compile(r"customer asked for a person", re.I), "person"),
     (re.compile(r"no (document|topic|entry) passes the threshold|^no answer in the "
                 r"knowledge base\.?$", re.I), "nothing"),
-    (re.compile(r"threshold|coverage|confidence|score|\d\.\d+\s*[<>]", re.I), "unsure"),
+    # a figure, as earlier answerers wrote them: "coverage 0.31 < 0.50", "score 0.2 below the
+    # threshold" (a word alone is not one: ms-rag quotes what the customer asked)
+    (re.compile(r"\b(threshold|coverage|confidence|score)\b\W*\d|\d\.\d+\s*[<>]|"
+                r"\bbelow the threshold\b", re.I), "unsure"),
     (re.compile(r"^the ai agent asked for a human\.?$", re.I), "asked"),
 )
+
+_QUOTED = re.compile(r"“[^”]*”")
 
 
 def reason_kind(reason: str | None) -> ReasonKind | None:
     """Which of the known hand-over reasons ``reason`` is, or ``None`` for one written for
     people already (kept as it is) or for no reason at all."""
-    text = " ".join((reason or "").split())
+    # What ms-rag quotes (the customer's words, an entry's title) is never the reason's kind.
+    text = _QUOTED.sub("“”", " ".join((reason or "").split()))
     return next((kind for pattern, kind in _KINDS if pattern.search(text)), None)

@@ -7,16 +7,18 @@ value in the older events (``upcast_v1_v2 = field_added("by")``).
 
 from __future__ import annotations
 
+from copy import deepcopy
 from typing import Any
 
 JSON = dict[str, Any]
 
 
 def field_added(name: str, value: Any = None) -> staticmethod[[JSON], None]:
-    """The upcaster of a version that added the field ``name``: older events get ``value``."""
+    """The upcaster of a version that added the field ``name``: older events get ``value``
+    (a copy each, so a list or dict is never shared between events)."""
 
     def upcast(state: JSON) -> None:
-        state[name] = value
+        state[name] = deepcopy(value)
 
     return staticmethod(upcast)
 

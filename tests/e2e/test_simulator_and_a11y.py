@@ -97,6 +97,40 @@ def test_overlapping_polls_show_each_reply_once(server: ConsoleServer, tmp_path:
     assert seen["bubbles"] == 1
 
 
+STALE_POLL = r"""
+run(async (browser) => {
+  const page = await browser.newPage();
+  await page.goto(base + "/simulator");
+  await page.fill("#phone", "34699000333");
+  await page.dispatchEvent("#phone", "change");
+  for (const text of ["¿cuál es el horario?", "¿y el envío?"]) {
+    await page.fill("#text", text);
+    await page.press("#text", "Enter");
+  }
+  await page.waitForFunction(() => document.querySelectorAll("#chat li.bubble.them").length === 2,
+                             null, { timeout: 15000 });
+  // A poll that has seen the first reply is in flight when the customer switches to another
+  // phone and back: its answer (the second reply only) must not count as what was seen.
+  results.bubbles = await page.evaluate(async () => {
+    view.lastSeq -= 1;
+    const stale = poll();
+    const phone = document.getElementById("phone");
+    phone.value = "34699000444"; switchPhone();
+    phone.value = "34699000333"; switchPhone();
+    await stale;
+    await poll();
+    return document.querySelectorAll("#chat li.bubble.them").length;
+  });
+});
+"""
+
+
+def test_a_poll_sent_before_a_phone_switch_is_dropped(server: ConsoleServer,
+                                                      tmp_path: Path) -> None:
+    seen = run_script(tmp_path, STALE_POLL, [server.base, server.token, server.admin_token])
+    assert seen["bubbles"] == 2
+
+
 AXE = r"""
 run(async (browser) => {
   const context = await browser.newContext({ bypassCSP: true });

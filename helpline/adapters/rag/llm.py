@@ -45,7 +45,7 @@ class Generation:
     """The model's grounded reply: the text the customer reads and the entries it cites."""
 
     text: str
-    cited: tuple[str, ...]
+    cited: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -135,4 +135,7 @@ class OpenAIChatGenerator:
         if not cited:
             return Declined("The AI's draft answer did not say which entry it came from "
                             f"({titles}), so it was not sent.")
-        return Generation(without_citations(text), cited=cited)
+        answer = without_citations(text).strip()
+        if not answer:
+            return Declined("The AI's draft answer was empty.")
+        return Generation(answer, cited=cited)

@@ -19,7 +19,7 @@ from helpline.application import (
     RecordingSender,
     UnknownTicketError,
 )
-from helpline.application.assist import suggest_reply, why_no_draft
+from helpline.application.assist import plain_reason, suggest_reply, why_no_draft
 from helpline.application.timeline import timeline
 from helpline.bootstrap import Container, bootstrap
 from helpline.catalog import (
@@ -327,6 +327,8 @@ def test_hand_off_reasons_in_plain_words() -> None:
     assert "not sure enough" in why_no_draft("coverage 0.31 < 0.50")
     assert why_no_draft(None).startswith("The knowledge base has no answer")
     assert len(why_no_draft("x" * 1000)) == 300
+    with pytest.deprecated_call():  # the name it had before
+        assert plain_reason(None) == why_no_draft(None)
 
 
 def test_an_agent_s_attachment_travels_from_the_desk_to_the_send_command(

@@ -19,6 +19,10 @@ pytestmark = pytest.mark.unit
     ("the AI agent asked for a human", "asked"),
     ("The customer's 24-hour window closed before the AI answered.", None),
     ("The customer sent a voice note.", None),
+    # ms-rag quotes the customer's words and the entry's title: they are no score
+    ("The closest entry, “Delivery times”, says nothing about “coverage”.", None),
+    ("The closest entry, “Loyalty points”, says nothing about “score”, “loyalty”.", None),
+    ("confidence 0.41 below 0.55", "unsure"),
     ("", None),
     (None, None),
 ])

@@ -79,6 +79,13 @@ def test_an_answer_that_cites_no_given_entry_is_not_sent(fake_llm: FakeLLM, make
                              "producto equivocado”), so it was not sent.")
 
 
+def test_a_reply_that_is_only_a_citation_hands_over(fake_llm: FakeLLM, make: Build) -> None:
+    fake_llm.reply = "  [returns-policy@es] "
+    answer = make(fake_llm).answer(QUESTION, (), LUCIA)
+    assert answer.open_ticket and answer.text.startswith("Te paso con una persona")
+    assert answer.reason == "The AI's draft answer was empty."
+
+
 def test_a_timeout_hands_over_and_the_customer_is_told(fake_llm: FakeLLM,
                                                        make: Build) -> None:
     fake_llm.delay = 1.0

@@ -5,7 +5,9 @@
 const LIMIT = 4096;
 const $ = (id) => document.getElementById(id);
 const base = location.pathname.replace(/\/$/, "");  // the page is served at <prefix>/simulator
-const view = { phone: null, mine: [], replies: [], lastSeq: 0, timer: null };
+// ``epoch`` counts the times the replies were forgotten (a phone switch): a poll sent before
+// is stale, even when the page has come back to the same phone.
+const view = { phone: null, mine: [], replies: [], lastSeq: 0, timer: null, epoch: 0 };
 
 function digits(phone) { return String(phone).replace(/\D/g, "").replace(/^00/, ""); }
 function storageKey() { return "helpline-simulator:" + digits(view.phone); }
@@ -15,7 +17,7 @@ function nice(n) { return Number(n).toLocaleString("en-US"); }
 function load() {
   try { view.mine = JSON.parse(localStorage.getItem(storageKey()) || "[]"); }
   catch (_) { view.mine = []; }
-  view.replies = []; view.lastSeq = 0;
+  view.replies = []; view.lastSeq = 0; view.epoch += 1;
 }
 
 function el(tag, className, text) {
@@ -112,15 +114,15 @@ async function deliver(message, text) {
 async function poll() {
   clearTimeout(view.timer);
   if (digits($("phone").value) !== digits(view.phone)) switchPhone();
-  const phone = view.phone;
+  const phone = view.phone, epoch = view.epoch;
   if (digits(phone).length >= 8) {
     try {
       const response = await fetch(`${base}/replies?phone=${encodeURIComponent(phone)}` +
                                    `&after=${view.lastSeq}`);
       const data = await response.json().catch(() => ({}));
       // Polls overlap (the timer's and a phone change's): a reply another poll has shown
-      // already is skipped, and so is an answer for a phone the page has left meanwhile.
-      const fresh = response.ok && phone === view.phone
+      // already is skipped, and so is an answer to a poll sent before a phone switch.
+      const fresh = response.ok && epoch === view.epoch
         ? data.replies.filter((reply) => reply.seq > view.lastSeq) : [];
       for (const reply of fresh) {
         view.lastSeq = Math.max(view.lastSeq, reply.seq);
