@@ -7,13 +7,13 @@ message's consumers."""
 
 from __future__ import annotations
 
-from helpline.catalog.base import SERVICE_VERSION, CatalogMessage
+from helpline.catalog.base import CATALOG_VERSION, SERVICE_VERSION, CatalogMessage
 from helpline.catalog.flow import Flow, FlowStep
 from helpline.catalog.registry import MESSAGES, message_class
 
 _SEND = "send-whatsapp-business-text-message"
 #: The version of each flow we added.
-FLOW_VERSION = "0.0.1"
+FLOW_VERSION = CATALOG_VERSION
 
 
 def added_flows() -> tuple[Flow, ...]:

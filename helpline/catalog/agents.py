@@ -31,13 +31,14 @@ class TicketOpened(_TicketEvent):
     """A ticket exists for the conversation (it may still wait for a free agent)."""
 
     about = About("ticket-opened", "Ticket Opened", "ms-agents created the ticket.")
+
+    reason: str = ""
+
     example = {
         **envelope("f6a7b8c9-d0e1-5f2a-9b3c-4d5e6f7a8b07", "e5f6a7b8-c9d0-5e1f-8a2b-3c4d5e6f7a06"),
         **TICKET_EXAMPLE,
         "reason": "customer asked for a person",
     }
-
-    reason: str = ""
 
 
 class AgentAssigned(_TicketEvent):
@@ -45,16 +46,17 @@ class AgentAssigned(_TicketEvent):
 
     about = About("agent-assigned", "Agent Assigned",
                   "ms-agents assigned (or reassigned) the ticket to a human agent.")
+
+    agent_id: Id
+    agent_name: str
+    previous_agent_id: str | None = None
+
     example = {
         **envelope("a7b8c9d0-e1f2-5a3b-8c4d-5e6f7a8b9c08", "e5f6a7b8-c9d0-5e1f-8a2b-3c4d5e6f7a06"),
         **TICKET_EXAMPLE,
         **AGENT_EXAMPLE,
         "previous_agent_id": None,
     }
-
-    agent_id: Id
-    agent_name: str
-    previous_agent_id: str | None = None
 
 
 class GetConversation(CatalogMessage):
@@ -63,11 +65,6 @@ class GetConversation(CatalogMessage):
     about = About("get-conversation", "Get Conversation",
                   "ms-agents asks for the conversation so the agent sees its history.")
     route = Route("query", "ms-agents", ("ms-conv-store",))
-    example = {
-        **envelope("b8c9d0e1-f2a3-5b4c-9d5e-6f7a8b9c0d09", "a7b8c9d0-e1f2-5a3b-8c4d-5e6f7a8b9c08"),
-        "conversation_id": CONV,
-        "requested_by": "ms-agents",
-    }
 
     conversation_id: Id
     requested_by: str = "ms-agents"
@@ -75,18 +72,18 @@ class GetConversation(CatalogMessage):
     """Ask for the turns before this conversation version (the next page back); ``None``:
     the latest turns."""
 
+    example = {
+        **envelope("b8c9d0e1-f2a3-5b4c-9d5e-6f7a8b9c0d09", "a7b8c9d0-e1f2-5a3b-8c4d-5e6f7a8b9c08"),
+        "conversation_id": CONV,
+        "requested_by": "ms-agents",
+    }
+
 
 class AgentAnswerGenerated(_TicketEvent):
     """A human agent wrote a reply to the customer."""
 
     about = About("agent-answer-generated", "Agent Answer Generated",
                   "ms-agents publishes the human agent's answer.")
-    example = {
-        **envelope("d0e1f2a3-b4c5-5d6e-9f7a-8b9c0d1e2f11", None),
-        **TICKET_EXAMPLE,
-        **AGENT_EXAMPLE,
-        "text": "Hola Lucía, soy Marta. Miro tu pedido ahora mismo.",
-    }
 
     agent_id: Id
     agent_name: str = ""
@@ -95,6 +92,13 @@ class AgentAnswerGenerated(_TicketEvent):
     """The image or document the agent attached (kept in the media store by its SHA-256);
     ``text`` is its caption."""
 
+    example = {
+        **envelope("d0e1f2a3-b4c5-5d6e-9f7a-8b9c0d1e2f11", None),
+        **TICKET_EXAMPLE,
+        **AGENT_EXAMPLE,
+        "text": "Hola Lucía, soy Marta. Miro tu pedido ahora mismo.",
+    }
+
 
 class TicketClosed(_TicketEvent):
     """The ticket is closed; the AI agent answers the conversation again."""
@@ -102,15 +106,16 @@ class TicketClosed(_TicketEvent):
     about = About("ticket-closed", "Ticket Closed",
                   "ms-agents closed the ticket with a resolution; the AI takes over again.")
     in_seed = False
+
+    agent_id: str | None = None
+    resolution: Text
+
     example = {
         **envelope("f2a3b4c5-d6e7-5f8a-9b0c-1d2e3f4a5b13", None),
         **TICKET_EXAMPLE,
         "agent_id": "agt_marta",
         "resolution": "Pedido reenviado; llegará el jueves.",
     }
-
-    agent_id: str | None = None
-    resolution: Text
 
 
 class TicketReopened(_TicketEvent):
@@ -120,15 +125,16 @@ class TicketReopened(_TicketEvent):
     about = About("ticket-reopened", "Ticket Reopened",
                   "ms-agents reopened a closed ticket; a human answers the conversation again.")
     in_seed = False
+
+    agent_id: str | None = None
+    """The agent who holds the reopened ticket (``None``: it waits in the queue)."""
+    agent_name: str | None = None
+
     example = {
         **envelope("c4d5e6f7-a8b9-5c0d-9e1f-3a4b5c6d7e15", None),
         **TICKET_EXAMPLE,
         **AGENT_EXAMPLE,
     }
-
-    agent_id: str | None = None
-    """The agent who holds the reopened ticket (``None``: it waits in the queue)."""
-    agent_name: str | None = None
 
 
 class TicketActivity(_TicketEvent):
@@ -157,13 +163,6 @@ class TicketPriorityChanged(TicketActivity):
     about = About("ticket-priority-changed", "Ticket Priority Changed",
                   "ms-agents changed the ticket's priority; the conversation shows a line for it.")
     in_seed = False
-    example = {
-        **envelope("d5e6f7a8-b9c0-5d1e-8f2a-4b5c6d7e8f16", None),
-        **TICKET_EXAMPLE,
-        "priority": "high",
-        "previous_priority": "normal",
-        **AGENT_EXAMPLE,
-    }
 
     priority: Priority
     previous_priority: Priority
@@ -172,3 +171,11 @@ class TicketPriorityChanged(TicketActivity):
     agent_name: str
 
     line_template = "Priority changed from {previous_priority} to {priority} by {agent_name}"
+
+    example = {
+        **envelope("d5e6f7a8-b9c0-5d1e-8f2a-4b5c6d7e8f16", None),
+        **TICKET_EXAMPLE,
+        "priority": "high",
+        "previous_priority": "normal",
+        **AGENT_EXAMPLE,
+    }

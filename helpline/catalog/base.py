@@ -14,8 +14,11 @@ MessageKind = Literal["event", "command", "query", "reply"]
 
 #: The five services of the seed flow.
 SERVICES: tuple[str, ...] = ("ms-whatsapp", "ms-gateway", "ms-conv-store", "ms-rag", "ms-agents")
+#: The catalog's release: the version EventCatalog gives the domain, its channels, services
+#: and flows, and each message until its payload changes (its own ``catalog_version``).
+CATALOG_VERSION = "0.0.1"
 #: The catalog version of each service (EventCatalog's ``version``; the flows name it).
-SERVICE_VERSION = "0.0.1"
+SERVICE_VERSION = CATALOG_VERSION
 
 SUBJECT_PREFIX = "helpline"
 
@@ -53,7 +56,7 @@ class CatalogMessage(Frozen):
     about: ClassVar[About]
     route: ClassVar[Route]
     catalog_id: ClassVar[str]
-    catalog_version: ClassVar[str] = "0.0.1"
+    catalog_version: ClassVar[str] = CATALOG_VERSION
     kind: ClassVar[MessageKind]
     title: ClassVar[str]
     summary: ClassVar[str]

@@ -38,6 +38,16 @@ class GenerateAIAgentAnswerWithUserInfo(CatalogMessage):
     about = About("generate-ai-agent-answer-with-user-info", "Generate AI Agent Answer",
                   "ms-conv-store asks ms-rag to answer, with the customer and recent history.")
     route = Route("command", "ms-conv-store", ("ms-rag",))
+
+    conversation_id: Id
+    in_reply_to: Id
+    """The customer's message (its wamid) to answer; the answer names it again."""
+    question: Text
+    phone: Phone
+    customer: CustomerInfo | None = None
+    history: tuple[Turn, ...] = ()
+    """The conversation's latest turns (at most ten), oldest first, for context."""
+
     example = {
         **envelope("a3c1e9a4-1b9e-5f0c-9d55-8e0b6c4f7a03", "5d6a8d0e-7a0f-5f7b-b7a4-43c1f3f0aa02"),
         "conversation_id": CONV,
@@ -54,13 +64,6 @@ class GenerateAIAgentAnswerWithUserInfo(CatalogMessage):
         ],
     }
 
-    conversation_id: Id
-    in_reply_to: Id
-    question: Text
-    phone: Phone
-    customer: CustomerInfo | None = None
-    history: tuple[Turn, ...] = ()
-
 
 class GenerateAgentAnswer(CatalogMessage):
     """Forward a customer's message to the human agent who holds the open ticket."""
@@ -69,6 +72,14 @@ class GenerateAgentAnswer(CatalogMessage):
                   "While a ticket is open, ms-conv-store forwards customer messages to ms-agents.")
     route = Route("command", "ms-conv-store", ("ms-agents",))
     in_seed = False  # named in the seed's prose, not in its steps
+
+    conversation_id: Id
+    ticket_id: Id
+    in_reply_to: Id
+    text: Text
+    phone: Phone
+    customer: CustomerInfo | None = None
+
     example = {
         **envelope("d4e5f6a7-b8c9-5d0e-9f1a-2b3c4d5e6f05", "5d6a8d0e-7a0f-5f7b-b7a4-43c1f3f0aa02"),
         "conversation_id": CONV,
@@ -78,13 +89,6 @@ class GenerateAgentAnswer(CatalogMessage):
         **PHONE_AND_CUSTOMER,
     }
 
-    conversation_id: Id
-    ticket_id: Id
-    in_reply_to: Id
-    text: Text
-    phone: Phone
-    customer: CustomerInfo | None = None
-
 
 class OpenTicket(CatalogMessage):
     """Order a ticket so that a human agent takes the conversation over."""
@@ -92,6 +96,17 @@ class OpenTicket(CatalogMessage):
     about = About("open-ticket", "Open Ticket",
                   "ms-conv-store orders a ticket because the AI agent asked for one.")
     route = Route("command", "ms-conv-store", ("ms-agents",))
+
+    ticket_id: Id
+    """Derived from the conversation and the request, so a redelivered order opens one
+    ticket."""
+    conversation_id: Id
+    phone: Phone
+    customer: CustomerInfo | None = None
+    reason: str = ""
+    """Why a person is needed, as the AI agent (or the customer) put it."""
+    language: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
+
     example = {
         **envelope("e5f6a7b8-c9d0-5e1f-8a2b-3c4d5e6f7a06", "c2f0a1d3-5e6b-5a8c-8b1f-2d3e4f5a6b04"),
         "ticket_id": TICKET,
@@ -100,13 +115,6 @@ class OpenTicket(CatalogMessage):
         "reason": "customer asked for a person",
         "language": "es",
     }
-
-    ticket_id: Id
-    conversation_id: Id
-    phone: Phone
-    customer: CustomerInfo | None = None
-    reason: str = ""
-    language: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
 
 
 class TicketSummary(Frozen):
@@ -124,6 +132,21 @@ class ConversationDocument(CatalogMessage):
     about = About("conversation-document", "Conversation Document",
                   "ms-conv-store answers Get Conversation with the ordered history.")
     route = Route("reply", "ms-conv-store", ("ms-agents",))
+
+    conversation_id: Id
+    found: bool = True
+    phone: Phone | None = None
+    customer: CustomerInfo | None = None
+    active_channel: Channel | None = None
+    ticket: TicketSummary | None = None
+    turns: tuple[Turn, ...] = ()
+    """The latest turns, oldest first; at most a page (a count and a size that keep the
+    document well under NATS's max payload)."""
+    version: int = 0
+    earlier_before_version: int | None = None
+    """Earlier turns exist: ask again with ``before_version`` set to this; ``None`` when
+    ``turns`` starts at the beginning of the conversation."""
+
     example = {
         **envelope("c9d0e1f2-a3b4-5c5d-8e6f-7a8b9c0d1e10", "b8c9d0e1-f2a3-5b4c-9d5e-6f7a8b9c0d09"),
         "conversation_id": CONV,
@@ -144,20 +167,6 @@ class ConversationDocument(CatalogMessage):
         "version": 9,
     }
 
-    conversation_id: Id
-    found: bool = True
-    phone: Phone | None = None
-    customer: CustomerInfo | None = None
-    active_channel: Channel | None = None
-    ticket: TicketSummary | None = None
-    turns: tuple[Turn, ...] = ()
-    """The latest turns, oldest first; at most a page (a count and a size that keep the
-    document well under NATS's max payload)."""
-    version: int = 0
-    earlier_before_version: int | None = None
-    """Earlier turns exist: ask again with ``before_version`` set to this; ``None`` when
-    ``turns`` starts at the beginning of the conversation."""
-
 
 class SendWhatsAppBusinessTextMessage(CatalogMessage):
     """Command ms-whatsapp to send a text to the customer through the Graph API."""
@@ -165,6 +174,22 @@ class SendWhatsAppBusinessTextMessage(CatalogMessage):
     about = About("send-whatsapp-business-text-message", "Send WhatsApp Business Text Message",
                   "ms-conv-store sends an answer (AI or human) on the active channel.")
     route = Route("command", "ms-conv-store", ("ms-whatsapp",))
+
+    conversation_id: Id
+    channel: Channel
+    """The business number to send from: the conversation's active channel."""
+    text: LongText
+    author: Literal["ai", "agent", "system"]
+    """Who wrote the text (the delivery report and the transcript name them)."""
+    reply_to_wamid: str | None = None
+    preview_url: bool = False
+    customer_last_message_at: AwareDatetime | None = None
+    """When the customer last wrote: free-form replies are allowed for 24 hours after it."""
+    attachment: Attachment | None = Field(default=None, examples=[ATTACHMENT_EXAMPLE])
+    """An agent's image or document: ms-whatsapp uploads it (``POST /{phone-number-id}/media``)
+    and sends it by its media id with ``text`` as its caption (or, over 1,024 characters,
+    the text after it), each step once however often the command is delivered."""
+
     example = {
         **envelope(SEND, "c2f0a1d3-5e6b-5a8c-8b1f-2d3e4f5a6b04"),
         "conversation_id": CONV,
@@ -175,16 +200,3 @@ class SendWhatsAppBusinessTextMessage(CatalogMessage):
         "preview_url": False,
         "customer_last_message_at": "2026-11-24T10:15:00Z",
     }
-
-    conversation_id: Id
-    channel: Channel
-    text: LongText
-    author: Literal["ai", "agent", "system"]
-    reply_to_wamid: str | None = None
-    preview_url: bool = False
-    customer_last_message_at: AwareDatetime | None = None
-    """When the customer last wrote: free-form replies are allowed for 24 hours after it."""
-    attachment: Attachment | None = Field(default=None, examples=[ATTACHMENT_EXAMPLE])
-    """An agent's image or document: ms-whatsapp uploads it (``POST /{phone-number-id}/media``)
-    and sends it by its media id with ``text`` as its caption (or, over 1,024 characters,
-    the text after it), each step once however often the command is delivered."""

@@ -34,6 +34,10 @@ class WhatsAppBusinessTextMessageSent(_SendOutcome):
 
     about = About("whatsapp-business-text-message-sent", "WhatsApp Business Text Message Sent",
                   "ms-whatsapp sent a message through the Graph API.")
+
+    wamids: tuple[str, ...] = Field(min_length=1)
+    to: Phone
+
     example = {
         **envelope("a3b4c5d6-e7f8-5a9b-8c0d-2e3f4a5b6c14", SEND),
         "conversation_id": CONV,
@@ -41,9 +45,6 @@ class WhatsAppBusinessTextMessageSent(_SendOutcome):
         "wamids": ["wamid.HBgLMzQ2MDAxMjM0NTYVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA"],
         "to": PHONE,
     }
-
-    wamids: tuple[str, ...] = Field(min_length=1)
-    to: Phone
 
 
 class WhatsAppBusinessTextMessageStatusUpdated(_DeliveryReport):
@@ -54,6 +55,16 @@ class WhatsAppBusinessTextMessageStatusUpdated(_DeliveryReport):
                   "ms-whatsapp relays a status notification (sent, delivered, read, failed); "
                   "it also settles its own send ledger with it.")
     route = Route("event", "ms-whatsapp", ("ms-conv-store", "ms-whatsapp"))
+
+    wamid: Id
+    status: Literal["sent", "delivered", "read", "failed", "deleted", "warning"]
+    recipient_phone: Phone
+    phone_number_id: Id
+    errors: tuple[dict[str, Any], ...] = ()
+    callback_data: str | None = Field(default=None, max_length=512)
+    """Meta's ``biz_opaque_callback_data``, echoed from the send: ``<send command id>:<piece>``
+    for our sends (it settles a send whose outcome a crash left unknown)."""
+
     example = {
         **envelope("b4c5d6e7-f8a9-5b0c-9d1e-3f4a5b6c7d15", None, "2026-11-24T10:15:09Z"),
         "conversation_id": CONV,
@@ -65,15 +76,6 @@ class WhatsAppBusinessTextMessageStatusUpdated(_DeliveryReport):
         "callback_data": f"{SEND}:0",
     }
 
-    wamid: Id
-    status: Literal["sent", "delivered", "read", "failed", "deleted", "warning"]
-    recipient_phone: Phone
-    phone_number_id: Id
-    errors: tuple[dict[str, Any], ...] = ()
-    callback_data: str | None = Field(default=None, max_length=512)
-    """Meta's ``biz_opaque_callback_data``, echoed from the send: ``<send command id>:<piece>``
-    for our sends (it settles a send whose outcome a crash left unknown)."""
-
 
 class WhatsAppBusinessTextMessageSendFailed(_SendOutcome):
     """A send command could not be carried out; ``code`` is Meta's error code if any."""
@@ -81,6 +83,11 @@ class WhatsAppBusinessTextMessageSendFailed(_SendOutcome):
     about = About("whatsapp-business-text-message-send-failed",
                   "WhatsApp Business Text Message Send Failed",
                   "ms-whatsapp gave up on a send (permanent Graph API error or policy).")
+
+    to: Phone
+    code: int | None = None
+    reason: str
+
     example = {
         **envelope("c5d6e7f8-a9b0-5c1d-8e2f-4a5b6c7d8e16", SEND),
         "conversation_id": CONV,
@@ -89,7 +96,3 @@ class WhatsAppBusinessTextMessageSendFailed(_SendOutcome):
         "code": 131047,
         "reason": "Re-engagement message: more than 24 hours since the customer last replied.",
     }
-
-    to: Phone
-    code: int | None = None
-    reason: str

@@ -31,7 +31,7 @@ from typing import Any
 import yaml
 
 from helpline.catalog.added_flows import added_flows
-from helpline.catalog.base import SERVICE_VERSION, SERVICES, CatalogMessage
+from helpline.catalog.base import CATALOG_VERSION, SERVICE_VERSION, SERVICES, CatalogMessage
 from helpline.catalog.conv_store import GenerateAIAgentAnswerWithUserInfo
 from helpline.catalog.flow import Flow, seed_flow
 from helpline.catalog.inbound import (
@@ -44,8 +44,6 @@ from helpline.catalog.registry import MESSAGES
 #: runs on Node 20 (3.x is built on Astro 6, which needs Node >= 22.12).
 EVENTCATALOG_VERSION = "2.64.4"
 DOMAIN_ID = "helpline"
-DOMAIN_VERSION = "0.0.1"
-CHANNEL_VERSION = "0.0.1"
 
 #: The EventCatalog folder of each message kind.
 KIND_FOLDERS: dict[str, str] = {
@@ -194,7 +192,7 @@ def _domain_front() -> dict[str, Any]:
     return {
         "id": DOMAIN_ID,
         "name": "Helpline (customer support)",
-        "version": DOMAIN_VERSION,
+        "version": CATALOG_VERSION,
         "summary": "Customer support over WhatsApp: AI agent first, human agents on hand-over.",
         "services": [_ref(s, SERVICE_VERSION) for s in SERVICES],
     }
@@ -217,7 +215,7 @@ def _message_front(cls: type[CatalogMessage]) -> dict[str, Any]:
     return {
         "id": cls.catalog_id, "name": cls.title, "version": cls.catalog_version,
         "summary": cls.summary, "schemaPath": "schema.json",
-        "channels": [_ref(cls.subject(), CHANNEL_VERSION)],
+        "channels": [_ref(cls.subject(), CATALOG_VERSION)],
         "badges": [{"content": b, "backgroundColor": "blue", "textColor": "blue"} for b in badges],
     }
 
@@ -244,7 +242,7 @@ def _message_body(cls: type[CatalogMessage]) -> str:
 
 def _channel_front(cls: type[CatalogMessage]) -> dict[str, Any]:
     subject = cls.subject()
-    return {"id": subject, "name": subject, "version": CHANNEL_VERSION,
+    return {"id": subject, "name": subject, "version": CATALOG_VERSION,
             "summary": f"NATS subject of {cls.title}.", "address": subject, "protocols": ["nats"]}
 
 

@@ -70,10 +70,11 @@ class WhatsAppBusinessTextMessageWithUserInfoReceived(_InboundMessage):
                   "WhatsApp Business API Text Message With User Info Received",
                   "ms-gateway looked the sender up in the customer registry.")
     route = Route("event", "ms-gateway", ("ms-conv-store",))
+
+    customer: CustomerInfo | None = None
+
     example = {
         **envelope("5d6a8d0e-7a0f-5f7b-b7a4-43c1f3f0aa02", "0b7e6f7e-3c55-5b0e-8f3e-6a4f8c1d2e01"),
         **_INBOUND_EXAMPLE,
         "customer": CUSTOMER,
     }
-
-    customer: CustomerInfo | None = None

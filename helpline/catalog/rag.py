@@ -15,6 +15,16 @@ class AIAgentAnswerGenerated(CatalogMessage):
     about = About("ai-agent-answer-generated", "AI Agent Answer Generated",
                   "ms-rag answered from the knowledge base, or asked for a human (open_ticket).")
     route = Route("event", "ms-rag", ("ms-conv-store",))
+
+    conversation_id: Id
+    in_reply_to: Id
+    """The customer's message (its wamid) this answers, from the request."""
+    text: LongText
+    open_ticket: bool = False
+    reason: str | None = None
+    confidence: float = Field(default=0.0, ge=0.0, le=1.0)
+    sources: tuple[str, ...] = ()
+
     example = {
         **envelope("c2f0a1d3-5e6b-5a8c-8b1f-2d3e4f5a6b04", "a3c1e9a4-1b9e-5f0c-9d55-8e0b6c4f7a03"),
         "conversation_id": CONV,
@@ -25,11 +35,3 @@ class AIAgentAnswerGenerated(CatalogMessage):
         "confidence": 0.82,
         "sources": ["kb/es/horario.md"],
     }
-
-    conversation_id: Id
-    in_reply_to: Id
-    text: LongText
-    open_ticket: bool = False
-    reason: str | None = None
-    confidence: float = Field(default=0.0, ge=0.0, le=1.0)
-    sources: tuple[str, ...] = ()

@@ -64,6 +64,13 @@ class AgentTemplateAnswerGenerated(_TicketEvent):
     about = About("agent-template-answer-generated", "Agent Template Answer Generated",
                   "ms-agents publishes a human agent's answer that is an approved template.")
     in_seed = False
+
+    agent_id: Id
+    agent_name: str = ""
+    template: TemplateChoice
+    text: LongText
+    """The template's text with its parameters filled in (the transcript shows it)."""
+
     example = {
         **envelope("a5b6c7d8-e9f0-5a1b-8c2d-3e4f5a6b7c18", None),
         **TICKET_EXAMPLE,
@@ -71,12 +78,6 @@ class AgentTemplateAnswerGenerated(_TicketEvent):
         "template": _CHOICE,
         "text": _RENDERED,
     }
-
-    agent_id: Id
-    agent_name: str = ""
-    template: TemplateChoice
-    text: LongText
-    """The template's text with its parameters filled in (the transcript shows it)."""
 
 
 class SendWhatsAppBusinessTemplateMessage(CatalogMessage):
@@ -88,6 +89,14 @@ class SendWhatsAppBusinessTemplateMessage(CatalogMessage):
                   "ms-conv-store sends an agent's template answer on the active channel.")
     route = Route("command", "ms-conv-store", ("ms-whatsapp",))
     in_seed = False
+
+    conversation_id: Id
+    channel: Channel
+    template: TemplateChoice
+    text: LongText
+    """The rendered text, for logs and tools; Meta renders the template itself."""
+    author: Literal["agent", "system"] = "agent"
+
     example = {
         **envelope(TEMPLATE_SEND, "a5b6c7d8-e9f0-5a1b-8c2d-3e4f5a6b7c18"),
         "conversation_id": CONV,
@@ -96,10 +105,3 @@ class SendWhatsAppBusinessTemplateMessage(CatalogMessage):
         "text": _RENDERED,
         "author": "agent",
     }
-
-    conversation_id: Id
-    channel: Channel
-    template: TemplateChoice
-    text: LongText
-    """The rendered text, for logs and tools; Meta renders the template itself."""
-    author: Literal["agent", "system"] = "agent"

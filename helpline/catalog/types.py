@@ -73,9 +73,12 @@ MessageType = Literal[
 
 
 class Frozen(BaseModel):
-    """Base of every catalog model: immutable, and unknown fields are an error."""
+    """Base of every catalog model: immutable, and unknown fields are an error. A field's
+    docstring is its description in the JSON Schema (so in the AsyncAPI document and the
+    EventCatalog pages)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=False)
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=False,
+                              use_attribute_docstrings=True)
 
 
 class CustomerInfo(Frozen):

@@ -15,6 +15,7 @@ every stored log loads, and every reader that selects events by topic finds them
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from eventsourcing.domain import Aggregate
 
@@ -107,28 +108,48 @@ class _Request(Event):
     cause_id: str | None
 
 
-class AIAnswerRequested(_Request):
-    """ms-rag is asked to answer the message ``in_reply_to``."""
+class _AnswerRequest(_Request):
+    """A request for the answer to the customer's message ``in_reply_to``: the message is
+    pending, for its :attr:`answerer`, until the answer comes."""
+
+    #: Who is asked: the pending entry's ``state`` ("ai" or "agent").
+    answerer: ClassVar[str]
 
     request_id: str
     in_reply_to: str
+
+    def asked(self) -> str:
+        """The text the answerer is asked about (the pending entry's ``text``)."""
+        raise NotImplementedError
+
+    def apply(self, agg: ConversationState) -> None:
+        agg.pending[self.in_reply_to] = {"state": self.answerer, "text": self.asked()}
+
+
+class AIAnswerRequested(_AnswerRequest):
+    """ms-rag is asked to answer the message ``in_reply_to``."""
+
+    answerer = "ai"
+
     question: str
     history: list[JSON]
 
-    def apply(self, agg: ConversationState) -> None:
-        agg.pending[self.in_reply_to] = {"state": "ai", "text": self.question}
+    def asked(self) -> str:
+        """The customer's question."""
+        return self.question
 
 
-class AgentAnswerRequested(_Request):
+class AgentAnswerRequested(_AnswerRequest):
     """The message ``in_reply_to`` is forwarded to the agent who holds the ticket."""
 
-    request_id: str
+    answerer = "agent"
+
     ticket_id: str
-    in_reply_to: str
     text: str
 
-    def apply(self, agg: ConversationState) -> None:
-        agg.pending[self.in_reply_to] = {"state": "agent", "text": self.text}
+    def asked(self) -> str:
+        """The customer's message, as forwarded."""
+        return self.text
 
 
 class AIAnswerReceived(Event):

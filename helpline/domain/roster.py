@@ -7,7 +7,7 @@ ties go to the agent who speaks the customer's language, then to the one idle lo
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from eventsourcing.domain import Aggregate
 
@@ -15,6 +15,18 @@ from helpline.domain.errors import AgentAlreadyRegisteredError, UnknownAgentErro
 from helpline.domain.ids import ROSTER_ID
 
 JSON = dict[str, Any]
+
+
+class _AgentEntryChanged(Aggregate.Event):
+    """One value of an agent's entry changed: :attr:`entry` names it, and the event's field
+    of that name holds the new value."""
+
+    entry: ClassVar[str]
+
+    agent_id: str
+
+    def apply(self, agg: Roster) -> None:
+        agg.agents[self.agent_id][self.entry] = getattr(self, self.entry)
 
 
 class Roster(Aggregate):
@@ -41,14 +53,12 @@ class Roster(Aggregate):
                 "idle_since": self.timestamp.isoformat(),
             }
 
-    class AgentStatusChanged(Aggregate.Event):
+    class AgentStatusChanged(_AgentEntryChanged):
         """An agent went online or offline."""
 
-        agent_id: str
-        online: bool
+        entry = "online"
 
-        def apply(self, agg: Roster) -> None:
-            agg.agents[self.agent_id]["online"] = self.online
+        online: bool
 
     class TicketQueued(Aggregate.Event):
         """A ticket waits for an agent."""
@@ -79,15 +89,13 @@ class Roster(Aggregate):
             for agent in agg._take_out(self.ticket_id):
                 agent["idle_since"] = self.timestamp.isoformat()
 
-    class TokenChanged(Aggregate.Event):
+    class TokenChanged(_AgentEntryChanged):
         """The agent's API token was rotated (a new hash) or revoked (``token_hash`` empty:
         no token is theirs until the next rotation)."""
 
-        agent_id: str
-        token_hash: str
+        entry = "token_hash"
 
-        def apply(self, agg: Roster) -> None:
-            agg.agents[self.agent_id]["token_hash"] = self.token_hash
+        token_hash: str
 
     class AgentRemoved(Aggregate.Event):
         """The agent left the desk; the tickets they held wait, first, for another agent."""

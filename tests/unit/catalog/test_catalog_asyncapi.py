@@ -142,3 +142,17 @@ def test_module_entry_point_prints_the_document(capsys: pytest.CaptureFixture[st
 
     assert main(["catalog", "asyncapi"]) == 0
     assert json.loads(capsys.readouterr().out) == DOC
+
+
+@pytest.mark.parametrize("cls", MESSAGES, ids=[m.catalog_id for m in MESSAGES])
+def test_a_field_docstring_is_its_description_in_the_payload_schema(
+    cls: type[CatalogMessage],
+) -> None:
+    """Readers of the exported contract see what the code's readers see: every field that
+    has a docstring (the envelope's do) carries it as its JSON Schema description."""
+    schema = _resolve(DOC, DOC["components"]["messages"][cls.catalog_id]["payload"]["$ref"])
+    documented = {name: f.description for name, f in cls.model_fields.items() if f.description}
+    assert {"message_id", "correlation_id", "causation_id", "occurred_at"} <= set(documented)
+    for name, description in documented.items():
+        assert schema["properties"][name]["description"] == description, name
+    assert schema["properties"]["message_id"]["description"].startswith("Unique per emission")
