@@ -1,36 +1,23 @@
 """The agent console: one static page and a little vanilla JavaScript over the agent API
-(``/api/v1``). No build step; the files live in ``static/console/``."""
+(``/api/v1``). No build step; the body and its files live in ``static/console/``, the
+document around it is the shared shell (:mod:`helpline.adapters.http.pages`)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import APIRouter
-from fastapi.responses import FileResponse
 
-STATIC = Path(__file__).parent / "static" / "console"
+from helpline.adapters.http.pages import Page, add_page
 
-_FILES = {name: "text/javascript"
-          for name in ("api.js", "transcript.js", "inbox.js", "app.js", "templates.js",
-                       "actions.js", "saved.js", "gaps.js", "media.js")}
-_FILES["app.css"] = "text/css"
+#: The scripts load in this order: each uses what the ones before it define.
+CONSOLE = Page(
+    path="/console", title="helpline · agent console", body="console/body.html",
+    folder="console", href="/console/", stylesheets=("app.css",),
+    scripts=("api.js", "transcript.js", "inbox.js", "app.js", "templates.js", "actions.js",
+             "saved.js", "gaps.js", "media.js"))
 
 
 def create_console_router() -> APIRouter:
-    """``GET /console`` (the page) and its script and style sheet."""
+    """``GET /console`` (the page) and its scripts and style sheet."""
     router = APIRouter(tags=["console"], include_in_schema=False)
-
-    @router.get("/console")
-    def page() -> FileResponse:
-        return FileResponse(STATIC / "index.html", media_type="text/html",
-                            headers={"Cache-Control": "no-store"})
-
-    def serve(name: str, media_type: str) -> None:
-        @router.get(f"/console/{name}", name=f"console-{name}")
-        def asset() -> FileResponse:
-            return FileResponse(STATIC / name, media_type=media_type,
-                                headers={"Cache-Control": "no-store"})
-
-    for name, media_type in _FILES.items():
-        serve(name, media_type)
+    add_page(router, CONSOLE)
     return router

@@ -13,21 +13,24 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from importlib import resources
 from typing import Any
 
 import httpx
 from fastapi import APIRouter
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from helpline.adapters.http.pages import Page, add_page
 from helpline.adapters.whatsapp.builders import build_text_notification
 from helpline.adapters.whatsapp.signature import SIGNATURE_HEADER, sign
 from helpline.catalog import MAX_TEXT_LENGTH, normalise_phone
 from helpline.config import Settings
 
-STATIC = resources.files("helpline.adapters.http").joinpath("static")
-_ASSETS = {"simulator.js": "text/javascript", "simulator.css": "text/css"}
+#: Its links are relative: the page works under any prefix (simulator.js does the same).
+SIMULATOR = Page(
+    path="/simulator", title="helpline · customer simulator", body="simulator-body.html",
+    folder="", href="simulator/", stylesheets=("simulator.css",), scripts=("simulator.js",))
+
 #: Longer inputs are refused before they are looked at (the page never sends them).
 _MAX_INPUT = 100_000
 
@@ -65,20 +68,7 @@ def create_simulator_router(
     router = APIRouter(tags=["simulator"])
     graph = fake_graph_url.rstrip("/")
 
-    @router.get("/simulator", response_class=HTMLResponse)
-    async def simulator_page() -> HTMLResponse:
-        """The simulator page."""
-        page = resources.files("helpline.adapters.http").joinpath("static/simulator.html")
-        return HTMLResponse(page.read_text(encoding="utf-8"))
-
-    def asset(name: str, media_type: str) -> None:
-        @router.get(f"/simulator/{name}", name=f"simulator-{name}", include_in_schema=False)
-        async def serve() -> FileResponse:
-            return FileResponse(str(STATIC.joinpath(name)), media_type=media_type,
-                                headers={"Cache-Control": "no-store"})
-
-    for name, media_type in _ASSETS.items():
-        asset(name, media_type)
+    add_page(router, SIMULATOR)
 
     @router.post("/simulator/send")
     async def simulator_send(message: SimulatedMessage) -> JSONResponse:
