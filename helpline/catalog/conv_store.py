@@ -33,7 +33,8 @@ from helpline.catalog.types import (
 
 
 class GenerateAIAgentAnswerWithUserInfo(CatalogMessage):
-    """Ask the AI agent to answer a customer's message."""
+    """Ask the AI agent to answer a customer's message. It carries what ms-rag needs to
+    answer on its own: the customer's registry entry and the latest turns."""
 
     about = About("generate-ai-agent-answer-with-user-info", "Generate AI Agent Answer",
                   "ms-conv-store asks ms-rag to answer, with the customer and recent history.")
