@@ -4,11 +4,12 @@ Conversations and metrics are answered as the views' own rows (``ConversationRow
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from helpline.adapters.http.api.actions_models import ReplyText
+from helpline.adapters.http.api.row_models import row_fields
 from helpline.catalog import Priority
 from helpline.projections.inbox import Handoff
 from helpline.projections.projectors import preview
@@ -70,38 +71,29 @@ class Me(BaseModel):
     agent: AgentOut | None = None
 
 
-class TicketOut(BaseModel):
+if TYPE_CHECKING:
+    # mypy cannot see fields made at run time: it checks the models below as plain models
+    # with the fields they declare themselves (the schema test pins the rest).
+    _TicketFields = BaseModel
+else:
+    _TicketFields = row_fields(
+        TicketRow,
+        # Shown computed, as waiting_since and last_message_preview, or not at all.
+        hide=("last_answer_at", "waiting_from", "last_message_text", "last_message_author"),
+        types={"status": ItemStatus, "priority": Priority})
+
+
+class TicketOut(_TicketFields):
     """A ticket as the inbox shows it. ``waiting_since``: the oldest customer message no
     agent has answered yet (``null``: nobody is waiting), ``waiting_seconds`` how long ago
     that is; ``last_message_preview``: the ticket's last message on one line, at most 120
     characters; ``reason``: why it was opened, in plain words."""
 
-    ticket_id: str
-    conversation_id: str
-    phone: str
-    customer_id: str | None
-    customer_name: str | None
-    language: str | None
-    reason: str
-    status: ItemStatus
-    agent_id: str | None
-    agent_name: str | None
-    opened_at: datetime
-    assigned_at: datetime | None
-    first_answer_at: datetime | None
-    closed_at: datetime | None
-    resolution: str | None
-    answers: int
-    last_customer_text: str | None
-    last_customer_at: datetime | None
+    # The rest are TicketRow's fields (``status`` as the console says it, ``reason`` in
+    # plain words, ``last_message_at`` falling back to the customer's last message).
     waiting_since: datetime | None
     waiting_seconds: float | None
-    last_message_at: datetime | None
     last_message_preview: str | None
-    profile_name: str | None = None
-    """The customer's WhatsApp profile name (shown when the registry has no entry)."""
-    priority: Priority = "normal"
-    """How urgent the ticket is (``POST /tickets/{id}/priority`` changes it)."""
 
     @classmethod
     def of(cls, row: TicketRow, now: datetime) -> "TicketOut":
