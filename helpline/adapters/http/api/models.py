@@ -14,7 +14,7 @@ from helpline.catalog import Priority
 from helpline.projections.inbox import Handoff
 from helpline.projections.projectors import preview
 from helpline.projections.transcript import Line, plain_reason
-from helpline.projections.views import TicketRow
+from helpline.projections.views import AgentRow, TicketRow
 
 #: The legacy ``status`` filter of ``GET /tickets`` (``open``: held by an agent).
 TicketStatus = Literal["queued", "open", "closed"]
@@ -23,6 +23,13 @@ ItemStatus = Literal["queued", "assigned", "closed"]
 #: The views' ``open`` status is the console's ``assigned``.
 _ITEM_STATUS: dict[str, ItemStatus] = {"queued": "queued", "open": "assigned",
                                        "closed": "closed"}
+#: Who a transcript line is from.
+Author = Literal["customer", "ai", "agent", "system", "note"]
+#: What a transcript line is.
+LineKind = Literal["message", "ticket_opened", "agent_assigned", "ticket_closed",
+                   "ticket_reopened", "ticket_transferred", "note", "send_failed", "system"]
+#: The WhatsApp status of one of our messages.
+Delivery = Literal["sent", "delivered", "read", "failed"]
 
 
 class Error(BaseModel):
@@ -43,6 +50,23 @@ def errors(described: Mapping[int, str]) -> Responses:
     return {code: {"model": Error, "description": text} for code, text in described.items()}
 
 
+if TYPE_CHECKING:
+    # mypy cannot see fields made at run time: it checks the models built on these as plain
+    # models with the fields they declare themselves (the schema test pins the rest).
+    _AgentFields = BaseModel
+    _TicketFields = BaseModel
+    _LineFields = BaseModel
+else:
+    _AgentFields = row_fields(AgentRow)
+    _TicketFields = row_fields(
+        TicketRow,
+        # Shown computed, as waiting_since and last_message_preview, or not at all.
+        hide=("last_answer_at", "waiting_from", "last_message_text", "last_message_author"),
+        types={"status": ItemStatus, "priority": Priority})
+    _LineFields = row_fields(Line, types={"author": Author, "kind": LineKind,
+                                          "delivery": Delivery | None, "at": datetime})
+
+
 class ColleagueOut(BaseModel):
     """An agent as other agents see them (a transfer's choices)."""
 
@@ -52,15 +76,10 @@ class ColleagueOut(BaseModel):
     online: bool
 
 
-class AgentOut(BaseModel):
+class AgentOut(_AgentFields):
     """An agent of the desk."""
 
-    agent_id: str
-    name: str
-    email: str
-    languages: list[str]
-    max_tickets: int
-    online: bool
+    # The rest are AgentRow's fields.
     open_tickets: int = Field(description="tickets the agent holds now")
 
 
@@ -69,18 +88,6 @@ class Me(BaseModel):
 
     role: Literal["agent", "admin"]
     agent: AgentOut | None = None
-
-
-if TYPE_CHECKING:
-    # mypy cannot see fields made at run time: it checks the models below as plain models
-    # with the fields they declare themselves (the schema test pins the rest).
-    _TicketFields = BaseModel
-else:
-    _TicketFields = row_fields(
-        TicketRow,
-        # Shown computed, as waiting_since and last_message_preview, or not at all.
-        hide=("last_answer_at", "waiting_from", "last_message_text", "last_message_author"),
-        types={"status": ItemStatus, "priority": Priority})
 
 
 class TicketOut(_TicketFields):
@@ -130,24 +137,14 @@ class MediaOut(BaseModel):
     url: str
 
 
-class TurnOut(BaseModel):
+class TurnOut(_LineFields):
     """One line of the transcript: ``id`` is stable and unique in the list; ``ticket_id``
     the ticket the line belongs to (``null``: before any ticket, the AI's part);
     ``delivery`` the WhatsApp status of our own messages (``null`` for the customer's, and
     while not reported yet), ``failure_reason`` why one failed."""
 
-    id: str
-    seq: int
-    author: Literal["customer", "ai", "agent", "system", "note"]
-    author_name: str | None
-    text: str
-    at: datetime
-    ticket_id: str | None
-    kind: Literal["message", "ticket_opened", "agent_assigned", "ticket_closed",
-                  "ticket_reopened", "ticket_transferred", "note", "send_failed", "system"]
-    delivery: Literal["sent", "delivered", "read", "failed"] | None
-    failure_reason: str | None
-    message_id: str | None
+    # The rest are the transcript Line's fields (author, kind and delivery with the values
+    # they take, at as a time).
     media: MediaOut | None = None
     """The customer's image, document, audio or video, when ms-whatsapp stored it."""
 
