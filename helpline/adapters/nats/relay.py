@@ -35,15 +35,26 @@ class OutboxRelay:
     """Follows one application's notification log and publishes its catalog messages."""
 
     tracking_name = "outbox"
+    """The name the relay's position is tracked under in the application's database."""
 
     app: HelplineApplication
+    """The application whose stored events are relayed."""
     publisher: Publisher
+    """Publishes each batch's messages into JetStream, in the order of the log."""
     _: KW_ONLY
     on_query: QueryHandler | None = None
+    """Handles the queries among the messages (they are not published): each runs before
+    the position moves, so one that raises has its batch relayed again; ``None``: they are
+    dropped."""
     batch: int = 500
+    """How many notifications one step reads from the log at most."""
     poll_interval_s: float = 0.2
+    """How long, in seconds, an idle relay waits for :meth:`wake` before it looks at the log
+    again."""
     topics: list[str] = field(init=False)
+    """The topics of the stored events that publish messages (the only ones read)."""
     tracking: TrackingRecorder = field(init=False)
+    """Where the position is recorded: the application's own database."""
     position: int = field(init=False)
     """The id of the last notification relayed (from tracking, at start)."""
     progress_at: float = field(init=False, default_factory=time.monotonic)

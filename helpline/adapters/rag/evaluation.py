@@ -6,7 +6,7 @@ question: ``{"question": "...", "expected": "<topic>" | "escalate" | "smalltalk"
 entry but asks something the knowledge base does not answer (so ``expected`` is
 ``escalate``). ``smalltalk`` items must be answered without a ticket and without a source.
 
-The figures, all fractions in 0..1:
+The figures (:class:`Report`'s fields), all fractions in 0..1:
 
 - **right-source@3**: answerable questions (those with an expected topic) whose topic is
   among the first three retrieved (also recall@1 and MRR);
@@ -122,19 +122,36 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Report:
-    """The evaluation figures (see the module docstring) and the outcomes behind them."""
+    """The evaluation figures (all fractions in 0..1 but ``questions``) and the outcomes
+    behind them."""
 
     questions: int
+    """How many labelled questions were asked."""
     recall_at_1: float
+    """Answerable questions (those with an expected topic) whose topic was retrieved
+    first."""
     recall_at_3: float
+    """*right-source@3*: answerable questions whose topic is among the first three
+    retrieved."""
     mrr: float
+    """The mean reciprocal rank of the expected topic over the answerable questions (0 for
+    one not retrieved)."""
     escalation_precision: float
+    """Of the questions handed over, those that should have been (``escalate`` items):
+    handing over is the positive class."""
     escalation_recall: float
+    """Of the ``escalate`` items, those that were handed over."""
     escalation_f1: float
+    """The harmonic mean of the escalation precision and recall."""
     near_miss_handed_over: float | None = None
+    """Near-miss questions that were handed over (``None``: the set has none)."""
     resolution_rate: float = 0.0
+    """Answerable questions answered from the right topic without a human."""
     confidently_wrong_rate: float = 0.0
+    """Questions (smalltalk aside) answered without a human from a topic that does not
+    answer them: the wrong topic, or any topic for an ``escalate`` item."""
     outcomes: tuple[Outcome, ...] = field(default=(), repr=False)
+    """What the answerer did with each question, in the set's order."""
 
     @property
     def misses(self) -> tuple[str, ...]:

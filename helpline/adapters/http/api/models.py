@@ -4,16 +4,17 @@ Conversations and metrics are answered as the views' own rows (``ConversationRow
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from helpline.adapters.http.api.actions_models import ReplyText
+from helpline.adapters.http.api.row_models import row_fields
 from helpline.catalog import Priority
 from helpline.projections.inbox import Handoff
 from helpline.projections.projectors import preview
 from helpline.projections.transcript import Line, plain_reason
-from helpline.projections.views import TicketRow
+from helpline.projections.views import AgentRow, TicketRow
 
 #: The legacy ``status`` filter of ``GET /tickets`` (``open``: held by an agent).
 TicketStatus = Literal["queued", "open", "closed"]
@@ -22,6 +23,13 @@ ItemStatus = Literal["queued", "assigned", "closed"]
 #: The views' ``open`` status is the console's ``assigned``.
 _ITEM_STATUS: dict[str, ItemStatus] = {"queued": "queued", "open": "assigned",
                                        "closed": "closed"}
+#: Who a transcript line is from.
+Author = Literal["customer", "ai", "agent", "system", "note"]
+#: What a transcript line is.
+LineKind = Literal["message", "ticket_opened", "agent_assigned", "ticket_closed",
+                   "ticket_reopened", "ticket_transferred", "note", "send_failed", "system"]
+#: The WhatsApp status of one of our messages.
+Delivery = Literal["sent", "delivered", "read", "failed"]
 
 
 class Error(BaseModel):
@@ -42,6 +50,23 @@ def errors(described: Mapping[int, str]) -> Responses:
     return {code: {"model": Error, "description": text} for code, text in described.items()}
 
 
+if TYPE_CHECKING:
+    # mypy cannot see fields made at run time: it checks the models built on these as plain
+    # models with the fields they declare themselves (the schema test pins the rest).
+    _AgentFields = BaseModel
+    _TicketFields = BaseModel
+    _LineFields = BaseModel
+else:
+    _AgentFields = row_fields(AgentRow)
+    _TicketFields = row_fields(
+        TicketRow,
+        # Shown computed, as waiting_since and last_message_preview, or not at all.
+        hide=("last_answer_at", "waiting_from", "last_message_text", "last_message_author"),
+        types={"status": ItemStatus, "priority": Priority})
+    _LineFields = row_fields(Line, types={"author": Author, "kind": LineKind,
+                                          "delivery": Delivery | None, "at": datetime})
+
+
 class ColleagueOut(BaseModel):
     """An agent as other agents see them (a transfer's choices)."""
 
@@ -51,15 +76,10 @@ class ColleagueOut(BaseModel):
     online: bool
 
 
-class AgentOut(BaseModel):
+class AgentOut(_AgentFields):
     """An agent of the desk."""
 
-    agent_id: str
-    name: str
-    email: str
-    languages: list[str]
-    max_tickets: int
-    online: bool
+    # The rest are AgentRow's fields.
     open_tickets: int = Field(description="tickets the agent holds now")
 
 
@@ -70,38 +90,17 @@ class Me(BaseModel):
     agent: AgentOut | None = None
 
 
-class TicketOut(BaseModel):
+class TicketOut(_TicketFields):
     """A ticket as the inbox shows it. ``waiting_since``: the oldest customer message no
     agent has answered yet (``null``: nobody is waiting), ``waiting_seconds`` how long ago
     that is; ``last_message_preview``: the ticket's last message on one line, at most 120
     characters; ``reason``: why it was opened, in plain words."""
 
-    ticket_id: str
-    conversation_id: str
-    phone: str
-    customer_id: str | None
-    customer_name: str | None
-    language: str | None
-    reason: str
-    status: ItemStatus
-    agent_id: str | None
-    agent_name: str | None
-    opened_at: datetime
-    assigned_at: datetime | None
-    first_answer_at: datetime | None
-    closed_at: datetime | None
-    resolution: str | None
-    answers: int
-    last_customer_text: str | None
-    last_customer_at: datetime | None
+    # The rest are TicketRow's fields (``status`` as the console says it, ``reason`` in
+    # plain words, ``last_message_at`` falling back to the customer's last message).
     waiting_since: datetime | None
     waiting_seconds: float | None
-    last_message_at: datetime | None
     last_message_preview: str | None
-    profile_name: str | None = None
-    """The customer's WhatsApp profile name (shown when the registry has no entry)."""
-    priority: Priority = "normal"
-    """How urgent the ticket is (``POST /tickets/{id}/priority`` changes it)."""
 
     @classmethod
     def of(cls, row: TicketRow, now: datetime) -> "TicketOut":
@@ -138,24 +137,14 @@ class MediaOut(BaseModel):
     url: str
 
 
-class TurnOut(BaseModel):
+class TurnOut(_LineFields):
     """One line of the transcript: ``id`` is stable and unique in the list; ``ticket_id``
     the ticket the line belongs to (``null``: before any ticket, the AI's part);
     ``delivery`` the WhatsApp status of our own messages (``null`` for the customer's, and
     while not reported yet), ``failure_reason`` why one failed."""
 
-    id: str
-    seq: int
-    author: Literal["customer", "ai", "agent", "system", "note"]
-    author_name: str | None
-    text: str
-    at: datetime
-    ticket_id: str | None
-    kind: Literal["message", "ticket_opened", "agent_assigned", "ticket_closed",
-                  "ticket_reopened", "ticket_transferred", "note", "send_failed", "system"]
-    delivery: Literal["sent", "delivered", "read", "failed"] | None
-    failure_reason: str | None
-    message_id: str | None
+    # The rest are the transcript Line's fields (author, kind and delivery with the values
+    # they take, at as a time).
     media: MediaOut | None = None
     """The customer's image, document, audio or video, when ms-whatsapp stored it."""
 
