@@ -2,16 +2,18 @@
 
 Fields are found from the models' type hints (``Phone``, ``Text``, ``Id``), not from a list kept
 by hand, so a new message is checked as soon as its class is defined in a message module
-(``MESSAGES`` collects it).
+(``MESSAGES`` collects it). A documented alias counts as the type it documents
+(``ConversationId`` is an ``Id``).
 """
 
 from __future__ import annotations
 
 import types
-from typing import Any, Union, get_args, get_origin, get_type_hints
+from typing import Annotated, Any, Union, get_args, get_origin, get_type_hints
 
 import pytest
 from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 
 from helpline.catalog import MAX_TEXT_LENGTH, MESSAGES, CatalogMessage, normalise_phone
 from helpline.catalog.types import Id, Phone, Text
@@ -21,12 +23,21 @@ pytestmark = pytest.mark.unit
 IDS = [m.catalog_id for m in MESSAGES]
 
 
+def _undocumented(hint: Any) -> Any:
+    """``hint`` without the ``Field(description=...)`` a documented alias adds to it."""
+    if get_origin(hint) is not Annotated:
+        return hint
+    kept = [m for m in hint.__metadata__ if not isinstance(m, FieldInfo)]
+    return Annotated[hint.__origin__, *kept] if kept else hint.__origin__
+
+
 def _fields(model: type[BaseModel], alias: Any) -> list[str]:
-    """Fields of ``model`` typed ``alias`` or ``alias | None``."""
+    """Fields of ``model`` typed ``alias`` or ``alias | None`` (or a documented alias of it)."""
     found = []
     for name, hint in get_type_hints(model, include_extras=True).items():
         if name not in model.model_fields:
             continue
+        hint = _undocumented(hint)
         options = get_args(hint) if get_origin(hint) in (Union, types.UnionType) else (hint,)
         if alias in options:
             found.append(name)
