@@ -15,7 +15,15 @@ from helpline.catalog.examples import (
     TICKET_EXAMPLE,
     envelope,
 )
-from helpline.catalog.types import Attachment, Id, LongText, Text
+from helpline.catalog.types import (
+    Attachment,
+    ConversationId,
+    HolderId,
+    HolderName,
+    LongText,
+    Text,
+    TicketId,
+)
 
 
 class _TicketEvent(CatalogMessage):
@@ -23,8 +31,8 @@ class _TicketEvent(CatalogMessage):
 
     route = Route("event", "ms-agents", ("ms-conv-store",))
 
-    ticket_id: Id
-    conversation_id: Id
+    ticket_id: TicketId
+    conversation_id: ConversationId
 
 
 class TicketOpened(_TicketEvent):
@@ -47,8 +55,8 @@ class AgentAssigned(_TicketEvent):
     about = About("agent-assigned", "Agent Assigned",
                   "ms-agents assigned (or reassigned) the ticket to a human agent.")
 
-    agent_id: Id
-    agent_name: str
+    agent_id: HolderId
+    agent_name: HolderName
     previous_agent_id: str | None = None
 
     example = {
@@ -66,7 +74,7 @@ class GetConversation(CatalogMessage):
                   "ms-agents asks for the conversation so the agent sees its history.")
     route = Route("query", "ms-agents", ("ms-conv-store",))
 
-    conversation_id: Id
+    conversation_id: ConversationId
     requested_by: str = "ms-agents"
     before_version: int | None = Field(default=None, ge=1)
     """Ask for the turns before this conversation version (the next page back); ``None``:
@@ -85,8 +93,8 @@ class AgentAnswerGenerated(_TicketEvent):
     about = About("agent-answer-generated", "Agent Answer Generated",
                   "ms-agents publishes the human agent's answer.")
 
-    agent_id: Id
-    agent_name: str = ""
+    agent_id: HolderId
+    agent_name: HolderName = ""
     text: LongText
     attachment: Attachment | None = Field(default=None, examples=[ATTACHMENT_EXAMPLE])
     """The image or document the agent attached (kept in the media store by its SHA-256);

@@ -20,14 +20,18 @@ from helpline.catalog.examples import (
     envelope,
 )
 from helpline.catalog.types import (
+    ActiveChannel,
     Attachment,
     Channel,
-    CustomerInfo,
+    ConversationId,
+    CustomerEntry,
+    CustomerPhone,
     Frozen,
     Id,
     LongText,
     Phone,
     Text,
+    TicketId,
     Turn,
 )
 
@@ -40,12 +44,12 @@ class GenerateAIAgentAnswerWithUserInfo(CatalogMessage):
                   "ms-conv-store asks ms-rag to answer, with the customer and recent history.")
     route = Route("command", "ms-conv-store", ("ms-rag",))
 
-    conversation_id: Id
+    conversation_id: ConversationId
     in_reply_to: Id
     """The customer's message (its wamid) to answer; the answer names it again."""
     question: Text
-    phone: Phone
-    customer: CustomerInfo | None = None
+    phone: CustomerPhone
+    customer: CustomerEntry = None
     history: tuple[Turn, ...] = ()
     """The conversation's latest turns (at most ten), oldest first, for context."""
 
@@ -74,12 +78,12 @@ class GenerateAgentAnswer(CatalogMessage):
     route = Route("command", "ms-conv-store", ("ms-agents",))
     in_seed = False  # named in the seed's prose, not in its steps
 
-    conversation_id: Id
-    ticket_id: Id
+    conversation_id: ConversationId
+    ticket_id: TicketId
     in_reply_to: Id
     text: Text
-    phone: Phone
-    customer: CustomerInfo | None = None
+    phone: CustomerPhone
+    customer: CustomerEntry = None
 
     example = {
         **envelope("d4e5f6a7-b8c9-5d0e-9f1a-2b3c4d5e6f05", "5d6a8d0e-7a0f-5f7b-b7a4-43c1f3f0aa02"),
@@ -101,9 +105,9 @@ class OpenTicket(CatalogMessage):
     ticket_id: Id
     """Derived from the conversation and the request, so a redelivered order opens one
     ticket."""
-    conversation_id: Id
-    phone: Phone
-    customer: CustomerInfo | None = None
+    conversation_id: ConversationId
+    phone: CustomerPhone
+    customer: CustomerEntry = None
     reason: str = ""
     """Why a person is needed, as the AI agent (or the customer) put it."""
     language: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
@@ -134,10 +138,10 @@ class ConversationDocument(CatalogMessage):
                   "ms-conv-store answers Get Conversation with the ordered history.")
     route = Route("reply", "ms-conv-store", ("ms-agents",))
 
-    conversation_id: Id
+    conversation_id: ConversationId
     found: bool = True
     phone: Phone | None = None
-    customer: CustomerInfo | None = None
+    customer: CustomerEntry = None
     active_channel: Channel | None = None
     ticket: TicketSummary | None = None
     turns: tuple[Turn, ...] = ()
@@ -176,9 +180,8 @@ class SendWhatsAppBusinessTextMessage(CatalogMessage):
                   "ms-conv-store sends an answer (AI or human) on the active channel.")
     route = Route("command", "ms-conv-store", ("ms-whatsapp",))
 
-    conversation_id: Id
-    channel: Channel
-    """The business number to send from: the conversation's active channel."""
+    conversation_id: ConversationId
+    channel: ActiveChannel
     text: LongText
     author: Literal["ai", "agent", "system"]
     """Who wrote the text (the delivery report and the transcript name them)."""

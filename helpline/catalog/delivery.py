@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
 from helpline.catalog.base import About, CatalogMessage, Route
 from helpline.catalog.examples import CONV, PHONE, PHONE_NUMBER_ID, SEND, envelope
-from helpline.catalog.types import Id, Phone
+from helpline.catalog.types import ConversationId, Id, Phone, described
+
+#: The customer a send command was for (both of its outcomes name them).
+Recipient = Annotated[Phone, described("""
+    The customer's number the send command was for (its ``channel.customer_phone``).""")]
 
 
 class _DeliveryReport(CatalogMessage):
@@ -17,7 +21,7 @@ class _DeliveryReport(CatalogMessage):
 
     in_seed = False
 
-    conversation_id: Id
+    conversation_id: ConversationId
 
 
 class _SendOutcome(_DeliveryReport):
@@ -36,7 +40,7 @@ class WhatsAppBusinessTextMessageSent(_SendOutcome):
                   "ms-whatsapp sent a message through the Graph API.")
 
     wamids: tuple[str, ...] = Field(min_length=1)
-    to: Phone
+    to: Recipient
 
     example = {
         **envelope("a3b4c5d6-e7f8-5a9b-8c0d-2e3f4a5b6c14", SEND),
@@ -84,7 +88,7 @@ class WhatsAppBusinessTextMessageSendFailed(_SendOutcome):
                   "WhatsApp Business Text Message Send Failed",
                   "ms-whatsapp gave up on a send (permanent Graph API error or policy).")
 
-    to: Phone
+    to: Recipient
     code: int | None = None
     reason: str
 

@@ -21,7 +21,7 @@ from helpline.catalog.examples import (
     WAMID,
     envelope,
 )
-from helpline.catalog.types import CustomerInfo, Id, MediaInfo, MessageType, Phone, Text
+from helpline.catalog.types import CustomerEntry, Id, MediaInfo, MessageType, Phone, Text
 
 
 class _InboundMessage(CatalogMessage):
@@ -71,7 +71,7 @@ class WhatsAppBusinessTextMessageWithUserInfoReceived(_InboundMessage):
                   "ms-gateway looked the sender up in the customer registry.")
     route = Route("event", "ms-gateway", ("ms-conv-store",))
 
-    customer: CustomerInfo | None = None
+    customer: CustomerEntry = None
 
     example = {
         **envelope("5d6a8d0e-7a0f-5f7b-b7a4-43c1f3f0aa02", "0b7e6f7e-3c55-5b0e-8f3e-6a4f8c1d2e01"),

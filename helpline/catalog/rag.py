@@ -6,7 +6,7 @@ from pydantic import Field
 
 from helpline.catalog.base import About, CatalogMessage, Route
 from helpline.catalog.examples import CONV, WAMID, envelope
-from helpline.catalog.types import Id, LongText
+from helpline.catalog.types import ConversationId, Id, LongText
 
 
 class AIAgentAnswerGenerated(CatalogMessage):
@@ -16,7 +16,7 @@ class AIAgentAnswerGenerated(CatalogMessage):
                   "ms-rag answered from the knowledge base, or asked for a human (open_ticket).")
     route = Route("event", "ms-rag", ("ms-conv-store",))
 
-    conversation_id: Id
+    conversation_id: ConversationId
     in_reply_to: Id
     """The customer's message (its wamid) this answers, from the request."""
     text: LongText

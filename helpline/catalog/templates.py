@@ -9,14 +9,22 @@ is one addition to the catalog; ms-whatsapp reports their outcome with the text 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from helpline.catalog.agents import _TicketEvent
 from helpline.catalog.base import About, CatalogMessage, Route
 from helpline.catalog.examples import AGENT_EXAMPLE, CHANNEL, CONV, TICKET_EXAMPLE, envelope
-from helpline.catalog.types import Channel, Frozen, Id, LongText
+from helpline.catalog.types import (
+    ActiveChannel,
+    ConversationId,
+    Frozen,
+    HolderId,
+    HolderName,
+    LongText,
+    described,
+)
 
 #: The template send's example command id.
 TEMPLATE_SEND = "f3a4b5c6-d7e8-5f9a-8b0c-1d2e3f4a5b17"
@@ -49,6 +57,12 @@ class TemplateChoice(Frozen):
     components: tuple[TemplateComponent, ...] = ()
 
 
+#: The template of an answer and of its send (the same value: ms-conv-store passes it on).
+ChosenTemplate = Annotated[TemplateChoice, described("""
+    The approved template the agent chose, with its parameters' values (ms-whatsapp turns it
+    into the Graph API's ``template`` object).""")]
+
+
 _CHOICE = {
     "name": "seguimiento_pedido",
     "language": "es",
@@ -65,9 +79,9 @@ class AgentTemplateAnswerGenerated(_TicketEvent):
                   "ms-agents publishes a human agent's answer that is an approved template.")
     in_seed = False
 
-    agent_id: Id
-    agent_name: str = ""
-    template: TemplateChoice
+    agent_id: HolderId
+    agent_name: HolderName = ""
+    template: ChosenTemplate
     text: LongText
     """The template's text with its parameters filled in (the transcript shows it)."""
 
@@ -90,9 +104,9 @@ class SendWhatsAppBusinessTemplateMessage(CatalogMessage):
     route = Route("command", "ms-conv-store", ("ms-whatsapp",))
     in_seed = False
 
-    conversation_id: Id
-    channel: Channel
-    template: TemplateChoice
+    conversation_id: ConversationId
+    channel: ActiveChannel
+    template: ChosenTemplate
     text: LongText
     """The rendered text, for logs and tools; Meta renders the template itself."""
     author: Literal["agent", "system"] = "agent"

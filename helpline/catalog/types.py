@@ -1,9 +1,11 @@
-"""Value types shared by the catalog messages: validated phone numbers, texts and ids."""
+"""Value types shared by the catalog messages: validated phone numbers, texts and ids, and the
+documented types of the fields many messages share (described once)."""
 
 from __future__ import annotations
 
+import inspect
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -145,3 +147,51 @@ class Attachment(Frozen):
     mime_type: str = Field(min_length=3, max_length=255)
     filename: str | None = Field(default=None, max_length=255)
     size: int = Field(ge=1)
+
+
+
+# -- fields that mean the same in many messages, described once -----------------------------
+
+
+def described(text: str) -> Any:
+    """The ``Field`` of a documented alias: ``text``, cleaned as pydantic cleans a field's
+    docstring, is the description of every field typed with the alias. A docstring under such
+    a field would be ignored (pydantic takes one only when the type gives no description; a
+    test catches it)."""
+    return Field(description=inspect.cleandoc(text))
+
+
+#: The conversation a message is about.
+ConversationId = Annotated[Id, described("""
+    The customer's conversation: ms-conv-store's id for it, a UUID derived from the channel
+    and the customer's phone (``helpline.domain.ids.conversation_id_for``), so every service
+    computes the same one.""")]
+
+#: A ticket of ms-agents.
+TicketId = Annotated[Id, described("""
+    The ticket: its id in ms-agents, the UUID ms-conv-store chose when it ordered it (Open
+    Ticket's ``ticket_id``).""")]
+
+#: The customer's phone, as the conversation knows it.
+CustomerPhone = Annotated[Phone, described("""
+    The customer's WhatsApp number, the one the conversation is keyed by (E.164 digits
+    without ``+``).""")]
+
+#: The customer's registry entry, or ``None``.
+CustomerEntry = Annotated[CustomerInfo | None, described("""
+    The customer's entry in ms-gateway's customer registry, looked up by their phone
+    (ms-conv-store passes on the latest it was given); ``None``: no entry was found.""")]
+
+#: Where a conversation's replies go.
+ActiveChannel = Annotated[Channel, described("""
+    The business number to send from and the customer's number: the conversation's active
+    channel (the business number the customer last wrote to).""")]
+
+#: The human agent who holds a ticket.
+HolderId = Annotated[Id, described("""
+    The human agent who holds the ticket: their id in ms-agents' roster.""")]
+
+#: That agent's name.
+HolderName = Annotated[str, described("""
+    That agent's name in ms-agents' roster: the transcript shows it, and a reply signed with
+    it starts with ``*Name*:``.""")]
