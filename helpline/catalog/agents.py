@@ -41,6 +41,7 @@ class TicketOpened(_TicketEvent):
     about = About("ticket-opened", "Ticket Opened", "ms-agents created the ticket.")
 
     reason: str = ""
+    """Why the ticket was opened: Open Ticket's ``reason``."""
 
     example = {
         **envelope("f6a7b8c9-d0e1-5f2a-9b3c-4d5e6f7a8b07", "e5f6a7b8-c9d0-5e1f-8a2b-3c4d5e6f7a06"),
@@ -58,6 +59,8 @@ class AgentAssigned(_TicketEvent):
     agent_id: HolderId
     agent_name: HolderName
     previous_agent_id: str | None = None
+    """The agent who held it before (a reassignment or transfer); ``None``: nobody did (the
+    first assignment, or after its agent left the desk)."""
 
     example = {
         **envelope("a7b8c9d0-e1f2-5a3b-8c4d-5e6f7a8b9c08", "e5f6a7b8-c9d0-5e1f-8a2b-3c4d5e6f7a06"),
@@ -76,6 +79,7 @@ class GetConversation(CatalogMessage):
 
     conversation_id: ConversationId
     requested_by: str = "ms-agents"
+    """Who asks (ms-conv-store answers any caller and does not read it)."""
     before_version: int | None = Field(default=None, ge=1)
     """Ask for the turns before this conversation version (the next page back); ``None``:
     the latest turns."""
@@ -96,6 +100,8 @@ class AgentAnswerGenerated(_TicketEvent):
     agent_id: HolderId
     agent_name: HolderName = ""
     text: LongText
+    """The agent's reply as they wrote it (ms-conv-store may sign it with their name when it
+    sends it)."""
     attachment: Attachment | None = Field(default=None, examples=[ATTACHMENT_EXAMPLE])
     """The image or document the agent attached (kept in the media store by its SHA-256);
     ``text`` is its caption."""
@@ -116,7 +122,10 @@ class TicketClosed(_TicketEvent):
     in_seed = False
 
     agent_id: str | None = None
+    """The agent who closed it (``None``: the admin)."""
     resolution: Text
+    """How the ticket was resolved, in the closer's words; the transcript shows ``Ticket
+    closed: …``."""
 
     example = {
         **envelope("f2a3b4c5-d6e7-5f8a-9b0c-1d2e3f4a5b13", None),
@@ -137,6 +146,7 @@ class TicketReopened(_TicketEvent):
     agent_id: str | None = None
     """The agent who holds the reopened ticket (``None``: it waits in the queue)."""
     agent_name: str | None = None
+    """That agent's name in ms-agents' roster (``None`` with ``agent_id``)."""
 
     example = {
         **envelope("c4d5e6f7-a8b9-5c0d-9e1f-3a4b5c6d7e15", None),
@@ -173,10 +183,13 @@ class TicketPriorityChanged(TicketActivity):
     in_seed = False
 
     priority: Priority
+    """The ticket's new priority."""
     previous_priority: Priority
+    """Its priority before (a new ticket's is ``normal``)."""
     agent_id: str | None = None
     """Who changed it (``None``: the admin)."""
     agent_name: str
+    """Their name: the agent's in ms-agents' roster, or ``Admin``."""
 
     line_template = "Priority changed from {previous_priority} to {priority} by {agent_name}"
 

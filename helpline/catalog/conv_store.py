@@ -48,6 +48,7 @@ class GenerateAIAgentAnswerWithUserInfo(CatalogMessage):
     in_reply_to: Id
     """The customer's message (its wamid) to answer; the answer names it again."""
     question: Text
+    """The customer's message to answer: its ``text`` as received."""
     phone: CustomerPhone
     customer: CustomerEntry = None
     history: tuple[Turn, ...] = ()
@@ -81,7 +82,9 @@ class GenerateAgentAnswer(CatalogMessage):
     conversation_id: ConversationId
     ticket_id: TicketId
     in_reply_to: Id
+    """The customer's message (its wamid); ms-agents adds each to the agent's view once."""
     text: Text
+    """The customer's message: its ``text`` as received."""
     phone: CustomerPhone
     customer: CustomerEntry = None
 
@@ -111,6 +114,8 @@ class OpenTicket(CatalogMessage):
     reason: str = ""
     """Why a person is needed, as the AI agent (or the customer) put it."""
     language: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
+    """The customer's language (their entry's ``language``): of equally busy agents, ms-agents
+    gives the ticket to one who speaks it; ``None``: not known."""
 
     example = {
         **envelope("e5f6a7b8-c9d0-5e1f-8a2b-3c4d5e6f7a06", "c2f0a1d3-5e6b-5a8c-8b1f-2d3e4f5a6b04"),
@@ -140,14 +145,23 @@ class ConversationDocument(CatalogMessage):
 
     conversation_id: ConversationId
     found: bool = True
+    """``False``: ms-conv-store has no such conversation, and the fields below are empty."""
     phone: Phone | None = None
+    """The customer's WhatsApp number (E.164 digits without ``+``); ``None`` when not
+    ``found``."""
     customer: CustomerEntry = None
     active_channel: Channel | None = None
+    """Where replies go now: the business number the customer last wrote to, and their
+    number; ``None`` when not ``found``."""
     ticket: TicketSummary | None = None
+    """The conversation's current ticket (requested, open or assigned); ``None`` when it has
+    none."""
     turns: tuple[Turn, ...] = ()
     """The latest turns, oldest first; at most a page (a count and a size that keep the
     document well under NATS's max payload)."""
     version: int = 0
+    """The conversation's version (how many events it has stored) when it was read: ms-agents
+    keeps a document only if it is newer than the one it has; 0 when not ``found``."""
     earlier_before_version: int | None = None
     """Earlier turns exist: ask again with ``before_version`` set to this; ``None`` when
     ``turns`` starts at the beginning of the conversation."""
@@ -183,10 +197,16 @@ class SendWhatsAppBusinessTextMessage(CatalogMessage):
     conversation_id: ConversationId
     channel: ActiveChannel
     text: LongText
+    """The reply (an agent's starts with ``*Name*:`` where the business number signs replies);
+    ms-whatsapp sends it as messages of at most 4,096 characters."""
     author: Literal["ai", "agent", "system"]
     """Who wrote the text (the delivery report and the transcript name them)."""
     reply_to_wamid: str | None = None
+    """The customer's message the reply quotes (Graph API ``context.message_id``, on its first
+    message); ``None``: it quotes none."""
     preview_url: bool = False
+    """Graph API ``text.preview_url``: whether WhatsApp may show a preview of a link in the
+    text; ms-conv-store sends ``False``."""
     customer_last_message_at: AwareDatetime | None = None
     """When the customer last wrote: free-form replies are allowed for 24 hours after it."""
     attachment: Attachment | None = Field(default=None, examples=[ATTACHMENT_EXAMPLE])

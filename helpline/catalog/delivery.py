@@ -40,6 +40,8 @@ class WhatsAppBusinessTextMessageSent(_SendOutcome):
                   "ms-whatsapp sent a message through the Graph API.")
 
     wamids: tuple[str, ...] = Field(min_length=1)
+    """Meta's ids of the WhatsApp messages the command became, in order: one per piece of a
+    text longer than 4,096 characters; with an attachment, its media message first."""
     to: Recipient
 
     example = {
@@ -61,10 +63,16 @@ class WhatsAppBusinessTextMessageStatusUpdated(_DeliveryReport):
     route = Route("event", "ms-whatsapp", ("ms-conv-store", "ms-whatsapp"))
 
     wamid: Id
+    """Meta's id of our message the status is about (one of a *…-sent*'s ``wamids``)."""
     status: Literal["sent", "delivered", "read", "failed", "deleted", "warning"]
+    """Meta's ``statuses[].status`` (a value not listed here is not relayed)."""
     recipient_phone: Phone
+    """The customer's number the message went to (``statuses[].recipient_id``): the
+    conversation is keyed by it."""
     phone_number_id: Id
+    """Meta's id of the business number that sent it (``metadata.phone_number_id``)."""
     errors: tuple[dict[str, Any], ...] = ()
+    """Meta's ``statuses[].errors`` objects, as received; empty when there are none."""
     callback_data: str | None = Field(default=None, max_length=512)
     """Meta's ``biz_opaque_callback_data``, echoed from the send: ``<send command id>:<piece>``
     for our sends (it settles a send whose outcome a crash left unknown)."""
@@ -90,7 +98,11 @@ class WhatsAppBusinessTextMessageSendFailed(_SendOutcome):
 
     to: Recipient
     code: int | None = None
+    """Meta's error code (Graph API ``error.code``), or 131047 when ms-whatsapp itself refused a
+    text outside the 24-hour window; ``None``: no code (e.g. ms-whatsapp gave up on it)."""
     reason: str
+    """Why, in words: Meta's error message or ms-whatsapp's own; the transcript shows ``Reply
+    not delivered: …``."""
 
     example = {
         **envelope("c5d6e7f8-a9b0-5c1d-8e2f-4a5b6c7d8e16", SEND),

@@ -28,14 +28,28 @@ class _InboundMessage(CatalogMessage):
     """Fields of an inbound WhatsApp message (Cloud API ``messages[]`` entry)."""
 
     wamid: Id
+    """WhatsApp's id of the customer's message (the webhook's ``messages[].id``)."""
     phone_number_id: Id
+    """Meta's id of the business number the customer wrote to (``metadata.phone_number_id``);
+    replies are sent from it."""
     display_phone_number: str | None = None
+    """That business number as people see it (``metadata.display_phone_number``); ``None``
+    if the webhook left it out."""
     sender_phone: Phone
+    """The customer's WhatsApp number (``messages[].from``, E.164 digits without ``+``): the
+    conversation is keyed by it."""
     profile_name: str | None = None
+    """The customer's WhatsApp profile name (``contacts[].profile.name``); ``None`` if the
+    webhook gave none."""
     message_type: MessageType = "text"
+    """Meta's ``messages[].type``; a type not listed here arrives as ``unsupported``."""
     text: Text
+    """The message as a person reads it: a text's body, a media caption, or a bracketed
+    summary (``[voice message]``, ``[location: …]``); cut to 4,096 characters."""
     sent_at: AwareDatetime
+    """When the customer sent it: Meta's ``timestamp`` (whole seconds, UTC)."""
     context_wamid: str | None = None
+    """The message the customer replied to (``context.id``); ``None`` if it is not a reply."""
     media: MediaInfo | None = Field(default=None, examples=[MEDIA_EXAMPLE])
     """An image, document, audio, video or sticker: Meta's media id and what ms-whatsapp
     did with it (stored under its SHA-256, or why not). ``None`` for other types."""

@@ -20,10 +20,20 @@ class AIAgentAnswerGenerated(CatalogMessage):
     in_reply_to: Id
     """The customer's message (its wamid) this answers, from the request."""
     text: LongText
+    """The answer for the customer (with ``open_ticket``, the hand-over message); ms-conv-store
+    sends it while the customer's 24-hour window is open."""
     open_ticket: bool = False
+    """Hand the conversation to a person: ms-conv-store orders a ticket unless one is open
+    (``text`` is sent all the same)."""
     reason: str | None = None
+    """Why the AI hands over, in its words (the console explains it to the agent); ``None``: it
+    gave none."""
     confidence: float = Field(default=0.0, ge=0.0, le=1.0)
+    """How sure the answerer is, 0 to 1 (ms-rag: the share of the question's salient words
+    the entry it used covers); ms-conv-store records it."""
     sources: tuple[str, ...] = ()
+    """What the answer drew on: ms-rag's knowledge-base entry ids (``topic@language``); the
+    console lists them with a hand-over. Empty: none."""
 
     example = {
         **envelope("c2f0a1d3-5e6b-5a8c-8b1f-2d3e4f5a6b04", "a3c1e9a4-1b9e-5f0c-9d55-8e0b6c4f7a03"),

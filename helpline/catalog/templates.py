@@ -110,6 +110,7 @@ class SendWhatsAppBusinessTemplateMessage(CatalogMessage):
     text: LongText
     """The rendered text, for logs and tools; Meta renders the template itself."""
     author: Literal["agent", "system"] = "agent"
+    """Who sends it; ms-conv-store sends agents' template answers only (``agent``)."""
 
     example = {
         **envelope(TEMPLATE_SEND, "a5b6c7d8-e9f0-5a1b-8c2d-3e4f5a6b7c18"),
