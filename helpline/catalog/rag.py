@@ -43,5 +43,5 @@ class AIAgentAnswerGenerated(CatalogMessage):
         "open_ticket": False,
         "reason": None,
         "confidence": 0.82,
-        "sources": ["kb/es/horario.md"],
+        "sources": ["opening-hours@es"],
     }
