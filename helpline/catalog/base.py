@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime
 
-from helpline.catalog.types import Frozen, Id
+from helpline.catalog.types import ConversationId, Frozen, Id
 
 MessageKind = Literal["event", "command", "query", "reply"]
 
@@ -107,3 +107,13 @@ class CatalogMessage(Frozen):
     def to_json(self) -> bytes:
         """The wire form: JSON bytes."""
         return self.model_dump_json().encode()
+
+
+class AboutCustomerMessage(CatalogMessage):
+    """A family base: a message about one message of the customer's, ``in_reply_to`` (the
+    requests to answer it, the AI agent's answer). Not a message itself."""
+
+    conversation_id: ConversationId
+    in_reply_to: Id
+    """The customer's message it is about (its WhatsApp id, the wamid): the request to answer
+    it names it, and so does the answer; each receiver takes one message once."""

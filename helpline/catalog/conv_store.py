@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, Field
 
-from helpline.catalog.base import About, CatalogMessage, Route
+from helpline.catalog.base import About, AboutCustomerMessage, CatalogMessage, Route
 from helpline.catalog.examples import (
     AGENT_EXAMPLE,
     ATTACHMENT_EXAMPLE,
@@ -36,7 +36,7 @@ from helpline.catalog.types import (
 )
 
 
-class GenerateAIAgentAnswerWithUserInfo(CatalogMessage):
+class GenerateAIAgentAnswerWithUserInfo(AboutCustomerMessage):
     """Ask the AI agent to answer a customer's message. It carries what ms-rag needs to
     answer on its own: the customer's registry entry and the latest turns."""
 
@@ -44,9 +44,6 @@ class GenerateAIAgentAnswerWithUserInfo(CatalogMessage):
                   "ms-conv-store asks ms-rag to answer, with the customer and recent history.")
     route = Route("command", "ms-conv-store", ("ms-rag",))
 
-    conversation_id: ConversationId
-    in_reply_to: Id
-    """The customer's message (its wamid) to answer; the answer names it again."""
     question: Text
     """The customer's message to answer: its ``text`` as received."""
     phone: CustomerPhone
@@ -71,7 +68,7 @@ class GenerateAIAgentAnswerWithUserInfo(CatalogMessage):
     }
 
 
-class GenerateAgentAnswer(CatalogMessage):
+class GenerateAgentAnswer(AboutCustomerMessage):
     """Forward a customer's message to the human agent who holds the open ticket."""
 
     about = About("generate-agent-answer", "Generate Agent Answer",
@@ -79,10 +76,7 @@ class GenerateAgentAnswer(CatalogMessage):
     route = Route("command", "ms-conv-store", ("ms-agents",))
     in_seed = False  # named in the seed's prose, not in its steps
 
-    conversation_id: ConversationId
     ticket_id: TicketId
-    in_reply_to: Id
-    """The customer's message (its wamid); ms-agents adds each to the agent's view once."""
     text: Text
     """The customer's message: its ``text`` as received."""
     phone: CustomerPhone

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from helpline.catalog.base import About, CatalogMessage, Route
+from helpline.catalog.base import About, AboutCustomerMessage, Route
 from helpline.catalog.examples import CONV, WAMID, envelope
-from helpline.catalog.types import ConversationId, Id, LongText
+from helpline.catalog.types import LongText
 
 
-class AIAgentAnswerGenerated(CatalogMessage):
+class AIAgentAnswerGenerated(AboutCustomerMessage):
     """The AI agent's answer; ``open_ticket`` asks for a human to take over."""
 
     about = About("ai-agent-answer-generated", "AI Agent Answer Generated",
                   "ms-rag answered from the knowledge base, or asked for a human (open_ticket).")
     route = Route("event", "ms-rag", ("ms-conv-store",))
 
-    conversation_id: ConversationId
-    in_reply_to: Id
-    """The customer's message (its wamid) this answers, from the request."""
     text: LongText
     """The answer for the customer (with ``open_ticket``, the hand-over message); ms-conv-store
     sends it while the customer's 24-hour window is open."""
