@@ -116,4 +116,6 @@ class AboutCustomerMessage(CatalogMessage):
     conversation_id: ConversationId
     in_reply_to: Id
     """The customer's message it is about (its WhatsApp id, the wamid): the request to answer
-    it names it, and so does the answer; each receiver takes one message once."""
+    it names it, and so does the answer. ms-conv-store keeps one pending answer per message
+    and ms-agents forwards each to the agent once; ms-rag answers every delivery, and its
+    answer's derived ``message_id`` makes a repeat a duplicate."""

@@ -106,7 +106,9 @@ class OpenTicket(CatalogMessage):
     phone: CustomerPhone
     customer: CustomerEntry = None
     reason: str = ""
-    """Why a person is needed, as the AI agent (or the customer) put it."""
+    """Why a person is needed: the AI agent's reason, or ms-conv-store's own when it hands
+    over by itself (an AI answer too late for the 24-hour window, a reply that could not be
+    delivered)."""
     language: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
     """The customer's language (their entry's ``language``): of equally busy agents, ms-agents
     gives the ticket to one who speaks it; ``None``: not known."""
@@ -145,8 +147,8 @@ class ConversationDocument(CatalogMessage):
     ``found``."""
     customer: CustomerEntry = None
     active_channel: Channel | None = None
-    """Where replies go now: the business number the customer last wrote to, and their
-    number; ``None`` when not ``found``."""
+    """Where replies go now: the business number the customer last wrote to (Meta's
+    ``phone_number_id``) and their number; ``None`` when not ``found``."""
     ticket: TicketSummary | None = None
     """The conversation's current ticket (requested, open or assigned); ``None`` when it has
     none."""
@@ -194,7 +196,8 @@ class SendWhatsAppBusinessTextMessage(CatalogMessage):
     """The reply (an agent's starts with ``*Name*:`` where the business number signs replies);
     ms-whatsapp sends it as messages of at most 4,096 characters."""
     author: Literal["ai", "agent", "system"]
-    """Who wrote the text (the delivery report and the transcript name them)."""
+    """Who wrote the text, as the conversation's transcript shows it (ms-whatsapp sends every
+    author's text the same way)."""
     reply_to_wamid: str | None = None
     """The customer's message the reply quotes (Graph API ``context.message_id``, on its first
     message); ``None``: it quotes none."""

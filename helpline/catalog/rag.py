@@ -26,8 +26,9 @@ class AIAgentAnswerGenerated(AboutCustomerMessage):
     """Why the AI hands over, in its words (the console explains it to the agent); ``None``: it
     gave none."""
     confidence: float = Field(default=0.0, ge=0.0, le=1.0)
-    """How sure the answerer is, 0 to 1 (ms-rag: the share of the question's salient words
-    the entry it used covers); ms-conv-store records it."""
+    """How sure the answerer is, 0 to 1; ms-conv-store records it. ms-rag gives the share of
+    the question's salient words the entry it used (or, on a hand-over, the best one it
+    found) covers, and 1.0 for small talk and for a customer who asks for a person."""
     sources: tuple[str, ...] = ()
     """What the answer drew on: ms-rag's knowledge-base entry ids (``topic@language``); the
     console lists them with a hand-over. Empty: none."""

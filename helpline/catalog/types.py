@@ -163,9 +163,9 @@ def described(text: str) -> Any:
 
 #: The conversation a message is about.
 ConversationId = Annotated[Id, described("""
-    The customer's conversation: ms-conv-store's id for it, a UUID derived from the channel
-    and the customer's phone (``helpline.domain.ids.conversation_id_for``), so every service
-    computes the same one.""")]
+    The customer's conversation: ms-conv-store's id for it, a UUID derived from the
+    customer's phone on the WhatsApp channel (``helpline.domain.ids.conversation_id_for``),
+    so every service computes the same one.""")]
 
 #: A ticket of ms-agents.
 TicketId = Annotated[Id, described("""
@@ -180,12 +180,12 @@ CustomerPhone = Annotated[Phone, described("""
 #: The customer's registry entry, or ``None``.
 CustomerEntry = Annotated[CustomerInfo | None, described("""
     The customer's entry in ms-gateway's customer registry, looked up by their phone
-    (ms-conv-store passes on the latest it was given); ``None``: no entry was found.""")]
+    (ms-conv-store passes on the latest it was given); ``None``: none was ever found.""")]
 
 #: Where a conversation's replies go.
 ActiveChannel = Annotated[Channel, described("""
-    The business number to send from and the customer's number: the conversation's active
-    channel (the business number the customer last wrote to).""")]
+    Where the conversation's replies go: the business number to send from (Meta's
+    ``phone_number_id`` of the number the customer last wrote to) and the customer's number.""")]
 
 #: The human agent who holds a ticket.
 HolderId = Annotated[Id, described("""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from html.parser import HTMLParser
+from urllib.parse import urljoin
 
 import pytest
 from fastapi import FastAPI
@@ -74,17 +75,6 @@ def test_each_page_is_a_whole_document_that_nests(client: TestClient, page: Page
     assert (checker.errors, checker.open) == ([], [])
 
 
-def test_both_pages_share_the_same_head_but_for_title_and_style_sheet(
-        client: TestClient) -> None:
-    def generic(html: str) -> str:
-        return re.sub(r"<title>.*?</title>|<link rel=\"stylesheet\" [^>]*>", "", head(html))
-
-    console, simulator = (client.get(p.path).text for p in (CONSOLE, SIMULATOR))
-    assert generic(console) == generic(simulator)
-    assert '<link rel="stylesheet" href="/console/app.css">' in head(console)
-    assert '<link rel="stylesheet" href="simulator/simulator.css">' in head(simulator)
-
-
 def test_the_body_is_the_fragment_unchanged_and_the_scripts_follow_it_in_order(
         client: TestClient) -> None:
     console = client.get("/console").text
@@ -116,9 +106,12 @@ def test_every_linked_asset_is_served_uncached_with_its_media_type(
         client: TestClient, page: Page) -> None:
     html = client.get(page.path).text
     linked = re.findall(r'(?:src|href)="([^"]+)"', html)
-    assert linked == [page.href + name for name in (*page.stylesheets, *page.scripts)]
-    for name in (*page.stylesheets, *page.scripts):
-        response = client.get(f"{page.path}/{name}")
+    assert len(linked) == len(page.assets)
+    for name, link in zip(page.assets, linked, strict=True):
+        # Fetch what the browser fetches: the link resolved against the page's own URL.
+        url = urljoin(f"http://testserver{page.path}", link)
+        assert url == f"http://testserver{page.path}/{name}", link
+        response = client.get(url)
         assert response.status_code == 200, name
         kind = "text/css" if name.endswith(".css") else "text/javascript"
         assert response.headers["content-type"] == f"{kind}; charset=utf-8"
@@ -140,8 +133,18 @@ def test_the_routes_keep_their_names(client: TestClient) -> None:
     assert app.url_path_for("simulator-simulator.js") == "/simulator/simulator.js"
     assert app.url_path_for("simulator-simulator.css") == "/simulator/simulator.css"
     assert app.url_path_for("simulator_page") == "/simulator"
+    assert app.url_path_for("console_page") == "/console"
     # The console stays out of the API schema; the simulator's page stays in it, as HTML.
     paths = app.openapi()["paths"]
     assert not [p for p in paths if p.startswith("/console")]
     assert set(paths["/simulator"]["get"]["responses"]["200"]["content"]) == {"text/html"}
     assert not [p for p in paths if p.endswith((".js", ".css"))]
+
+
+def test_a_page_refuses_an_asset_it_could_not_serve_with_its_media_type() -> None:
+    with pytest.raises(ValueError, match=r"/console: assets must be \.css or \.js files"):
+        dataclasses.replace(CONSOLE, scripts=("logo.png",))
+
+
+def test_links_are_absolute_or_relative_to_the_page() -> None:
+    assert (CONSOLE.href, SIMULATOR.href) == ("/console/", "simulator/")

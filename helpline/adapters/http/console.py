@@ -11,7 +11,7 @@ from helpline.adapters.http.pages import Page, add_page
 #: The scripts load in this order: each uses what the ones before it define.
 CONSOLE = Page(
     path="/console", title="helpline · agent console", body="console/body.html",
-    folder="console", href="/console/", stylesheets=("app.css",),
+    folder="console", stylesheets=("app.css",),
     scripts=("api.js", "transcript.js", "inbox.js", "app.js", "templates.js", "actions.js",
              "saved.js", "gaps.js", "media.js"))
 

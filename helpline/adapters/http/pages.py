@@ -28,18 +28,29 @@ class Page:
     """One page: served at ``path`` (``/console``); its assets at ``<path>/<name>``.
 
     ``body`` is the fragment inside ``<body>`` (a file relative to ``static/``), ``folder``
-    the folder of ``static/`` that holds the assets (``""``: ``static/`` itself), ``href``
-    what the page puts before an asset's name to link it (absolute, or relative to ``path``
-    for a page that may be served under a prefix). ``scripts`` load in their order.
+    the folder of ``static/`` that holds the assets (``""``: ``static/`` itself).
+    ``relative_links``: the page links its assets relative to itself (``simulator/app.js``
+    from ``/simulator``), so it works under any prefix; else by their absolute path.
+    ``scripts`` load in their order. An asset is a ``.css`` or ``.js`` file.
     """
 
     path: str
     title: str
     body: str
     folder: str
-    href: str
     stylesheets: tuple[str, ...]
     scripts: tuple[str, ...]
+    relative_links: bool = False
+
+    def __post_init__(self) -> None:
+        unknown = [n for n in self.assets if not n.endswith(tuple(_MEDIA_TYPES))]
+        if unknown:
+            raise ValueError(f"{self.path}: assets must be .css or .js files, not {unknown}")
+
+    @property
+    def href(self) -> str:
+        """What the page puts before an asset's name to link it."""
+        return (self.path.rsplit("/", 1)[-1] if self.relative_links else self.path) + "/"
 
     @property
     def assets(self) -> tuple[str, ...]:
@@ -65,14 +76,16 @@ def render(page: Page) -> str:
 
 
 def add_page(router: APIRouter, page: Page) -> None:
-    """Route ``GET <path>`` (named ``<path>_page``) to the rendered ``page`` and each of its
-    assets to ``GET <path>/<name>`` (named ``<path>-<name>``, out of the API schema)."""
+    """Route ``GET <path>`` to the rendered ``page`` (named ``console_page`` for
+    ``/console``) and each of its assets to ``GET <path>/<name>`` (named ``console-<name>``,
+    out of the API schema)."""
     prefix = page.path.strip("/")
 
-    # Rendered on each request, as the files were read before: an edited page shows on reload.
+    # Rendered on each request, as the files were read before: an edited page shows on reload
+    # (a plain def, so FastAPI reads the two files in its thread pool, off the event loop).
     @router.get(page.path, name=f"{prefix}_page", response_class=HTMLResponse,
                 description=f"The page: {page.title}.")
-    async def serve_page() -> HTMLResponse:
+    def serve_page() -> HTMLResponse:
         return HTMLResponse(render(page), headers=NO_STORE)
 
     for name in page.assets:

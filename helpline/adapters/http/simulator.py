@@ -29,7 +29,7 @@ from helpline.config import Settings
 #: Its links are relative: the page works under any prefix (simulator.js does the same).
 SIMULATOR = Page(
     path="/simulator", title="helpline · customer simulator", body="simulator-body.html",
-    folder="", href="simulator/", stylesheets=("simulator.css",), scripts=("simulator.js",))
+    folder="", stylesheets=("simulator.css",), scripts=("simulator.js",), relative_links=True)
 
 #: Longer inputs are refused before they are looked at (the page never sends them).
 _MAX_INPUT = 100_000

@@ -161,3 +161,24 @@ def test_agent_returns_a_copy() -> None:
     roster = roster_with(("ana", ["es"], 1))
     roster.agent("ana")["online"] = False
     assert roster.agent("ana")["online"] is True
+
+
+def test_each_one_value_change_names_one_of_its_own_fields() -> None:
+    """``_AgentEntryChanged.apply`` copies the field its ``entry`` names: a misspelt name
+    would only fail when a stored log replays it."""
+    from dataclasses import fields
+
+    from helpline.domain.roster import _AgentEntryChanged
+
+    changes = [v for v in vars(Roster).values()
+               if isinstance(v, type) and issubclass(v, _AgentEntryChanged)]
+    assert {c.__name__ for c in changes} == {"AgentStatusChanged", "TokenChanged"}
+    for change in changes:
+        assert change.entry in {f.name for f in fields(change)} - {"agent_id"}, change
+
+
+def test_a_one_value_change_sets_that_value_of_the_agents_entry() -> None:
+    roster = roster_with(("ana", ["es"], 2), online=False)
+    roster.set_online(agent_id="ana", online=True, at=at(30))
+    roster.change_token(agent_id="ana", token_hash="h-new", at=at(31))
+    assert (roster.agents["ana"]["online"], roster.agents["ana"]["token_hash"]) == (True, "h-new")
