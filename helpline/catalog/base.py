@@ -109,7 +109,7 @@ class CatalogMessage(Frozen):
         return self.model_dump_json().encode()
 
 
-class AboutCustomerMessage(CatalogMessage):
+class InReplyToCustomerMessage(CatalogMessage):
     """A family base: a message about one message of the customer's, ``in_reply_to`` (the
     requests to answer it, the AI agent's answer). Not a message itself."""
 

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, Field
 
-from helpline.catalog.base import About, AboutCustomerMessage, CatalogMessage, Route
+from helpline.catalog.base import About, CatalogMessage, InReplyToCustomerMessage, Route
 from helpline.catalog.examples import (
     AGENT_EXAMPLE,
     ATTACHMENT_EXAMPLE,
@@ -36,7 +36,7 @@ from helpline.catalog.types import (
 )
 
 
-class GenerateAIAgentAnswerWithUserInfo(AboutCustomerMessage):
+class GenerateAIAgentAnswerWithUserInfo(InReplyToCustomerMessage):
     """Ask the AI agent to answer a customer's message. It carries what ms-rag needs to
     answer on its own: the customer's registry entry and the latest turns."""
 
@@ -68,7 +68,7 @@ class GenerateAIAgentAnswerWithUserInfo(AboutCustomerMessage):
     }
 
 
-class GenerateAgentAnswer(AboutCustomerMessage):
+class GenerateAgentAnswer(InReplyToCustomerMessage):
     """Forward a customer's message to the human agent who holds the open ticket."""
 
     about = About("generate-agent-answer", "Generate Agent Answer",

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from helpline.catalog.base import About, AboutCustomerMessage, Route
+from helpline.catalog.base import About, InReplyToCustomerMessage, Route
 from helpline.catalog.examples import CONV, WAMID, envelope
 from helpline.catalog.types import LongText
 
 
-class AIAgentAnswerGenerated(AboutCustomerMessage):
+class AIAgentAnswerGenerated(InReplyToCustomerMessage):
     """The AI agent's answer; ``open_ticket`` asks for a human to take over."""
 
     about = About("ai-agent-answer-generated", "AI Agent Answer Generated",
