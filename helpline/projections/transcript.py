@@ -16,10 +16,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from heapq import merge
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict
 
 from helpline.domain.handover import ReasonKind, reason_kind
 
@@ -28,21 +29,35 @@ Row = dict[str, Any]
 _RANKED = ("sent", "delivered", "read")
 
 
-@dataclass(frozen=True)
-class Line:
-    """One line of the transcript (see ``schema`` for where each field comes from)."""
+class LineFacts(BaseModel):
+    """What the agent API publishes of a transcript line as the views hold it (``Line`` and
+    the API's ``TurnOut`` both extend it; the API names ``author``, ``kind`` and ``delivery``
+    by their values and reads ``at`` as a time)."""
+
+    model_config = ConfigDict(frozen=True)
 
     id: str
-    author: str
     author_name: str | None
     text: str
-    at: str
     ticket_id: str | None
-    kind: str
-    delivery: str | None
     failure_reason: str | None
     seq: int
     message_id: str | None
+
+
+class Line(LineFacts):
+    """One line of the transcript (see ``schema`` for where each field comes from), built with
+    validation, so mypy checks the keywords it is built with (``model_construct`` takes any)."""
+
+    # An unknown keyword is an error, for mypy too, as it was for the dataclass line (only
+    # here: the API's TurnOut must not say ``additionalProperties: false``).
+    model_config = ConfigDict(extra="forbid")
+
+    author: str
+    at: str
+    """An ISO time, as the views store it."""
+    kind: str
+    delivery: str | None
 
 
 def _delivery(turn: Row, pieces: list[Row]) -> tuple[str | None, str | None]:
@@ -132,4 +147,4 @@ def source_title(source_id: str) -> str:
     return f"{title} ({language})" if language else title
 
 
-__all__ = ["Line", "assemble", "opened_first", "plain_reason", "source_title"]
+__all__ = ["Line", "LineFacts", "assemble", "opened_first", "plain_reason", "source_title"]

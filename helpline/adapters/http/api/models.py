@@ -4,17 +4,16 @@ Conversations and metrics are answered as the views' own rows (``ConversationRow
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal, assert_type
 
 from pydantic import BaseModel, Field
 
 from helpline.adapters.http.api.actions_models import ReplyText
-from helpline.adapters.http.api.row_models import row_fields
 from helpline.catalog import Priority
 from helpline.projections.inbox import Handoff
 from helpline.projections.projectors import preview
-from helpline.projections.transcript import Line, plain_reason
-from helpline.projections.views import AgentRow, TicketRow
+from helpline.projections.rows import AgentRow, TicketFacts, TicketRow
+from helpline.projections.transcript import Line, LineFacts, plain_reason
 
 #: The legacy ``status`` filter of ``GET /tickets`` (``open``: held by an agent).
 TicketStatus = Literal["queued", "open", "closed"]
@@ -50,23 +49,6 @@ def errors(described: Mapping[int, str]) -> Responses:
     return {code: {"model": Error, "description": text} for code, text in described.items()}
 
 
-if TYPE_CHECKING:
-    # mypy cannot see fields made at run time: it checks the models built on these as plain
-    # models with the fields they declare themselves (the schema test pins the rest).
-    _AgentFields = BaseModel
-    _TicketFields = BaseModel
-    _LineFields = BaseModel
-else:
-    _AgentFields = row_fields(AgentRow)
-    _TicketFields = row_fields(
-        TicketRow,
-        # Shown computed, as waiting_since and last_message_preview, or not at all.
-        hide=("last_answer_at", "waiting_from", "last_message_text", "last_message_author"),
-        types={"status": ItemStatus, "priority": Priority})
-    _LineFields = row_fields(Line, types={"author": Author, "kind": LineKind,
-                                          "delivery": Delivery | None, "at": datetime})
-
-
 class ColleagueOut(BaseModel):
     """An agent as other agents see them (a transfer's choices)."""
 
@@ -76,10 +58,10 @@ class ColleagueOut(BaseModel):
     online: bool
 
 
-class AgentOut(_AgentFields):
+class AgentOut(AgentRow):
     """An agent of the desk."""
 
-    # The rest are AgentRow's fields.
+    # The rest are AgentRow's fields, as the roster view holds them.
     open_tickets: int = Field(description="tickets the agent holds now")
 
 
@@ -90,14 +72,17 @@ class Me(BaseModel):
     agent: AgentOut | None = None
 
 
-class TicketOut(_TicketFields):
+class TicketOut(TicketFacts):
     """A ticket as the inbox shows it. ``waiting_since``: the oldest customer message no
     agent has answered yet (``null``: nobody is waiting), ``waiting_seconds`` how long ago
     that is; ``last_message_preview``: the ticket's last message on one line, at most 120
     characters; ``reason``: why it was opened, in plain words."""
 
-    # The rest are TicketRow's fields (``status`` as the console says it, ``reason`` in
-    # plain words, ``last_message_at`` falling back to the customer's last message).
+    # The rest are the TicketFacts the views hold (``of`` says ``reason`` in plain words,
+    # ``last_message_at`` falls back to the customer's last message); status and priority
+    # the views keep as text.
+    status: ItemStatus
+    priority: Priority = "normal"
     waiting_since: datetime | None
     waiting_seconds: float | None
     last_message_preview: str | None
@@ -106,15 +91,14 @@ class TicketOut(_TicketFields):
     def of(cls, row: TicketRow, now: datetime) -> "TicketOut":
         """From a view row, with waiting times as of ``now``."""
         since = row.waiting_from if row.status != "closed" else None
-        fields = {k: getattr(row, k) for k in cls.model_fields if hasattr(row, k)}
-        last_at = row.last_message_at or row.last_customer_at
-        return cls(**{**fields, "status": _ITEM_STATUS[row.status],
-                      "reason": plain_reason(row.reason), "waiting_since": since,
-                      "waiting_seconds": max(0.0, (now - since).total_seconds())
-                      if since else None,
-                      "last_message_at": last_at,
-                      "last_message_preview": row.last_message_text
-                      or (preview(row.last_customer_text) if row.last_customer_text else None)})
+        facts = {name: getattr(row, name) for name in TicketFacts.model_fields}
+        facts |= {"reason": plain_reason(row.reason),
+                  "last_message_at": row.last_message_at or row.last_customer_at}
+        return cls(**facts, status=_ITEM_STATUS[row.status], priority=row.priority,
+                   waiting_since=since,
+                   waiting_seconds=max(0.0, (now - since).total_seconds()) if since else None,
+                   last_message_preview=row.last_message_text
+                   or (preview(row.last_customer_text) if row.last_customer_text else None))
 
 
 class Counts(BaseModel):
@@ -137,21 +121,37 @@ class MediaOut(BaseModel):
     url: str
 
 
-class TurnOut(_LineFields):
+class TurnOut(LineFacts):
     """One line of the transcript: ``id`` is stable and unique in the list; ``ticket_id``
     the ticket the line belongs to (``null``: before any ticket, the AI's part);
     ``delivery`` the WhatsApp status of our own messages (``null`` for the customer's, and
     while not reported yet), ``failure_reason`` why one failed."""
 
-    # The rest are the transcript Line's fields (author, kind and delivery with the values
-    # they take, at as a time).
+    # The rest are the LineFacts the views hold; these four the views keep as text.
+    author: Author
+    at: datetime
+    kind: LineKind
+    delivery: Delivery | None
     media: MediaOut | None = None
     """The customer's image, document, audio or video, when ms-whatsapp stored it."""
 
     @classmethod
     def of(cls, line: Line, media: MediaOut | None = None) -> "TurnOut":
         """From a transcript line of the views (and its stored file, if any)."""
-        return cls(**line.__dict__, media=media)
+        return cls(**dict(line), media=media)
+
+
+def _fields_mypy_sees(ticket: TicketOut, agent: AgentOut, turn: TurnOut) -> None:
+    """Never called: mypy checks here that it sees the fields these models inherit and the
+    types they narrow them to (a base made at run time would fail it, as one did)."""
+    assert_type(ticket.opened_at, datetime)
+    assert_type(ticket.priority, Priority)
+    assert_type(ticket.status, ItemStatus)
+    assert_type(agent.languages, tuple[str, ...])
+    assert_type(agent.open_tickets, int)
+    assert_type(turn.text, str)
+    assert_type(turn.at, datetime)
+    assert_type(turn.delivery, Delivery | None)
 
 
 class SourceOut(BaseModel):

@@ -27,7 +27,7 @@ _UNKNOWN = errors({404: "no such agent"})
 
 def _agent_out(agent: dict[str, Any]) -> AgentOut:
     return AgentOut(agent_id=agent["agent_id"], name=agent["name"], email=agent["email"],
-                    languages=list(agent["languages"]), max_tickets=agent["max_tickets"],
+                    languages=tuple(agent["languages"]), max_tickets=agent["max_tickets"],
                     online=agent["online"], open_tickets=len(agent.get("tickets", [])))
 
 
@@ -61,7 +61,7 @@ def register_agent(ctx: Ctx, _: Admin, body: NewAgentIn) -> NewAgentOut:
 def agents(ctx: Ctx, _: Admin) -> list[AgentOut]:
     """Every agent (admin; from the projection, so ``open_tickets`` counts its inbox)."""
     return [AgentOut(agent_id=a.agent_id, name=a.name, email=a.email,
-                     languages=list(a.languages), max_tickets=a.max_tickets,
+                     languages=a.languages, max_tickets=a.max_tickets,
                      online=a.online, open_tickets=len(ctx.views.inbox(a.agent_id)))
             for a in ctx.views.agents()]
 
