@@ -4,7 +4,7 @@ Conversations and metrics are answered as the views' own rows (``ConversationRow
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Any, Literal, assert_type
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -139,19 +139,6 @@ class TurnOut(LineFacts):
     def of(cls, line: Line, media: MediaOut | None = None) -> "TurnOut":
         """From a transcript line of the views (and its stored file, if any)."""
         return cls(**dict(line), media=media)
-
-
-def _fields_mypy_sees(ticket: TicketOut, agent: AgentOut, turn: TurnOut) -> None:
-    """Never called: mypy checks here that it sees the fields these models inherit and the
-    types they narrow them to (a base made at run time would fail it, as one did)."""
-    assert_type(ticket.opened_at, datetime)
-    assert_type(ticket.priority, Priority)
-    assert_type(ticket.status, ItemStatus)
-    assert_type(agent.languages, tuple[str, ...])
-    assert_type(agent.open_tickets, int)
-    assert_type(turn.text, str)
-    assert_type(turn.at, datetime)
-    assert_type(turn.delivery, Delivery | None)
 
 
 class SourceOut(BaseModel):
